@@ -1,0 +1,45 @@
+import type { InboundMessage, PushMode, PushRule } from './integration-settings.js';
+import { allConditionsHold, extractWithRegex } from './message-matchers.js';
+
+export interface PushSettings {
+  pushMode: PushMode;
+  pushRules: PushRule[] | null;
+  discardUnmatched: boolean;
+}
+
+/**
+ * What one inbound message does. `dedupeKey` null means "always a new alert";
+ * otherwise an open alert with the same key in the integration absorbs the message.
+ */
+export type PushDecision =
+  | { action: 'trigger'; alertKey: string; dedupeKey: string | null }
+  | { action: 'close'; alertKey: string; dedupeKey: string }
+  | { action: 'discard'; reason: string };
+
+export function decidePush(settings: PushSettings, message: InboundMessage, newAlertKey: () => string): PushDecision {
+  switch (settings.pushMode) {
+    case 'always_new':
+      return { action: 'trigger', alertKey: newAlertKey(), dedupeKey: null };
+    case 'by_title':
+      return { action: 'trigger', alertKey: message.title, dedupeKey: `title:${message.title}` };
+    case 'by_rules':
+      return decideByRules(settings.pushRules ?? [], settings.discardUnmatched, message);
+  }
+}
+
+function decideByRules(rules: PushRule[], discardUnmatched: boolean, message: InboundMessage): PushDecision {
+  const rule = rules.find((candidate) => allConditionsHold(message, candidate.conditions));
+  if (!rule) {
+    if (discardUnmatched) return { action: 'discard', reason: 'no push rule matched the message' };
+    return { action: 'trigger', alertKey: message.title, dedupeKey: `key:${message.title}` };
+  }
+  const alertKey = extractAlertKey(rule, message);
+  return { action: rule.action, alertKey, dedupeKey: `key:${alertKey}` };
+}
+
+/** The title is the fallback key, so a message whose key cannot be extracted is still kept. */
+export function extractAlertKey(rule: PushRule, message: InboundMessage): string {
+  if (!rule.keyRegex) return message.title;
+  const source = rule.keyField === 'content' ? message.content : message.title;
+  return extractWithRegex(source, rule.keyRegex) ?? message.title;
+}

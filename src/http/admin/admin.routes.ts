@@ -1,0 +1,137 @@
+import Router from '@koa/router';
+import { AppError } from '../../lib/errors.js';
+import { ADMIN_API_ACTOR, type Actor } from '../../services/actor.js';
+import type { ChannelService } from '../../services/channel.service.js';
+import type { IncidentService } from '../../services/incident.service.js';
+import type { IntegrationService } from '../../services/integration.service.js';
+import type { MemberService } from '../../services/member.service.js';
+import type { IncidentAction } from '../../domain/incident-status.js';
+import { jsonBody, parseOrThrow, pathId } from '../json-body.js';
+import { adminAuth } from '../middleware/admin-auth.js';
+import { integrationAsInput, integrationView } from './integration.view.js';
+import {
+  channelInputSchema,
+  channelPatchSchema,
+  incidentActionSchema,
+  incidentListQuerySchema,
+  integrationInputSchema,
+  integrationPatchSchema,
+  memberInputSchema,
+  memberPatchSchema,
+} from './schemas.js';
+
+export interface AdminDeps {
+  adminToken: string;
+  publicBaseUrl: string;
+  channels: ChannelService;
+  members: MemberService;
+  integrations: IntegrationService;
+  incidents: IncidentService;
+}
+
+export const ADMIN_PREFIX = '/api/v1';
+
+export function createAdminRouter(deps: AdminDeps): Router {
+  const router = new Router({ prefix: ADMIN_PREFIX });
+  router.use(adminAuth(deps.adminToken));
+  registerChannels(router, deps);
+  registerMembers(router, deps);
+  registerIntegrations(router, deps);
+  registerIncidents(router, deps);
+  return router;
+}
+
+function registerChannels(router: Router, { channels }: AdminDeps): void {
+  router.get('/channels', async (ctx) => {
+    ctx.body = { items: await channels.list() };
+  });
+  router.post('/channels', async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await channels.create(await jsonBody(ctx, channelInputSchema));
+  });
+  router.get('/channels/:id', async (ctx) => {
+    ctx.body = await channels.get(pathId(ctx));
+  });
+  router.patch('/channels/:id', async (ctx) => {
+    ctx.body = await channels.update(pathId(ctx), await jsonBody(ctx, channelPatchSchema));
+  });
+  router.delete('/channels/:id', async (ctx) => {
+    await channels.remove(pathId(ctx));
+    ctx.status = 204;
+  });
+}
+
+function registerMembers(router: Router, { members }: AdminDeps): void {
+  router.get('/members', async (ctx) => {
+    ctx.body = { items: await members.list() };
+  });
+  router.post('/members', async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await members.create(await jsonBody(ctx, memberInputSchema));
+  });
+  router.get('/members/:id', async (ctx) => {
+    ctx.body = await members.get(pathId(ctx));
+  });
+  router.patch('/members/:id', async (ctx) => {
+    ctx.body = await members.update(pathId(ctx), await jsonBody(ctx, memberPatchSchema));
+  });
+  router.delete('/members/:id', async (ctx) => {
+    await members.remove(pathId(ctx));
+    ctx.status = 204;
+  });
+}
+
+function registerIntegrations(router: Router, { integrations, publicBaseUrl }: AdminDeps): void {
+  const view = (integration: Parameters<typeof integrationView>[0]) => integrationView(integration, publicBaseUrl);
+  router.get('/integrations', async (ctx) => {
+    ctx.body = { items: (await integrations.list()).map(view) };
+  });
+  router.post('/integrations', async (ctx) => {
+    ctx.status = 201;
+    ctx.body = view(await integrations.create(await jsonBody(ctx, integrationInputSchema)));
+  });
+  router.get('/integrations/:id', async (ctx) => {
+    ctx.body = view(await integrations.get(pathId(ctx)));
+  });
+  router.patch('/integrations/:id', async (ctx) => {
+    const id = pathId(ctx);
+    const current = integrationAsInput(await integrations.get(id));
+    const patch = await jsonBody(ctx, integrationPatchSchema);
+    const merged = parseOrThrow(integrationInputSchema, { ...current, ...patch });
+    ctx.body = view(await integrations.update(id, merged));
+  });
+  router.post('/integrations/:id/rotate-key', async (ctx) => {
+    ctx.body = view(await integrations.rotateKey(pathId(ctx)));
+  });
+  router.delete('/integrations/:id', async (ctx) => {
+    await integrations.remove(pathId(ctx));
+    ctx.status = 204;
+  });
+}
+
+function registerIncidents(router: Router, { incidents, members }: AdminDeps): void {
+  router.get('/incidents', async (ctx) => {
+    const query = parseOrThrow(incidentListQuerySchema, ctx.query);
+    const items = await incidents.list({ ...query, beforeId: query.before });
+    ctx.body = { items, nextBefore: items.length === query.limit ? items[items.length - 1].id : null };
+  });
+  router.get('/incidents/:id', async (ctx) => {
+    ctx.body = await incidents.get(pathId(ctx));
+  });
+  for (const action of ['acknowledge', 'close', 'reopen'] as const satisfies IncidentAction[]) {
+    router.post(`/incidents/:id/${action}`, async (ctx) => {
+      const body = await jsonBody(ctx, incidentActionSchema);
+      const actor: Actor = body.memberId ? memberActor(await members.get(body.memberId).catch(notFoundAsValidation)) : ADMIN_API_ACTOR;
+      ctx.body = await incidents.act(pathId(ctx), action, actor);
+    });
+  }
+}
+
+function memberActor(member: { id: number; name: string }): Actor {
+  return { type: 'member', id: member.id, name: member.name };
+}
+
+function notFoundAsValidation(error: unknown): never {
+  if (error instanceof AppError && error.code === 'not_found') throw new AppError('validation', `memberId: ${error.message}`);
+  throw error;
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { compileRegex } from '../../domain/message-matchers.js';
+
+/** Request and response shapes of the admin API: validation and the OpenAPI document both come from here. */
+
+const regexSource = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine(
+    (source) => {
+      try {
+        compileRegex(source);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'is not a valid regular expression' },
+  );
+
+const positiveId = z.number().int().positive();
+
+export const channelInputSchema = z.object({
+  name: z.string().trim().min(1).max(100),
+  description: z.string().max(500).default(''),
+  timeZone: z
+    .string()
+    .default('UTC')
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Shanghai'),
+});
+export const channelPatchSchema = channelInputSchema.partial().strict();
+
+export const memberInputSchema = z.object({
+  name: z.string().trim().min(1).max(100),
+  email: z.email().max(255).nullable().default(null),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9 ()-]{3,32}$/, 'must be a phone number')
+    .nullable()
+    .default(null),
+});
+export const memberPatchSchema = memberInputSchema.partial().strict();
+
+export const conditionSchema = z
+  .object({
+    field: z.enum(['title', 'content', 'any']).default('any'),
+    op: z.enum(['contains', 'regex']).default('contains'),
+    value: z.string().min(1).max(500),
+  })
+  .superRefine((condition, ctx) => {
+    if (condition.op === 'regex' && !regexSource.safeParse(condition.value).success) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'is not a valid regular expression' });
+    }
+  });
+
+export const pushRuleSchema = z.object({
+  action: z.enum(['trigger', 'close']),
+  conditions: z.array(conditionSchema).max(10).default([]),
+  keyField: z.enum(['title', 'content']).default('title'),
+  keyRegex: regexSource.optional(),
+});
+
+export const routingRuleSchema = z.object({
+  conditions: z.array(conditionSchema).min(1).max(10),
+  channelId: positiveId,
+});
+
+export const integrationInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    kind: z.enum(['dedicated', 'shared']).default('dedicated'),
+    channelId: positiveId.nullable().default(null),
+    routes: z.array(routingRuleSchema).max(50).nullable().default(null),
+    defaultChannelId: positiveId.nullable().default(null),
+    messageFormat: z.enum(['text', 'markdown']).default('text'),
+    pushMode: z.enum(['always_new', 'by_title', 'by_rules']).default('always_new'),
+    pushRules: z.array(pushRuleSchema).max(50).nullable().default(null),
+    discardUnmatched: z.boolean().default(false),
+    signingSecret: z.string().min(1).max(255).nullable().default(null),
+    keywords: z.array(z.string().trim().min(1).max(200)).max(10).default([]),
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.kind === 'dedicated' && value.channelId === null) {
+      ctx.addIssue({ code: 'custom', path: ['channelId'], message: 'is required for a dedicated integration' });
+    }
+    if (value.kind === 'shared' && value.defaultChannelId === null) {
+      ctx.addIssue({ code: 'custom', path: ['defaultChannelId'], message: 'is required for a shared integration (where unmatched messages go)' });
+    }
+    if (value.pushMode === 'by_rules' && !(value.pushRules ?? []).some((rule) => rule.action === 'trigger')) {
+      ctx.addIssue({ code: 'custom', path: ['pushRules'], message: 'needs at least one trigger rule in by_rules mode' });
+    }
+  })
+  .transform((value) =>
+    value.kind === 'dedicated'
+      ? { ...value, routes: null, defaultChannelId: null }
+      : { ...value, channelId: null, routes: value.routes ?? [] },
+  );
+
+/** A PATCH body is any object: it is merged onto the stored integration and the whole is validated. */
+export const integrationPatchSchema = z.record(z.string(), z.unknown());
+
+export const incidentActionSchema = z.object({ memberId: positiveId.optional() }).strict();
+
+const incidentStatus = z.enum(['triggered', 'acknowledged', 'closed']);
+
+export const incidentListQuerySchema = z.object({
+  status: z
+    .string()
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(incidentStatus))
+    .optional(),
+  channelId: z.coerce.number().int().positive().optional(),
+  severity: z.enum(['critical', 'warning', 'info']).optional(),
+  since: z.iso.datetime({ offset: true }).transform((value) => new Date(value)).optional(),
+  until: z.iso.datetime({ offset: true }).transform((value) => new Date(value)).optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});

@@ -1,0 +1,17 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { Middleware } from 'koa';
+import { AppError } from '../../lib/errors.js';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export function adminAuth(adminToken: string): Middleware {
+  const expected = digest(adminToken);
+  return async (ctx, next) => {
+    const match = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
+    if (!match || !timingSafeEqual(digest(match[1].trim()), expected)) {
+      ctx.set('WWW-Authenticate', 'Bearer realm="oncall-im"');
+      throw new AppError('unauthorized', 'a valid admin bearer token is required (Authorization: Bearer <ADMIN_TOKEN>)');
+    }
+    await next();
+  };
+}

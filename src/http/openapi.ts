@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import {
+  channelInputSchema,
+  channelPatchSchema,
+  incidentActionSchema,
+  integrationInputSchema,
+  memberInputSchema,
+  memberPatchSchema,
+} from './admin/schemas.js';
+
+/** The admin API's OpenAPI 3.1 document; request schemas come from the same zod schemas that validate requests. */
+
+const input = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+
+const error = { $ref: '#/components/schemas/Error' };
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+
+const errors = {
+  '400': { description: 'Validation failed; the message names the field', ...json(error) },
+  '401': { description: 'Missing or wrong bearer token', ...json(error) },
+};
+const notFound = { '404': { description: 'No such resource', ...json(error) } };
+
+function crud(resource: string, schemaName: string, createSchema: z.ZodType, patchSchema: z.ZodType, tag: string) {
+  return {
+    [`/${resource}`]: {
+      get: { tags: [tag], summary: `List ${resource}`, responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref(schemaName) } } }) }, ...errors } },
+      post: { tags: [tag], summary: `Create a ${tag.toLowerCase()}`, requestBody: { required: true, ...json(input(createSchema)) }, responses: { '201': { description: 'Created', ...json(ref(schemaName)) }, '409': { description: 'Conflicts with an existing one', ...json(error) }, ...errors } },
+    },
+    [`/${resource}/{id}`]: {
+      parameters: [idParameter],
+      get: { tags: [tag], responses: { '200': { description: 'OK', ...json(ref(schemaName)) }, ...errors, ...notFound } },
+      patch: { tags: [tag], requestBody: { required: true, ...json(input(patchSchema)) }, responses: { '200': { description: 'Updated', ...json(ref(schemaName)) }, ...errors, ...notFound } },
+      delete: { tags: [tag], responses: { '204': { description: 'Deleted' }, '409': { description: 'Still in use', ...json(error) }, ...errors, ...notFound } },
+    },
+  };
+}
+
+const timestamps = { createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' } };
+
+export function buildOpenApiDocument(publicBaseUrl: string) {
+  const incidentAction = (action: string, summary: string) => ({
+    parameters: [idParameter],
+    post: {
+      tags: ['Incident'],
+      summary,
+      description: 'Acting as a member records them on the timeline; without memberId the actor is "admin API". Repeating an action already done answers outcome "unchanged".',
+      requestBody: { required: false, ...json(input(incidentActionSchema)) },
+      responses: {
+        '200': { description: `Incident after ${action}`, ...json({ type: 'object', properties: { outcome: { enum: ['changed', 'unchanged'] }, incident: ref('Incident') } }) },
+        '409': { description: 'Not allowed from the current status', ...json(error) },
+        ...errors,
+        ...notFound,
+      },
+    },
+  });
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'oncall-im admin API',
+      version: '1',
+      description: 'Channels, members, integrations and incidents. Authenticate with `Authorization: Bearer <ADMIN_TOKEN>`.',
+    },
+    servers: [{ url: `${publicBaseUrl}/api/v1` }],
+    security: [{ bearer: [] }],
+    paths: {
+      ...crud('channels', 'Channel', channelInputSchema, channelPatchSchema, 'Channel'),
+      ...crud('members', 'Member', memberInputSchema, memberPatchSchema, 'Member'),
+      ...crud('integrations', 'Integration', integrationInputSchema, z.object({}).catchall(z.unknown()).describe('Any fields of the create body; merged onto the stored integration and validated whole'), 'Integration'),
+      '/integrations/{id}/rotate-key': {
+        parameters: [idParameter],
+        post: { tags: ['Integration'], summary: 'Give the integration a new URL; the old one stops working', responses: { '200': { description: 'OK', ...json(ref('Integration')) }, ...errors, ...notFound } },
+      },
+      '/incidents': {
+        get: {
+          tags: ['Incident'],
+          summary: 'List incidents, newest first',
+          parameters: [
+            { name: 'status', in: 'query', schema: { type: 'string' }, description: 'Comma-separated: triggered,acknowledged,closed' },
+            { name: 'channelId', in: 'query', schema: { type: 'integer' } },
+            { name: 'severity', in: 'query', schema: { enum: ['critical', 'warning', 'info'] } },
+            { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'before', in: 'query', schema: { type: 'integer' }, description: 'Cursor: the nextBefore of the previous page' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          ],
+          responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('Incident') }, nextBefore: { type: ['integer', 'null'] } } }) }, ...errors },
+        },
+      },
+      '/incidents/{id}': {
+        parameters: [idParameter],
+        get: { tags: ['Incident'], summary: 'An incident with its alerts and timeline', responses: { '200': { description: 'OK', ...json(ref('IncidentDetail')) }, ...errors, ...notFound } },
+      },
+      '/incidents/{id}/acknowledge': incidentAction('acknowledge', 'Acknowledge'),
+      '/incidents/{id}/close': incidentAction('close', 'Close (resolves its firing alerts)'),
+      '/incidents/{id}/reopen': incidentAction('reopen', 'Reopen a closed incident'),
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
+        Channel: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, description: { type: 'string' }, timeZone: { type: 'string' }, ...timestamps } },
+        Member: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] }, ...timestamps } },
+        Integration: {
+          allOf: [
+            input(integrationInputSchema),
+            { type: 'object', properties: { id: { type: 'integer' }, type: { const: 'feishu' }, url: { type: 'string', description: 'The Feishu-compatible webhook URL to give senders' }, hasSigningSecret: { type: 'boolean' }, ...timestamps } },
+          ],
+        },
+        Incident: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            channelId: { type: 'integer' },
+            title: { type: 'string' },
+            description: { type: 'string' },
+            descriptionFormat: { enum: ['text', 'markdown'] },
+            severity: { enum: ['critical', 'warning', 'info'] },
+            status: { enum: ['triggered', 'acknowledged', 'closed'] },
+            alertCount: { type: 'integer' },
+            acknowledgedAt: { type: ['string', 'null'], format: 'date-time' },
+            acknowledgedBy: { type: ['integer', 'null'] },
+            closedAt: { type: ['string', 'null'], format: 'date-time' },
+            closedBy: { type: ['integer', 'null'] },
+            ...timestamps,
+          },
+        },
+        Alert: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            integrationId: { type: 'integer' },
+            incidentId: { type: 'integer' },
+            alertKey: { type: 'string' },
+            title: { type: 'string' },
+            description: { type: 'string' },
+            severity: { type: 'string' },
+            status: { enum: ['firing', 'resolved'] },
+            eventCount: { type: 'integer' },
+            firstSeenAt: { type: 'string', format: 'date-time' },
+            lastSeenAt: { type: 'string', format: 'date-time' },
+            resolvedAt: { type: ['string', 'null'], format: 'date-time' },
+            rawPayload: { type: 'string' },
+          },
+        },
+        TimelineEntry: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            kind: { enum: ['triggered', 'alert_added', 'alert_updated', 'alert_resolved', 'acknowledged', 'closed', 'reopened'] },
+            actorType: { enum: ['system', 'integration', 'member', 'admin'] },
+            actorId: { type: ['integer', 'null'] },
+            actorName: { type: 'string' },
+            detail: { type: ['object', 'null'] },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        IncidentDetail: {
+          type: 'object',
+          properties: { incident: ref('Incident'), alerts: { type: 'array', items: ref('Alert') }, timeline: { type: 'array', items: ref('TimelineEntry') } },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/** Feishu custom-bot answers: always HTTP 200, failure is a non-zero code in the body. */
+export interface FeishuAnswer {
+  code: number;
+  msg: string;
+  data: Record<string, unknown>;
+  StatusCode?: number;
+  StatusMessage?: string;
+}
+
+export const FEISHU_MAX_BODY_BYTES = 20 * 1024;
+export const FEISHU_SIGN_WINDOW_SECONDS = 3600;
+export const FEISHU_DEFAULT_TITLE = 'Feishu Alert';
+
+export const FEISHU_CODES = {
+  badRequest: 9499,
+  tokenInvalid: 19001,
+  msgTypeInvalid: 19002,
+  signMismatch: 19021,
+  keywordsNotFound: 19024,
+} as const;
+
+export function feishuSuccess(): FeishuAnswer {
+  return { StatusCode: 0, StatusMessage: 'success', code: 0, data: {}, msg: 'success' };
+}
+
+export function feishuFailure(code: number, msg: string): FeishuAnswer {
+  return { code, msg, data: {} };
+}
+
+export class FeishuRejection extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  toAnswer(): FeishuAnswer {
+    return feishuFailure(this.code, this.message);
+  }
+}

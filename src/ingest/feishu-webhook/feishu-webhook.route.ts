@@ -1,0 +1,77 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Integration } from '../../db/entities/integration.entity.js';
+import type { InboundMessage } from '../../domain/integration-settings.js';
+import type { Logger } from '../../lib/logger.js';
+import { readBody } from '../../lib/read-body.js';
+import type { AlertIngestService } from '../../services/alert-ingest.service.js';
+import type { IntegrationService } from '../../services/integration.service.js';
+import { parseFeishuMessage, parseLegacyFeishuMessage } from './feishu-message.parser.js';
+import { FEISHU_CODES, FEISHU_MAX_BODY_BYTES, FeishuRejection, feishuSuccess, type FeishuAnswer } from './feishu-protocol.js';
+import { verifyFeishuSign } from './feishu-signature.js';
+
+export const FEISHU_HOOK_PATH = '/open-apis/bot/v2/hook';
+export const FEISHU_LEGACY_HOOK_PATH = '/open-apis/bot/hook';
+
+export interface FeishuWebhookDeps {
+  integrations: IntegrationService;
+  ingest: AlertIngestService;
+}
+
+type HookVersion = 'v2' | 'v1';
+
+/** Feishu alerts always arrive as Warning. */
+const FEISHU_SEVERITY = 'warning';
+
+/** The Feishu-compatible custom-bot endpoint: speaks Feishu's request and answer shapes, codes included. */
+export function registerFeishuWebhook(router: Router, deps: FeishuWebhookDeps): void {
+  router.post(`${FEISHU_HOOK_PATH}/:key`, (ctx) => handle(ctx, deps, 'v2'));
+  router.post(`${FEISHU_LEGACY_HOOK_PATH}/:key`, (ctx) => handle(ctx, deps, 'v1'));
+}
+
+async function handle(ctx: Context, deps: FeishuWebhookDeps, version: HookVersion): Promise<void> {
+  const logger = ctx.state.logger as Logger;
+  ctx.status = 200;
+  try {
+    const integration = await deps.integrations.findByKey(String(ctx.params.key));
+    if (!integration || !integration.enabled) {
+      ctx.req.resume();
+      throw new FeishuRejection(FEISHU_CODES.tokenInvalid, 'param invalid: incoming webhook access token invalid');
+    }
+    const { message, raw } = await readMessage(ctx, integration, version);
+    const outcome = await deps.ingest.ingest({ integration, message, severity: FEISHU_SEVERITY, rawPayload: raw });
+    logger.info({ integrationId: integration.id, ...outcome }, 'feishu alert received');
+    ctx.body = feishuSuccess();
+  } catch (error) {
+    if (!(error instanceof FeishuRejection)) throw error;
+    logger.info({ code: error.code, reason: error.message }, 'feishu alert rejected');
+    ctx.body = error.toAnswer() satisfies FeishuAnswer;
+  }
+}
+
+async function readMessage(ctx: Context, integration: Integration, version: HookVersion): Promise<{ message: InboundMessage; raw: string }> {
+  const body = await readBody(ctx.req, FEISHU_MAX_BODY_BYTES);
+  if (!body.ok) {
+    throw new FeishuRejection(FEISHU_CODES.badRequest, body.reason === 'too_large' ? 'Bad Request: the body is over 20 KB' : 'Bad Request: request aborted');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.raw);
+  } catch {
+    throw new FeishuRejection(FEISHU_CODES.badRequest, 'Bad Request: the body is not valid JSON');
+  }
+  if (integration.signingSecret) {
+    const { timestamp, sign } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+    if (!verifyFeishuSign(integration.signingSecret, timestamp, sign)) {
+      throw new FeishuRejection(FEISHU_CODES.signMismatch, 'sign match fail or timestamp is not within one hour from current time');
+    }
+  }
+  const message = version === 'v2' ? parseFeishuMessage(parsed, integration.messageFormat) : parseLegacyFeishuMessage(parsed);
+  if (integration.keywords.length > 0) {
+    const text = `${message.title}\n${message.content}`;
+    if (!integration.keywords.some((keyword) => text.includes(keyword))) {
+      throw new FeishuRejection(FEISHU_CODES.keywordsNotFound, 'Key Words Not Found');
+    }
+  }
+  return { message, raw: body.raw };
+}

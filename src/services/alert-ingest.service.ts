@@ -1,0 +1,154 @@
+import type { EntityManager } from 'typeorm';
+import { AlertEntity, type Alert } from '../db/entities/alert.entity.js';
+import { IncidentEntity } from '../db/entities/incident.entity.js';
+import type { Integration } from '../db/entities/integration.entity.js';
+import { Database, isUniqueViolation } from '../db/database.js';
+import type { Severity } from '../domain/incident-status.js';
+import type { InboundMessage } from '../domain/integration-settings.js';
+import { decidePush, type PushDecision } from '../domain/push-modes.js';
+import { routeMessage } from '../domain/routing.js';
+import { newOpaqueId, sha256Hex } from '../lib/ids.js';
+import type { Actor } from './actor.js';
+import { closeIncidentIfQuiet } from './incident-closing.js';
+import type { IncidentChange, IncidentChangeFeed } from './incident-change-feed.js';
+import { appendTimeline } from './timeline.js';
+
+export interface InboundAlert {
+  integration: Integration;
+  message: InboundMessage;
+  severity: Severity;
+  /** The request body as received, kept on the alert for later inspection. */
+  rawPayload: string;
+}
+
+export type IngestOutcome =
+  | { outcome: 'triggered' | 'updated'; incidentId: number; alertId: number }
+  | { outcome: 'resolved'; incidentId: number; alertId: number; incidentClosed: boolean }
+  | { outcome: 'ignored' | 'discarded'; reason: string };
+
+const OPEN_KEY_INDEX = { name: 'uq_alerts_open_key', columns: 'alerts.integration_id, alerts.open_key_hash' };
+const TITLE_LIMIT = 512;
+
+/** Turns one inbound message into alert and incident changes, committed before the caller answers. */
+export class AlertIngestService {
+  constructor(
+    private readonly db: Database,
+    private readonly changes: IncidentChangeFeed,
+  ) {}
+
+  async ingest(inbound: InboundAlert): Promise<IngestOutcome> {
+    const message = { title: inbound.message.title.slice(0, TITLE_LIMIT), content: inbound.message.content };
+    const decision = decidePush(inbound.integration, message, newOpaqueId);
+    if (decision.action === 'discard') return { outcome: 'discarded', reason: decision.reason };
+
+    const published: IncidentChange[] = [];
+    const outcome = await this.db.transaction(
+      (tx) => {
+        published.length = 0;
+        return decision.action === 'close'
+          ? this.resolve(tx, inbound.integration, decision, published)
+          : this.trigger(tx, { ...inbound, message }, decision, published);
+      },
+      // Two first messages for one key raced: the loser retries and finds the winner's alert.
+      { retryWhen: (error) => isUniqueViolation(error, OPEN_KEY_INDEX) },
+    );
+    for (const change of published) this.changes.publish(change);
+    return outcome;
+  }
+
+  private async findOpenAlert(tx: EntityManager, integrationId: number, dedupeKey: string): Promise<Alert | null> {
+    return tx.getRepository(AlertEntity).findOne({
+      where: { integrationId, openKeyHash: sha256Hex(dedupeKey) },
+      lock: this.db.isMysql ? { mode: 'pessimistic_write' } : undefined,
+    });
+  }
+
+  private async trigger(
+    tx: EntityManager,
+    inbound: InboundAlert,
+    decision: Extract<PushDecision, { action: 'trigger' }>,
+    published: IncidentChange[],
+  ): Promise<IngestOutcome> {
+    const { integration, message } = inbound;
+    const now = new Date();
+    if (decision.dedupeKey !== null) {
+      const open = await this.findOpenAlert(tx, integration.id, decision.dedupeKey);
+      if (open) {
+        await tx.update(AlertEntity, open.id, {
+          eventCount: open.eventCount + 1,
+          lastSeenAt: now,
+          title: message.title,
+          description: message.content,
+          rawPayload: inbound.rawPayload,
+        });
+        await tx.update(IncidentEntity, open.incidentId, { updatedAt: now });
+        const channelId = (await tx.findOneByOrFail(IncidentEntity, { id: open.incidentId })).channelId;
+        published.push({ incidentId: open.incidentId, channelId, kind: 'alert_updated' });
+        return { outcome: 'updated', incidentId: open.incidentId, alertId: open.id };
+      }
+    }
+
+    const channelId =
+      integration.kind === 'dedicated'
+        ? integration.channelId!
+        : routeMessage(integration.routes ?? [], integration.defaultChannelId!, message);
+    const incidentInsert = await tx.insert(IncidentEntity, {
+      channelId,
+      title: message.title,
+      description: message.content,
+      descriptionFormat: integration.messageFormat,
+      severity: inbound.severity,
+      status: 'triggered',
+      alertCount: 1,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      closedAt: null,
+      closedBy: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const incidentId = Number(incidentInsert.identifiers[0].id);
+    const alertInsert = await tx.insert(AlertEntity, {
+      integrationId: integration.id,
+      incidentId,
+      alertKey: decision.alertKey.slice(0, 512),
+      openKeyHash: decision.dedupeKey === null ? null : sha256Hex(decision.dedupeKey),
+      title: message.title,
+      description: message.content,
+      descriptionFormat: integration.messageFormat,
+      severity: inbound.severity,
+      status: 'firing',
+      eventCount: 1,
+      firstSeenAt: now,
+      lastSeenAt: now,
+      resolvedAt: null,
+      rawPayload: inbound.rawPayload,
+    });
+    const alertId = Number(alertInsert.identifiers[0].id);
+    await appendTimeline(tx, incidentId, 'triggered', integrationActor(integration), now, { alertId });
+    published.push({ incidentId, channelId, kind: 'triggered' });
+    return { outcome: 'triggered', incidentId, alertId };
+  }
+
+  private async resolve(
+    tx: EntityManager,
+    integration: Integration,
+    decision: Extract<PushDecision, { action: 'close' }>,
+    published: IncidentChange[],
+  ): Promise<IngestOutcome> {
+    const open = await this.findOpenAlert(tx, integration.id, decision.dedupeKey);
+    if (!open) return { outcome: 'ignored', reason: 'no open alert has this key' };
+    const now = new Date();
+    await tx.update(AlertEntity, open.id, { status: 'resolved', openKeyHash: null, resolvedAt: now, lastSeenAt: now });
+    const actor = integrationActor(integration);
+    await appendTimeline(tx, open.incidentId, 'alert_resolved', actor, now, { alertId: open.id, alertKey: open.alertKey });
+    const closed = await closeIncidentIfQuiet(tx, open.incidentId, actor, now, this.db.isMysql);
+    const channelId = (await tx.findOneByOrFail(IncidentEntity, { id: open.incidentId })).channelId;
+    published.push({ incidentId: open.incidentId, channelId, kind: closed ? 'closed' : 'alert_resolved' });
+    return { outcome: 'resolved', incidentId: open.incidentId, alertId: open.id, incidentClosed: closed };
+  }
+}
+
+function integrationActor(integration: Integration): Actor {
+  return { type: 'integration', id: integration.id, name: integration.name };
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { startService, type RunningService } from '../../src/service.js';
+import { dropDatabase, freshDatabase, type DatabaseKind } from './databases.js';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface TestService extends RunningService {
+  /** Calls the admin API with the bearer token; returns status and parsed JSON. */
+  api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** POSTs a raw body to a path of the service (the Feishu-compatible endpoint). */
+  post<T = any>(path: string, body: string | object, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+}
+
+/** The whole service, as main.ts starts it, on a random port over a fresh database of the given kind. */
+export async function startTestService(kind: DatabaseKind, label: string, overrides: Partial<AppConfig> = {}): Promise<TestService> {
+  const database = await freshDatabase(kind, label);
+  const config: AppConfig = {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: mkdtempSync(join(tmpdir(), 'oncall-data-')),
+    database,
+    adminToken: TEST_ADMIN_TOKEN,
+    publicBaseUrl: 'http://oncall.test',
+    logLevel: 'silent',
+    ...overrides,
+  };
+  const running = await startService(config, createLogger(config.logLevel));
+  const request = async (method: string, path: string, body: string | undefined, headers: Record<string, string>) => {
+    const response = await fetch(`${running.url}${path}`, { method, body, headers });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    ...running,
+    api: (method, path, body) =>
+      request(method, `/api/v1${path}`, body === undefined ? undefined : JSON.stringify(body), {
+        authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+        'content-type': 'application/json',
+      }),
+    post: (path, body, headers = { 'content-type': 'application/json' }) =>
+      request('POST', path, typeof body === 'string' ? body : JSON.stringify(body), headers),
+    async stop() {
+      await running.stop();
+      await dropDatabase(database);
+    },
+  };
+}
+
+/** The path part of an integration URL returned by the admin API. */
+export function hookPath(url: string): string {
+  return new URL(url).pathname;
+}

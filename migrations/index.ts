@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+import { ChatPlatforms1764100000000 } from './1764100000000-chat-platforms.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
-export const allMigrations = [InitialSchema1764000000000];
+export const allMigrations = [InitialSchema1764000000000, ChatPlatforms1764100000000];

@@ -1,4 +1,9 @@
 import { AlertEntity } from './alert.entity.js';
+import { ChatBindingEntity } from './chat-binding.entity.js';
+import { ChatMessageEntity } from './chat-message.entity.js';
+import { ImIdentityEntity } from './im-identity.entity.js';
+import { LinkCodeEntity } from './link-code.entity.js';
+import { ProcessedEventEntity } from './processed-event.entity.js';
 import { ChannelEntity } from './channel.entity.js';
 import { IncidentEventEntity } from './incident-event.entity.js';
 import { IncidentEntity } from './incident.entity.js';
@@ -12,4 +17,9 @@ export const allEntities = [
   IncidentEntity,
   AlertEntity,
   IncidentEventEntity,
+  ChatBindingEntity,
+  ChatMessageEntity,
+  ImIdentityEntity,
+  LinkCodeEntity,
+  ProcessedEventEntity,
 ];

@@ -1,0 +1,32 @@
+import { EntitySchema } from 'typeorm';
+import type { PlatformName } from './chat-binding.entity.js';
+import { createdAtColumn, idColumn } from './columns.js';
+
+export type LinkMethod = 'auto_email' | 'auto_mobile' | 'admin' | 'link_code';
+
+/** An IM account (Feishu open_id, Slack user id, …) acting as a member. */
+export interface ImIdentity {
+  id: number;
+  platform: PlatformName;
+  externalId: string;
+  unionId: string | null;
+  userId: string | null;
+  memberId: number;
+  linkedBy: LinkMethod;
+  createdAt: Date;
+}
+
+export const ImIdentityEntity = new EntitySchema<ImIdentity>({
+  name: 'ImIdentity',
+  tableName: 'im_identities',
+  columns: {
+    id: idColumn,
+    platform: { type: 'varchar', length: 16 },
+    externalId: { type: 'varchar', length: 128, name: 'external_id' },
+    unionId: { type: 'varchar', length: 128, nullable: true, name: 'union_id' },
+    userId: { type: 'varchar', length: 128, nullable: true, name: 'user_id' },
+    memberId: { type: 'int', name: 'member_id' },
+    linkedBy: { type: 'varchar', length: 16, name: 'linked_by' },
+    createdAt: createdAtColumn,
+  },
+});

@@ -1,18 +1,29 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type Router from '@koa/router';
 import type { AppConfig } from './config/config.js';
 import { resolveAdminToken } from './config/admin-token.js';
+import { DatabaseDeduper } from './db/database-deduper.js';
 import { openDatabase } from './db/data-source.js';
 import { Database } from './db/database.js';
 import { createHttpApp } from './http/app.js';
+import { RedisDeduper, type Deduper } from './lib/dedupe.js';
 import type { Logger } from './lib/logger.js';
 import { connectRedis, type Redis } from './lib/redis.js';
+import { FeishuApp } from './platforms/feishu/feishu.app.js';
 import { AlertIngestService } from './services/alert-ingest.service.js';
+import { CardSyncService } from './services/card-sync.service.js';
 import { ChannelService } from './services/channel.service.js';
+import { ChatBindingService } from './services/chat-binding.service.js';
+import { ChatInteractionService } from './services/chat-interaction.service.js';
+import { IdentityService } from './services/identity.service.js';
 import { IncidentChangeFeed } from './services/incident-change-feed.js';
+import { IncidentLinks } from './services/incident-links.js';
+import { IncidentViewService } from './services/incident-view.service.js';
 import { IncidentService } from './services/incident.service.js';
 import { IntegrationService } from './services/integration.service.js';
 import { MemberService } from './services/member.service.js';
+import type { ChatPlatform } from './services/ports/chat-platform.js';
 
 export interface Services {
   channels: ChannelService;
@@ -21,6 +32,11 @@ export interface Services {
   incidents: IncidentService;
   ingest: AlertIngestService;
   changes: IncidentChangeFeed;
+  bindings: ChatBindingService;
+  identities: IdentityService;
+  views: IncidentViewService;
+  cards: CardSyncService;
+  interactions: ChatInteractionService;
 }
 
 export interface RunningService {
@@ -29,10 +45,11 @@ export interface RunningService {
   db: Database;
   redis?: Redis;
   services: Services;
+  feishu?: FeishuApp;
   stop(): Promise<void>;
 }
 
-/** Composition: config → database (migrated) → redis? → services → http. */
+/** Composition: config → database (migrated) → redis? → platforms → services → http. */
 export async function startService(config: AppConfig, logger: Logger): Promise<RunningService> {
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
   if (admin.generated) {
@@ -44,16 +61,34 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   logger.info({ database: config.database.kind }, 'database ready, migrations applied');
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   if (redis) logger.info('redis connected');
+  const deduper: Deduper = redis ? new RedisDeduper(redis) : new DatabaseDeduper(db);
+
+  const feishu = config.feishu ? new FeishuApp(config.feishu, logger) : undefined;
+  const platforms: ChatPlatform[] = feishu ? [feishu.platform] : [];
 
   const changes = new IncidentChangeFeed(logger);
+  const incidents = new IncidentService(db, changes);
+  const links = new IncidentLinks(config.publicBaseUrl, admin.token);
+  const views = new IncidentViewService(db, links);
+  const identities = new IdentityService(db, platforms, logger);
+  const bindings = new ChatBindingService(db);
   const services: Services = {
     channels: new ChannelService(db),
     members: new MemberService(db),
     integrations: new IntegrationService(db),
-    incidents: new IncidentService(db, changes),
+    incidents,
     ingest: new AlertIngestService(db, changes),
     changes,
+    bindings,
+    identities,
+    views,
+    cards: new CardSyncService(db, views, platforms, logger),
+    interactions: new ChatInteractionService(db, incidents, views, identities, bindings, platforms),
   };
+  services.cards.attach(changes);
+
+  const platformRoutes: Array<(router: Router) => void> = [];
+  if (feishu) platformRoutes.push((router) => feishu.connect(router, { interactions: services.interactions, bindings, deduper }));
 
   const readiness = [{ name: 'database', check: () => db.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => void (await redis.ping()) });
@@ -62,6 +97,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     ...services,
     logger,
     readiness,
+    platformRoutes,
+    links,
     adminToken: admin.token,
     publicBaseUrl: config.publicBaseUrl,
   });
@@ -77,8 +114,11 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     db,
     redis,
     services,
+    feishu,
     async stop() {
+      feishu?.close();
       await closeServer(server);
+      await services.cards.idle();
       if (redis) await redis.quit();
       await db.close();
     },

@@ -32,7 +32,38 @@ const configSchema = z.object({
   }),
   PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FEISHU_APP_ID: optionalString,
+  FEISHU_APP_SECRET: optionalString,
+  FEISHU_VERIFICATION_TOKEN: optionalString,
+  FEISHU_ENCRYPT_KEY: optionalString,
+  FEISHU_DOMAIN: optionalString.refine((value) => value === undefined || ['feishu', 'lark'].includes(value) || /^https?:\/\//.test(value), {
+    message: 'must be feishu, lark or a base URL such as https://open.feishu.cn',
+  }),
+  FEISHU_CONNECTION: z.enum(['webhook', 'websocket']).default('webhook'),
+}).superRefine((values, ctx) => {
+  if (Boolean(values.FEISHU_APP_ID) !== Boolean(values.FEISHU_APP_SECRET)) {
+    ctx.addIssue({ code: 'custom', path: ['FEISHU_APP_SECRET'], message: 'FEISHU_APP_ID and FEISHU_APP_SECRET go together' });
+  }
+  if (values.FEISHU_APP_ID && values.FEISHU_CONNECTION === 'webhook' && !values.FEISHU_VERIFICATION_TOKEN && !values.FEISHU_ENCRYPT_KEY) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['FEISHU_VERIFICATION_TOKEN'],
+      message: 'webhook mode needs FEISHU_VERIFICATION_TOKEN or FEISHU_ENCRYPT_KEY so callbacks can be verified',
+    });
+  }
 });
+
+const FEISHU_DOMAINS: Record<string, string> = { feishu: 'https://open.feishu.cn', lark: 'https://open.larksuite.com' };
+
+export interface FeishuAppConfig {
+  appId: string;
+  appSecret: string;
+  verificationToken?: string;
+  encryptKey?: string;
+  /** Open API base URL: Feishu, Lark, or (in tests) a local fake. */
+  domain: string;
+  connection: 'webhook' | 'websocket';
+}
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
@@ -48,6 +79,8 @@ export interface AppConfig {
   adminToken?: string;
   publicBaseUrl: string;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
+  /** Present when the Feishu/Lark app is configured. */
+  feishu?: FeishuAppConfig;
 }
 
 export class ConfigError extends Error {
@@ -74,5 +107,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: values.ADMIN_TOKEN,
     publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     logLevel: values.LOG_LEVEL,
+    feishu:
+      values.FEISHU_APP_ID && values.FEISHU_APP_SECRET
+        ? {
+            appId: values.FEISHU_APP_ID,
+            appSecret: values.FEISHU_APP_SECRET,
+            verificationToken: values.FEISHU_VERIFICATION_TOKEN,
+            encryptKey: values.FEISHU_ENCRYPT_KEY,
+            domain: (FEISHU_DOMAINS[values.FEISHU_DOMAIN ?? 'feishu'] ?? values.FEISHU_DOMAIN!).replace(/\/+$/, ''),
+            connection: values.FEISHU_CONNECTION,
+          }
+        : undefined,
   };
 }

@@ -7,10 +7,15 @@ import { registerHealth, type ReadinessCheck } from './health.routes.js';
 import { errorMapper } from './middleware/error-mapper.js';
 import { requestContext } from './middleware/request-context.js';
 import { registerOpenApi } from './openapi.routes.js';
+import { registerIncidentPage } from './incident-page.route.js';
+import type { IncidentLinks } from '../services/incident-links.js';
 
 export interface HttpDeps extends AdminDeps, FeishuWebhookDeps {
   logger: Logger;
   readiness: ReadinessCheck[];
+  /** Routes mounted by the chat platforms (callback URLs). */
+  platformRoutes: Array<(router: Router) => void>;
+  links: IncidentLinks;
 }
 
 export function createHttpApp(deps: HttpDeps): Koa {
@@ -22,6 +27,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   registerHealth(publicRouter, deps.readiness);
   registerFeishuWebhook(publicRouter, deps);
   registerOpenApi(publicRouter, deps.publicBaseUrl);
+  registerIncidentPage(publicRouter, deps.incidents, deps.links);
+  for (const mount of deps.platformRoutes) mount(publicRouter);
   app.use(publicRouter.routes()).use(publicRouter.allowedMethods());
 
   const admin = createAdminRouter(deps);

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { AlertEntity, type Alert } from '../db/entities/alert.entity.js';
 import { IncidentEntity } from '../db/entities/incident.entity.js';
-import type { Integration } from '../db/entities/integration.entity.js';
+import { IntegrationEntity, type Integration } from '../db/entities/integration.entity.js';
 import { Database, isUniqueViolation } from '../db/database.js';
 import type { Severity } from '../domain/incident-status.js';
 import type { InboundMessage } from '../domain/integration-settings.js';
@@ -43,8 +43,11 @@ export class AlertIngestService {
 
     const published: IncidentChange[] = [];
     const outcome = await this.db.transaction(
-      (tx) => {
+      async (tx) => {
         published.length = 0;
+        // MariaDB: `SELECT … FOR UPDATE` on a key with no open alert takes gap locks that concurrent first messages
+        // then deadlock on when they insert. Queueing keyed messages on the integration row avoids that.
+        if (this.db.isMysql && decision.dedupeKey !== null) await this.lockIntegration(tx, inbound.integration.id);
         return decision.action === 'close'
           ? this.resolve(tx, inbound.integration, decision, published)
           : this.trigger(tx, { ...inbound, message }, decision, published);
@@ -54,6 +57,10 @@ export class AlertIngestService {
     );
     for (const change of published) this.changes.publish(change);
     return outcome;
+  }
+
+  private async lockIntegration(tx: EntityManager, integrationId: number): Promise<void> {
+    await tx.getRepository(IntegrationEntity).findOne({ where: { id: integrationId }, select: { id: true }, lock: { mode: 'pessimistic_write' } });
   }
 
   private async findOpenAlert(tx: EntityManager, integrationId: number, dedupeKey: string): Promise<Alert | null> {

@@ -47,7 +47,11 @@ export class ChannelService {
       (await this.db.manager.countBy(IncidentEntity, { channelId: id })) +
       (await this.db.manager.countBy(IntegrationEntity, { channelId: id })) +
       (await this.db.manager.countBy(IntegrationEntity, { defaultChannelId: id }));
-    if (inUse > 0) throw new AppError('conflict', `channel ${id} still has incidents or integrations; it cannot be deleted`);
+    // Routes live in a JSON column, out of reach of foreign keys: a deleted route target would make every matching alert fail.
+    const routedHere = (await this.db.manager.findBy(IntegrationEntity, { kind: 'shared' })).some((integration) =>
+      (integration.routes ?? []).some((route) => route.channelId === id),
+    );
+    if (inUse > 0 || routedHere) throw new AppError('conflict', `channel ${id} still has incidents or integrations; it cannot be deleted`);
     await this.db.manager.delete(ChannelEntity, id);
   }
 

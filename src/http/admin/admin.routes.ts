@@ -8,6 +8,7 @@ import type { MemberService } from '../../services/member.service.js';
 import type { IncidentAction } from '../../domain/incident-status.js';
 import { jsonBody, parseOrThrow, pathId } from '../json-body.js';
 import { adminAuth } from '../middleware/admin-auth.js';
+import { registerChatAdmin, type ChatAdminDeps } from './chat-admin.routes.js';
 import { integrationAsInput, integrationView } from './integration.view.js';
 import {
   channelInputSchema,
@@ -20,7 +21,7 @@ import {
   memberPatchSchema,
 } from './schemas.js';
 
-export interface AdminDeps {
+export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   adminToken: string;
   publicBaseUrl: string;
   channels: ChannelService;
@@ -38,6 +39,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerMembers(router, deps);
   registerIntegrations(router, deps);
   registerIncidents(router, deps);
+  registerChatAdmin(router, deps);
   return router;
 }
 

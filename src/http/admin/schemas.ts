@@ -21,34 +21,40 @@ const regexSource = z
 
 const positiveId = z.number().int().positive();
 
-export const channelInputSchema = z.object({
-  name: z.string().trim().min(1).max(100),
-  description: z.string().max(500).default(''),
-  timeZone: z
-    .string()
-    .default('UTC')
-    .refine((zone) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: zone });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be an IANA time zone such as Asia/Shanghai'),
-});
-export const channelPatchSchema = channelInputSchema.partial().strict();
+const timeZoneSchema = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Asia/Shanghai');
 
-export const memberInputSchema = z.object({
+// Patch schemas are built from fields without defaults: zod 4 applies a default even inside .partial(),
+// so a PATCH of one field would otherwise reset the others to their defaults.
+const channelFields = {
   name: z.string().trim().min(1).max(100),
-  email: z.email().max(255).nullable().default(null),
+  description: z.string().max(500),
+  timeZone: timeZoneSchema,
+};
+export const channelInputSchema = z
+  .object({ ...channelFields, description: channelFields.description.default(''), timeZone: timeZoneSchema.default('UTC') })
+  .strict();
+export const channelPatchSchema = z.object(channelFields).partial().strict();
+
+const memberFields = {
+  name: z.string().trim().min(1).max(100),
+  email: z.email().max(255).nullable(),
   phone: z
     .string()
     .trim()
     .regex(/^\+?[0-9 ()-]{3,32}$/, 'must be a phone number')
-    .nullable()
-    .default(null),
-});
-export const memberPatchSchema = memberInputSchema.partial().strict();
+    .nullable(),
+};
+export const memberInputSchema = z
+  .object({ ...memberFields, email: memberFields.email.default(null), phone: memberFields.phone.default(null) })
+  .strict();
+export const memberPatchSchema = z.object(memberFields).partial().strict();
 
 export const conditionSchema = z
   .object({

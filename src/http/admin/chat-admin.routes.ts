@@ -1,0 +1,90 @@
+import type Router from '@koa/router';
+import { z } from 'zod';
+import type { ChatBindingService } from '../../services/chat-binding.service.js';
+import type { ChatInteractionService } from '../../services/chat-interaction.service.js';
+import type { IdentityService } from '../../services/identity.service.js';
+import type { MemberService } from '../../services/member.service.js';
+import { AppError } from '../../lib/errors.js';
+import { jsonBody, pathId } from '../json-body.js';
+
+export interface ChatAdminDeps {
+  bindings: ChatBindingService;
+  identities: IdentityService;
+  interactions: ChatInteractionService;
+  members: MemberService;
+}
+
+const platform = z.enum(['feishu', 'slack', 'dingtalk']);
+
+export const chatBindingInputSchema = z
+  .object({ platform, chatId: z.string().trim().min(1).max(128), channelId: z.number().int().positive(), chatName: z.string().max(200).default('') })
+  .strict();
+
+/** Flashduty-style "mapping data": member (by id or email) → IM user id. */
+export const identityMappingSchema = z
+  .object({
+    platform,
+    mappings: z
+      .array(
+        z
+          .object({
+            externalId: z.string().trim().min(1).max(128),
+            memberId: z.number().int().positive().optional(),
+            memberEmail: z.email().optional(),
+          })
+          .refine((mapping) => mapping.memberId !== undefined || mapping.memberEmail !== undefined, 'needs memberId or memberEmail'),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .strict();
+
+export const linkCodeRedeemSchema = z.object({ memberId: z.number().int().positive() }).strict();
+
+export function registerChatAdmin(router: Router, deps: ChatAdminDeps): void {
+  router.get('/chat-bindings', async (ctx) => {
+    ctx.body = { items: await deps.bindings.list() };
+  });
+  router.post('/chat-bindings', async (ctx) => {
+    const input = await jsonBody(ctx, chatBindingInputSchema);
+    const { binding } = await deps.bindings.bind(input.platform, input.chatId, input.channelId, input.chatName).catch(notFoundAsValidation('channelId'));
+    ctx.status = 201;
+    ctx.body = binding;
+  });
+  router.delete('/chat-bindings/:id', async (ctx) => {
+    await deps.bindings.removeById(pathId(ctx));
+    ctx.status = 204;
+  });
+
+  router.post('/im-identities', async (ctx) => {
+    const input = await jsonBody(ctx, identityMappingSchema);
+    const members = await deps.members.list();
+    const linked = [];
+    for (const [index, mapping] of input.mappings.entries()) {
+      const member = members.find((candidate) =>
+        mapping.memberId !== undefined ? candidate.id === mapping.memberId : candidate.email?.toLowerCase() === mapping.memberEmail!.toLowerCase(),
+      );
+      if (!member) throw new AppError('validation', `mappings.${index}: no member with ${mapping.memberId ?? mapping.memberEmail}`);
+      linked.push(await deps.identities.link(input.platform, mapping.externalId, member.id, 'admin'));
+    }
+    ctx.body = { items: linked };
+  });
+  router.get('/members/:id/im-identities', async (ctx) => {
+    const member = await deps.members.get(pathId(ctx));
+    ctx.body = { items: await deps.identities.linkedIdentities(member.id) };
+  });
+
+  router.post('/link-codes/:code/redeem', async (ctx) => {
+    const { memberId } = await jsonBody(ctx, linkCodeRedeemSchema);
+    await deps.members.get(memberId).catch(notFoundAsValidation('memberId'));
+    const result = await deps.interactions.completeLink(String(ctx.params.code), memberId);
+    ctx.body = { member: result.member, carriedOut: result.carriedOut?.toast.text ?? null };
+  });
+}
+
+function notFoundAsValidation(field: string) {
+  return (error: unknown): never => {
+    if (error instanceof AppError && error.code === 'not_found') throw new AppError('validation', `${field}: ${error.message}`);
+    throw error;
+  };
+}

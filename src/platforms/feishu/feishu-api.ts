@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import * as lark from '@larksuiteoapi/node-sdk';
+import type { FeishuAppConfig } from '../../config/config.js';
+import type { Logger } from '../../lib/logger.js';
+import { Pacer } from '../../lib/pacer.js';
+import { backoff, withRetry } from '../../lib/retry.js';
+import type { PlatformUserProfile } from '../../services/ports/chat-platform.js';
+import { classifyFeishuCode, toFeishuApiError, type FeishuApiError } from './feishu-api-error.js';
+
+/** Feishu allows 5 QPS per chat (shared by all bots) and 5 QPS per message; stay just under. */
+const PER_CHAT_PER_SECOND = 4;
+const PER_MESSAGE_PER_SECOND = 4;
+
+interface FeishuResponse<T> {
+  code?: number;
+  msg?: string;
+  data?: T;
+}
+
+/** The few Open API calls the app makes, paced and retried, with errors classified. */
+export class FeishuApi {
+  readonly client: lark.Client;
+  private readonly chatPacer = new Pacer(PER_CHAT_PER_SECOND);
+  private readonly messagePacer = new Pacer(PER_MESSAGE_PER_SECOND);
+
+  constructor(
+    config: FeishuAppConfig,
+    private readonly logger: Logger,
+  ) {
+    this.client = new lark.Client({
+      appId: config.appId,
+      appSecret: config.appSecret,
+      domain: config.domain,
+      loggerLevel: lark.LoggerLevel.error,
+    });
+  }
+
+  async sendCard(chatId: string, card: object): Promise<string> {
+    // One idempotency key for all retries of this send: a retried request never posts twice.
+    const uuid = randomUUID();
+    const data = await this.call(
+      () =>
+        this.client.im.v1.message.create({
+          params: { receive_id_type: 'chat_id' },
+          data: { receive_id: chatId, msg_type: 'interactive', content: JSON.stringify(card), uuid },
+        }),
+      `chat:${chatId}`,
+    );
+    if (!data?.message_id) throw classifyFeishuCode(-1, 'no message_id in the answer');
+    return data.message_id;
+  }
+
+  async patchCard(chatId: string, messageId: string, card: object): Promise<void> {
+    await this.messagePacer.wait(messageId);
+    await this.call(
+      () => this.client.im.v1.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }),
+      `chat:${chatId}`,
+    );
+  }
+
+  async sendText(receiveIdType: 'open_id' | 'chat_id', receiveId: string, text: string): Promise<void> {
+    await this.call(
+      () =>
+        this.client.im.v1.message.create({
+          params: { receive_id_type: receiveIdType },
+          data: { receive_id: receiveId, msg_type: 'text', content: JSON.stringify({ text }), uuid: randomUUID() },
+        }),
+      receiveIdType === 'chat_id' ? `chat:${receiveId}` : `user:${receiveId}`,
+    );
+  }
+
+  async getUser(openId: string): Promise<PlatformUserProfile | null> {
+    try {
+      const data = await this.call(
+        () => this.client.contact.v3.user.get({ path: { user_id: openId }, params: { user_id_type: 'open_id' } }),
+        undefined,
+      );
+      const user = data?.user;
+      if (!user) return null;
+      return {
+        externalId: openId,
+        name: user.name,
+        email: user.email || user.enterprise_email || undefined,
+        mobile: user.mobile || undefined,
+        unionId: user.union_id,
+        userId: user.user_id,
+      };
+    } catch (error) {
+      const classified = error as FeishuApiError;
+      if (classified.kind === 'bad_request' || classified.kind === 'permission_denied') return null;
+      throw error;
+    }
+  }
+
+  private async call<T>(request: () => Promise<FeishuResponse<T>>, paceKey: string | undefined): Promise<T | undefined> {
+    return withRetry(
+      async () => {
+        if (paceKey) await this.chatPacer.wait(paceKey);
+        let response: FeishuResponse<T>;
+        try {
+          response = await request();
+        } catch (error) {
+          throw toFeishuApiError(error);
+        }
+        if (response.code !== undefined && response.code !== 0) throw classifyFeishuCode(response.code, response.msg ?? '');
+        return response.data;
+      },
+      {
+        attempts: 4,
+        delayFor: (error, attempt) => {
+          const classified = error as FeishuApiError;
+          if (!classified.retryable) return undefined;
+          this.logger.debug({ kind: classified.kind, code: classified.code, attempt }, 'feishu call retried');
+          return classified.retryAfterMs ?? backoff(attempt, 300, 5000);
+        },
+      },
+    );
+  }
+}

@@ -1,0 +1,109 @@
+import * as lark from '@larksuiteoapi/node-sdk';
+import type { Deduper } from '../../lib/dedupe.js';
+import type { Logger } from '../../lib/logger.js';
+import type { ChatBindingService } from '../../services/chat-binding.service.js';
+import { isCardAction, type ActionAnswer, type ChatInteractionService } from '../../services/chat-interaction.service.js';
+import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
+import type { FeishuPlatform } from './feishu.platform.js';
+
+export interface FeishuEventDeps {
+  interactions: ChatInteractionService;
+  bindings: ChatBindingService;
+  platform: FeishuPlatform;
+  deduper: Deduper;
+  logger: Logger;
+}
+
+/** Flattened by the SDK: header fields (event_id, event_type, token …) and event fields side by side. */
+type FeishuEvent = Record<string, any>;
+
+export interface FeishuCardAnswer {
+  toast: { type: string; content: string };
+  card?: { type: 'raw'; data: object };
+}
+
+const WELCOME = [
+  'Hi! I post incident cards here and you can handle them with a click.',
+  'Bind this chat to a channel: @mention me with "bind <channel>". Send "help" for all commands.',
+].join('\n');
+
+/**
+ * One dispatcher for both connection modes: the HTTP callback route and the long connection (WSClient) both
+ * hand it events that are already verified and decrypted.
+ */
+export function createFeishuDispatcher(deps: FeishuEventDeps): lark.EventDispatcher {
+  const dispatcher = new lark.EventDispatcher({ loggerLevel: lark.LoggerLevel.error });
+  const seenBefore = async (event: FeishuEvent) => !event.event_id || !(await deps.deduper.firstSeen(`feishu:${event.event_id}`));
+
+  dispatcher.register({
+    'card.action.trigger': async (event: FeishuEvent) => {
+      if (await seenBefore(event)) return {};
+      return answerCardAction(deps, event);
+    },
+    'im.message.receive_v1': async (event: FeishuEvent) => {
+      if (await seenBefore(event)) return;
+      // Answer Feishu now; the command runs after (replies go out as new messages).
+      void runCommand(deps, event).catch((error: unknown) => deps.logger.error({ err: error }, 'feishu command failed'));
+    },
+    'im.chat.member.bot.added_v1': async (event: FeishuEvent) => {
+      if (await seenBefore(event)) return;
+      void deps.platform.sendChatText(String(event.chat_id), WELCOME).catch((error: unknown) => deps.logger.warn({ err: error }, 'welcome not sent'));
+    },
+    'im.chat.member.bot.deleted_v1': async (event: FeishuEvent) => {
+      if (await seenBefore(event)) return;
+      await deps.bindings.unbind('feishu', String(event.chat_id));
+    },
+  } as any);
+  return dispatcher;
+}
+
+async function answerCardAction(deps: FeishuEventDeps, event: FeishuEvent): Promise<FeishuCardAnswer> {
+  const value = parseValue(event.action?.value);
+  const openId = event.operator?.open_id;
+  const incidentId = Number(value?.incidentId);
+  if (!value || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0 || typeof openId !== 'string') {
+    return { toast: { type: 'error', content: 'This button is not one of ours, or the card is malformed.' } };
+  }
+  const answer = await deps.interactions.handleAction({ platform: 'feishu', externalId: openId }, value.action, incidentId, event.context?.open_chat_id);
+  return toFeishuAnswer(answer);
+}
+
+export function toFeishuAnswer(answer: ActionAnswer): FeishuCardAnswer {
+  const reply: FeishuCardAnswer = { toast: { type: answer.toast.kind, content: answer.toast.text } };
+  if (answer.view) reply.card = { type: 'raw', data: renderFeishuIncidentCard(answer.view) };
+  return reply;
+}
+
+function parseValue(value: unknown): { action?: unknown; incidentId?: unknown } | undefined {
+  if (typeof value === 'string') {
+    try {
+      return parseValue(JSON.parse(value));
+    } catch {
+      return undefined;
+    }
+  }
+  return value && typeof value === 'object' ? (value as { action?: unknown; incidentId?: unknown }) : undefined;
+}
+
+async function runCommand(deps: FeishuEventDeps, event: FeishuEvent): Promise<void> {
+  const message = event.message ?? {};
+  const chatId = String(message.chat_id ?? '');
+  const openId = event.sender?.sender_id?.open_id;
+  if (!chatId || typeof openId !== 'string' || event.sender?.sender_type === 'app') return;
+  const isDirect = message.chat_type === 'p2p';
+  let text = '';
+  if (message.message_type === 'text') {
+    try {
+      text = String(JSON.parse(message.content ?? '{}').text ?? '');
+    } catch {
+      text = '';
+    }
+  } else {
+    await deps.platform.sendChatText(chatId, 'I only understand text commands. Send "help" to see them.');
+    return;
+  }
+  // Mentions arrive as @_user_N placeholders; the bot's own mention is just the way to address it.
+  const command = text.replace(/@_user_\d+/g, ' ').trim();
+  const reply = await deps.interactions.handleCommand({ platform: 'feishu', externalId: openId }, { chatId, isDirect }, command);
+  await deps.platform.sendChatText(chatId, reply);
+}

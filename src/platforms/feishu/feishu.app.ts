@@ -1,0 +1,45 @@
+import type Router from '@koa/router';
+import type { FeishuAppConfig } from '../../config/config.js';
+import type { Deduper } from '../../lib/dedupe.js';
+import type { Logger } from '../../lib/logger.js';
+import type { ChatBindingService } from '../../services/chat-binding.service.js';
+import type { ChatInteractionService } from '../../services/chat-interaction.service.js';
+import { FeishuApi } from './feishu-api.js';
+import { registerFeishuCallbacks } from './feishu-callback.route.js';
+import { createFeishuDispatcher } from './feishu-events.js';
+import { startFeishuLongConnection } from './feishu-long-connection.js';
+import { FeishuPlatform } from './feishu.platform.js';
+
+export interface FeishuInboundDeps {
+  interactions: ChatInteractionService;
+  bindings: ChatBindingService;
+  deduper: Deduper;
+}
+
+/** The Feishu/Lark app: its outbound platform adapter first, its inbound side once the services exist. */
+export class FeishuApp {
+  readonly platform: FeishuPlatform;
+  /** Set by connect(); both connection modes feed it. */
+  dispatcher?: ReturnType<typeof createFeishuDispatcher>;
+  private connection?: { close(): void };
+
+  constructor(
+    private readonly config: FeishuAppConfig,
+    private readonly logger: Logger,
+  ) {
+    this.platform = new FeishuPlatform(new FeishuApi(config, logger));
+  }
+
+  /** Mounts the callback URL (webhook mode) or opens the long connection (websocket mode). */
+  connect(router: Router, deps: FeishuInboundDeps): void {
+    const dispatcher = createFeishuDispatcher({ ...deps, platform: this.platform, logger: this.logger });
+    this.dispatcher = dispatcher;
+    if (this.config.connection === 'webhook') registerFeishuCallbacks(router, this.config, dispatcher);
+    else this.connection = startFeishuLongConnection(this.config, dispatcher);
+    this.logger.info({ connection: this.config.connection }, 'feishu app connected');
+  }
+
+  close(): void {
+    this.connection?.close();
+  }
+}

@@ -1,0 +1,37 @@
+import type { IncidentView } from '../../rendering/incident-view.js';
+import type { CardUpdateResult, ChatPlatform, PlatformUserProfile } from '../../services/ports/chat-platform.js';
+import type { FeishuApi } from './feishu-api.js';
+import { FeishuApiError } from './feishu-api-error.js';
+import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
+
+export class FeishuPlatform implements ChatPlatform {
+  readonly name = 'feishu' as const;
+
+  constructor(private readonly api: FeishuApi) {}
+
+  postIncidentCard(chatId: string, view: IncidentView): Promise<string> {
+    return this.api.sendCard(chatId, renderFeishuIncidentCard(view));
+  }
+
+  async updateIncidentCard(chatId: string, messageId: string, view: IncidentView): Promise<CardUpdateResult> {
+    try {
+      await this.api.patchCard(chatId, messageId, renderFeishuIncidentCard(view));
+      return 'updated';
+    } catch (error) {
+      if (error instanceof FeishuApiError && error.kind === 'gone') return 'gone';
+      throw error;
+    }
+  }
+
+  sendDirectText(openId: string, text: string): Promise<void> {
+    return this.api.sendText('open_id', openId, text);
+  }
+
+  sendChatText(chatId: string, text: string): Promise<void> {
+    return this.api.sendText('chat_id', chatId, text);
+  }
+
+  lookupUser(openId: string): Promise<PlatformUserProfile | null> {
+    return this.api.getUser(openId);
+  }
+}

@@ -1,0 +1,45 @@
+import type { IncidentStatus, Severity } from '../domain/incident-status.js';
+import type { MessageFormat } from '../domain/integration-settings.js';
+
+/** Everything a card or message shows about an incident, independent of the chat platform. */
+export interface IncidentView {
+  id: number;
+  title: string;
+  status: IncidentStatus;
+  severity: Severity;
+  channelName: string;
+  alertCount: number;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  description: string;
+  descriptionFormat: MessageFormat;
+  acknowledged?: { by: string; at: Date };
+  closed?: { by: string; at: Date };
+  /** Names of the people who acted on it, in order of first action. */
+  responders: string[];
+  /** A few recent timeline lines, newest last. */
+  recentActivity: string[];
+  detailsUrl: string;
+}
+
+export const STATUS_LABEL: Record<IncidentStatus, string> = {
+  triggered: 'Triggered',
+  acknowledged: 'Acknowledged',
+  closed: 'Closed',
+};
+
+export const SEVERITY_LABEL: Record<Severity, string> = {
+  critical: 'Critical',
+  warning: 'Warning',
+  info: 'Info',
+};
+
+export function excerpt(text: string, max: number): string {
+  const trimmed = text.trim();
+  return trimmed.length <= max ? trimmed : `${trimmed.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** `2026-11-23 19:46 UTC`: cards are read by people in many time zones, so the zone is always shown. */
+export function formatTime(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -1,0 +1,186 @@
+import { In } from 'typeorm';
+import type { PlatformName } from '../db/entities/chat-binding.entity.js';
+import { IncidentEntity } from '../db/entities/incident.entity.js';
+import type { PendingAction } from '../db/entities/link-code.entity.js';
+import { MemberEntity, type Member } from '../db/entities/member.entity.js';
+import type { Database } from '../db/database.js';
+import { COMMAND_USAGE, parseCommand, type Command } from '../domain/commands.js';
+import type { IncidentAction } from '../domain/incident-status.js';
+import { AppError } from '../lib/errors.js';
+import type { IncidentView } from '../rendering/incident-view.js';
+import type { Actor } from './actor.js';
+import type { ChatBindingService } from './chat-binding.service.js';
+import type { IdentityService } from './identity.service.js';
+import type { IncidentViewService } from './incident-view.service.js';
+import type { IncidentService } from './incident.service.js';
+import type { ChatPlatform } from './ports/chat-platform.js';
+
+/** The actions a card button may carry, matched exactly. */
+export const CARD_ACTIONS = ['acknowledge', 'close', 'escalate', 'reopen'] as const;
+export type CardAction = (typeof CARD_ACTIONS)[number];
+
+export function isCardAction(value: unknown): value is CardAction {
+  return typeof value === 'string' && (CARD_ACTIONS as readonly string[]).includes(value);
+}
+
+export interface ChatUser {
+  platform: PlatformName;
+  externalId: string;
+}
+
+export type ToastKind = 'success' | 'info' | 'warning' | 'error';
+
+export interface ActionAnswer {
+  toast: { kind: ToastKind; text: string };
+  /** The incident's state after the action, for the platform to answer the click with a fresh card. */
+  view?: IncidentView;
+}
+
+const DONE: Record<IncidentAction, string> = { acknowledge: 'Acknowledged', close: 'Closed', reopen: 'Reopened' };
+const ALREADY: Record<IncidentAction, string> = { acknowledge: 'already acknowledged', close: 'already closed', reopen: 'already open' };
+const COMMAND_ACTION: Record<'ack' | 'close' | 'escalate' | 'reopen', CardAction> = {
+  ack: 'acknowledge',
+  close: 'close',
+  escalate: 'escalate',
+  reopen: 'reopen',
+};
+
+/** What a click or a typed command does, for every IM alike. */
+export class ChatInteractionService {
+  constructor(
+    private readonly db: Database,
+    private readonly incidents: IncidentService,
+    private readonly views: IncidentViewService,
+    private readonly identities: IdentityService,
+    private readonly bindings: ChatBindingService,
+    private readonly platforms: ChatPlatform[],
+  ) {}
+
+  async handleAction(user: ChatUser, action: CardAction, incidentId: number, chatId?: string): Promise<ActionAnswer> {
+    const member = await this.identities.resolveMember(user.platform, user.externalId);
+    if (!member) return this.promptToLink(user, { action, incidentId, chatId });
+    return this.actAs(member, action, incidentId);
+  }
+
+  async handleCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, text: string): Promise<string> {
+    const parsed = parseCommand(text);
+    if (!parsed.ok) return `${parsed.error}\n\nCommands:\n${parsed.usage}`;
+    return this.runCommand(user, chat, parsed.command);
+  }
+
+  /** An admin redeemed a link code: the account is linked, and what the user had clicked is carried out. */
+  async completeLink(code: string, memberId: number): Promise<{ member: Member; carriedOut?: ActionAnswer }> {
+    const { linkCode } = await this.identities.redeemLinkCode(code, memberId);
+    const member = await this.db.manager.findOneByOrFail(MemberEntity, { id: memberId });
+    const pending = linkCode.pendingAction;
+    const carriedOut = pending && isCardAction(pending.action) ? await this.actAs(member, pending.action, pending.incidentId) : undefined;
+    const platform = this.platforms.find((candidate) => candidate.name === linkCode.platform);
+    const note = carriedOut ? `\n${carriedOut.toast.text}` : '';
+    await platform?.sendDirectText(linkCode.externalId, `You are now linked to on-call member ${member.name}.${note}`).catch(() => undefined);
+    return { member, carriedOut };
+  }
+
+  private async actAs(member: Member, action: CardAction, incidentId: number): Promise<ActionAnswer> {
+    const actor: Actor = { type: 'member', id: member.id, name: member.name };
+    if (action === 'escalate') {
+      return {
+        toast: { kind: 'info', text: `No escalation rule applies to incident #${incidentId} yet; nobody else was paged.` },
+        view: await this.viewOrUndefined(incidentId),
+      };
+    }
+    try {
+      const result = await this.incidents.act(incidentId, action, actor);
+      const view = await this.views.build(incidentId);
+      if (result.outcome === 'changed') return { toast: { kind: 'success', text: `${DONE[action]} #${incidentId}` }, view };
+      return { toast: { kind: 'info', text: `#${incidentId} is ${ALREADY[action]}${whoDidIt(view, action)}` }, view };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') return { toast: { kind: 'error', text: `Incident #${incidentId} does not exist` } };
+      if (error instanceof AppError && error.code === 'invalid_transition') {
+        return { toast: { kind: 'warning', text: error.message }, view: await this.viewOrUndefined(incidentId) };
+      }
+      throw error;
+    }
+  }
+
+  private async promptToLink(user: ChatUser, pending: PendingAction): Promise<ActionAnswer> {
+    const code = await this.identities.createLinkCode(user.platform, user.externalId, pending);
+    const platform = this.platforms.find((candidate) => candidate.name === user.platform);
+    await platform
+      ?.sendDirectText(user.externalId, linkInstructions(code.code, `Once linked, your "${pending.action}" on incident #${pending.incidentId} will be carried out.`))
+      .catch(() => undefined);
+    return {
+      toast: { kind: 'warning', text: 'Your account is not linked to an on-call member yet, so nothing changed. I sent you a private message with how to link.' },
+    };
+  }
+
+  private async runCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, command: Command): Promise<string> {
+    switch (command.name) {
+      case 'help':
+        return `Commands:\n${COMMAND_USAGE}`;
+      case 'whoami': {
+        const member = await this.identities.resolveMember(user.platform, user.externalId);
+        return member ? `You act as ${member.name}${member.email ? ` <${member.email}>` : ''} (member ${member.id}).` : 'Your account is not linked to an on-call member. Send "link" to link it.';
+      }
+      case 'link': {
+        const member = await this.identities.resolveMember(user.platform, user.externalId);
+        if (member) return `You are already linked to ${member.name}.`;
+        const code = await this.identities.createLinkCode(user.platform, user.externalId, null);
+        return linkInstructions(code.code, '');
+      }
+      case 'list':
+        return this.listOpen(user, chat);
+      case 'bind': {
+        if (chat.isDirect) return 'bind works in a group chat: add me to the group and @mention me there.';
+        const member = await this.identities.resolveMember(user.platform, user.externalId);
+        if (!member) return 'Only linked on-call members can bind a chat. Send "link" to me in a direct chat first.';
+        try {
+          const { channel } = await this.bindings.bind(user.platform, chat.chatId, command.channel, chat.chatName);
+          return `This chat now shows incidents of channel "${channel.name}".`;
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'not_found') return `${error.message}. Usage: bind <channel name or id>`;
+          throw error;
+        }
+      }
+      default: {
+        const member = await this.identities.resolveMember(user.platform, user.externalId);
+        if (!member) {
+          const answer = await this.promptToLink(user, { action: COMMAND_ACTION[command.name], incidentId: command.incidentId, chatId: chat.chatId });
+          return answer.toast.text;
+        }
+        return (await this.actAs(member, COMMAND_ACTION[command.name], command.incidentId)).toast.text;
+      }
+    }
+  }
+
+  private async listOpen(user: ChatUser, chat: { chatId: string; isDirect: boolean }): Promise<string> {
+    const binding = chat.isDirect ? null : await this.bindings.forChat(user.platform, chat.chatId);
+    if (!chat.isDirect && !binding) return 'This chat is not bound to a channel yet. Usage: bind <channel name or id>';
+    const open = await this.db.manager.find(IncidentEntity, {
+      where: { status: In(['triggered', 'acknowledged']), ...(binding ? { channelId: binding.channelId } : {}) },
+      order: { id: 'DESC' },
+      take: 20,
+    });
+    if (open.length === 0) return 'No open incidents.';
+    return ['Open incidents:', ...open.map((incident) => `#${incident.id} [${incident.status}] ${incident.title}`)].join('\n');
+  }
+
+  private async viewOrUndefined(incidentId: number): Promise<IncidentView | undefined> {
+    return this.views.build(incidentId).catch(() => undefined);
+  }
+}
+
+function whoDidIt(view: IncidentView, action: IncidentAction): string {
+  if (action === 'acknowledge' && view.acknowledged) return ` by ${view.acknowledged.by}`;
+  if (action === 'close' && view.closed) return ` by ${view.closed.by}`;
+  return '';
+}
+
+function linkInstructions(code: string, after: string): string {
+  return [
+    `Your link code is ${code} (valid for 30 minutes).`,
+    'Give it to your on-call admin, who links it to your member profile (admin API: POST /api/v1/link-codes/' + code + '/redeem).',
+    after,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}

@@ -1,0 +1,26 @@
+import type { PlatformName } from '../../db/entities/chat-binding.entity.js';
+import type { IncidentView } from '../../rendering/incident-view.js';
+
+/** Profile facts a platform can tell about one of its users, used to link them to a member. */
+export interface PlatformUserProfile {
+  externalId: string;
+  name?: string;
+  email?: string;
+  mobile?: string;
+  unionId?: string;
+  userId?: string;
+}
+
+export type CardUpdateResult = 'updated' | 'gone';
+
+/** What services need from an IM. Each platform folder implements it; services never know which one they talk to. */
+export interface ChatPlatform {
+  readonly name: PlatformName;
+  /** Posts the incident card in a chat and returns the platform's message id. */
+  postIncidentCard(chatId: string, view: IncidentView): Promise<string>;
+  /** Updates a posted card in place; `gone` when it can no longer be updated (deleted, too old) and should be reposted. */
+  updateIncidentCard(chatId: string, messageId: string, view: IncidentView): Promise<CardUpdateResult>;
+  /** A private text message from the app bot to a user. */
+  sendDirectText(externalUserId: string, text: string): Promise<void>;
+  lookupUser(externalUserId: string): Promise<PlatformUserProfile | null>;
+}

@@ -1,16 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findProjectRoot } from '../lib/project-root.js';
 
-/** Finds the project's cards/ folder from here, whether running from src/ (tests) or dist/src/ (built). */
-function cardsRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let depth = 0; depth < 6; depth++) {
-    if (existsSync(join(dir, 'cards')) && existsSync(join(dir, 'package.json'))) return join(dir, 'cards');
-    dir = dirname(dir);
-  }
-  throw new Error('cards/ folder not found above ' + fileURLToPath(import.meta.url));
-}
+const cardsRoot = () => join(findProjectRoot(), 'cards');
 
 const cache = new Map<string, unknown>();
 

@@ -16,7 +16,7 @@ function localized(container: Json, key: string): unknown {
 function textOf(node: unknown): string | undefined {
   if (typeof node === 'string') return node;
   if (!isObject(node)) return undefined;
-  if (typeof node.content === 'string') return node.content;
+  if (typeof node.content === 'string' && node.content.trim() !== '') return node.content;
   const i18n = node.i18n ?? node.i18n_content;
   if (isObject(i18n)) {
     for (const locale of LOCALES) if (typeof i18n[locale] === 'string') return i18n[locale] as string;

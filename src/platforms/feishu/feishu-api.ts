@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
+import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { FeishuAppConfig } from '../../config/config.js';
 import type { Logger } from '../../lib/logger.js';
 import { Pacer } from '../../lib/pacer.js';
@@ -31,7 +32,8 @@ export class FeishuApi {
       appId: config.appId,
       appSecret: config.appSecret,
       domain: config.domain,
-      loggerLevel: lark.LoggerLevel.error,
+      loggerLevel: lark.LoggerLevel.warn,
+      logger: feishuSdkLogger(logger),
     });
   }
 

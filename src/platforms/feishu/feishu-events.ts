@@ -1,4 +1,5 @@
 import * as lark from '@larksuiteoapi/node-sdk';
+import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat-binding.service.js';
@@ -32,7 +33,7 @@ const WELCOME = [
  * hand it events that are already verified and decrypted.
  */
 export function createFeishuDispatcher(deps: FeishuEventDeps): lark.EventDispatcher {
-  const dispatcher = new lark.EventDispatcher({ loggerLevel: lark.LoggerLevel.error });
+  const dispatcher = new lark.EventDispatcher({ loggerLevel: lark.LoggerLevel.warn, logger: feishuSdkLogger(deps.logger) });
   const seenBefore = async (event: FeishuEvent) => !event.event_id || !(await deps.deduper.firstSeen(`feishu:${event.event_id}`));
 
   dispatcher.register({

@@ -35,7 +35,7 @@ export class FeishuApp {
     const dispatcher = createFeishuDispatcher({ ...deps, platform: this.platform, logger: this.logger });
     this.dispatcher = dispatcher;
     if (this.config.connection === 'webhook') registerFeishuCallbacks(router, this.config, dispatcher);
-    else this.connection = startFeishuLongConnection(this.config, dispatcher);
+    else this.connection = startFeishuLongConnection(this.config, dispatcher, this.logger);
     this.logger.info({ connection: this.config.connection }, 'feishu app connected');
   }
 

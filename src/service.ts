@@ -59,8 +59,17 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
 
   const db = new Database(await openDatabase(config.database));
   logger.info({ database: config.database.kind }, 'database ready, migrations applied');
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
-  if (redis) logger.info('redis connected');
+  let redis: Redis | undefined;
+  try {
+    redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  if (redis) {
+    logger.info('redis connected');
+    redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection problem'));
+  }
   const deduper: Deduper = redis ? new RedisDeduper(redis) : new DatabaseDeduper(db);
 
   const feishu = config.feishu ? new FeishuApp(config.feishu, logger) : undefined;

@@ -7,6 +7,7 @@ import {
   memberInputSchema,
   memberPatchSchema,
 } from './admin/schemas.js';
+import { chatBindingInputSchema, identityMappingSchema, linkCodeRedeemSchema } from './admin/chat-admin.routes.js';
 
 /** The admin API's OpenAPI 3.1 document; request schemas come from the same zod schemas that validate requests. */
 
@@ -97,6 +98,25 @@ export function buildOpenApiDocument(publicBaseUrl: string) {
       '/incidents/{id}/acknowledge': incidentAction('acknowledge', 'Acknowledge'),
       '/incidents/{id}/close': incidentAction('close', 'Close (resolves its firing alerts)'),
       '/incidents/{id}/reopen': incidentAction('reopen', 'Reopen a closed incident'),
+      '/chat-bindings': {
+        get: { tags: ['Chat'], summary: 'List group chats bound to channels', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }) }, ...errors } },
+        post: { tags: ['Chat'], summary: 'Bind a group chat to a channel', requestBody: { required: true, ...json(input(chatBindingInputSchema)) }, responses: { '201': { description: 'Bound', ...json({ type: 'object' }) }, ...errors } },
+      },
+      '/chat-bindings/{id}': {
+        parameters: [idParameter],
+        delete: { tags: ['Chat'], summary: 'Unbind a group chat', responses: { '204': { description: 'Unbound' }, ...errors, ...notFound } },
+      },
+      '/im-identities': {
+        post: { tags: ['Chat'], summary: 'Map members (by id or email) to their IM user ids', requestBody: { required: true, ...json(input(identityMappingSchema)) }, responses: { '200': { description: 'Linked', ...json({ type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }) }, ...errors } },
+      },
+      '/members/{id}/im-identities': {
+        parameters: [idParameter],
+        get: { tags: ['Chat'], summary: 'IM accounts linked to a member', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }) }, ...errors, ...notFound } },
+      },
+      '/link-codes/{code}/redeem': {
+        parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }],
+        post: { tags: ['Chat'], summary: 'Link the IM account that asked for this code to a member', requestBody: { required: true, ...json(input(linkCodeRedeemSchema)) }, responses: { '200': { description: 'Linked', ...json({ type: 'object' }) }, ...errors, ...notFound } },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

@@ -28,6 +28,17 @@ export type IngestOutcome =
 
 const OPEN_KEY_INDEX = { name: 'uq_alerts_open_key', columns: 'alerts.integration_id, alerts.open_key_hash' };
 const TITLE_LIMIT = 512;
+/**
+ * Descriptions live in TEXT columns (65,535 bytes on MariaDB). A body is at most 20 KB, but flattening can grow it
+ * (a template card's variables are pretty-printed), so cap it: 21,000 UTF-16 units are at most 63,000 UTF-8 bytes.
+ */
+const DESCRIPTION_LIMIT = 21_000;
+
+/** The first `limit` UTF-16 units, without leaving half of a surrogate pair (an emoji) at the end. */
+function cut(text: string, limit: number): string {
+  const head = text.slice(0, limit);
+  return /[\uD800-\uDBFF]$/.test(head) ? head.slice(0, -1) : head;
+}
 
 /** Turns one inbound message into alert and incident changes, committed before the caller answers. */
 export class AlertIngestService {
@@ -37,7 +48,7 @@ export class AlertIngestService {
   ) {}
 
   async ingest(inbound: InboundAlert): Promise<IngestOutcome> {
-    const message = { title: inbound.message.title.slice(0, TITLE_LIMIT), content: inbound.message.content };
+    const message = { title: cut(inbound.message.title, TITLE_LIMIT), content: cut(inbound.message.content, DESCRIPTION_LIMIT) };
     const decision = decidePush(inbound.integration, message, newOpaqueId);
     if (decision.action === 'discard') return { outcome: 'discarded', reason: decision.reason };
 
@@ -118,7 +129,7 @@ export class AlertIngestService {
     const alertInsert = await tx.insert(AlertEntity, {
       integrationId: integration.id,
       incidentId,
-      alertKey: decision.alertKey.slice(0, 512),
+      alertKey: cut(decision.alertKey, 512),
       openKeyHash: decision.dedupeKey === null ? null : sha256Hex(decision.dedupeKey),
       title: message.title,
       description: message.content,

@@ -26,7 +26,8 @@ export function createDataSource(database: DatabaseConfig): DataSource {
     url: database.url,
     charset: 'utf8mb4_unicode_ci',
     timezone: 'Z',
-    extra: { connectionLimit: 20 },
+    // trace: false spares a stack capture per query (measured ~10 % CPU on the ingest path).
+    extra: { connectionLimit: 20, trace: false },
   });
 }
 

@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { withTimeout } from '../lib/timeout.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -26,9 +27,3 @@ export function registerHealth(router: Router, checks: ReadinessCheck[]): void {
   });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
-}

@@ -12,6 +12,7 @@ import type { Actor } from './actor.js';
 import { closeIncidentIfQuiet } from './incident-closing.js';
 import type { IncidentChange, IncidentChangeFeed } from './incident-change-feed.js';
 import { appendTimeline } from './timeline.js';
+import { insertNewIncidents, NewIncidentWriter, type NewIncidentRecord } from './new-incident.writer.js';
 
 export interface InboundAlert {
   integration: Integration;
@@ -42,15 +43,22 @@ function cut(text: string, limit: number): string {
 
 /** Turns one inbound message into alert and incident changes, committed before the caller answers. */
 export class AlertIngestService {
+  private readonly newIncidents: NewIncidentWriter;
+
   constructor(
     private readonly db: Database,
     private readonly changes: IncidentChangeFeed,
-  ) {}
+  ) {
+    // SQLite has a single writer, so more than one transaction in flight would only queue on its lock.
+    this.newIncidents = new NewIncidentWriter(db, db.isMysql ? 4 : 1);
+  }
 
   async ingest(inbound: InboundAlert): Promise<IngestOutcome> {
     const message = { title: cut(inbound.message.title, TITLE_LIMIT), content: cut(inbound.message.content, DESCRIPTION_LIMIT) };
     const decision = decidePush(inbound.integration, message, newOpaqueId);
     if (decision.action === 'discard') return { outcome: 'discarded', reason: decision.reason };
+
+    if (decision.action === 'trigger' && decision.dedupeKey === null) return this.triggerNew({ ...inbound, message }, decision);
 
     const published: IncidentChange[] = [];
     const outcome = await this.db.transaction(
@@ -68,6 +76,14 @@ export class AlertIngestService {
     );
     for (const change of published) this.changes.publish(change);
     return outcome;
+  }
+
+  /** "Always new" needs no lookup, so it goes through the batching writer. */
+  private async triggerNew(inbound: InboundAlert, decision: Extract<PushDecision, { action: 'trigger' }>): Promise<IngestOutcome> {
+    const record = newIncidentRecord(inbound, decision, new Date());
+    const { incidentId, alertId } = await this.newIncidents.write(record);
+    this.changes.publish({ incidentId, channelId: record.incident.channelId, kind: 'triggered' });
+    return { outcome: 'triggered', incidentId, alertId };
   }
 
   private async lockIntegration(tx: EntityManager, integrationId: number): Promise<void> {
@@ -106,45 +122,9 @@ export class AlertIngestService {
       }
     }
 
-    const channelId =
-      integration.kind === 'dedicated'
-        ? integration.channelId!
-        : routeMessage(integration.routes ?? [], integration.defaultChannelId!, message);
-    const incidentInsert = await tx.insert(IncidentEntity, {
-      channelId,
-      title: message.title,
-      description: message.content,
-      descriptionFormat: integration.messageFormat,
-      severity: inbound.severity,
-      status: 'triggered',
-      alertCount: 1,
-      acknowledgedAt: null,
-      acknowledgedBy: null,
-      closedAt: null,
-      closedBy: null,
-      createdAt: now,
-      updatedAt: now,
-    });
-    const incidentId = Number(incidentInsert.identifiers[0].id);
-    const alertInsert = await tx.insert(AlertEntity, {
-      integrationId: integration.id,
-      incidentId,
-      alertKey: cut(decision.alertKey, 512),
-      openKeyHash: decision.dedupeKey === null ? null : sha256Hex(decision.dedupeKey),
-      title: message.title,
-      description: message.content,
-      descriptionFormat: integration.messageFormat,
-      severity: inbound.severity,
-      status: 'firing',
-      eventCount: 1,
-      firstSeenAt: now,
-      lastSeenAt: now,
-      resolvedAt: null,
-      rawPayload: inbound.rawPayload,
-    });
-    const alertId = Number(alertInsert.identifiers[0].id);
-    await appendTimeline(tx, incidentId, 'triggered', integrationActor(integration), now, { alertId });
-    published.push({ incidentId, channelId, kind: 'triggered' });
+    const record = newIncidentRecord(inbound, decision, now);
+    const [{ incidentId, alertId }] = await insertNewIncidents(tx, [record]);
+    published.push({ incidentId, channelId: record.incident.channelId, kind: 'triggered' });
     return { outcome: 'triggered', incidentId, alertId };
   }
 
@@ -165,6 +145,49 @@ export class AlertIngestService {
     published.push({ incidentId: open.incidentId, channelId, kind: closed ? 'closed' : 'alert_resolved' });
     return { outcome: 'resolved', incidentId: open.incidentId, alertId: open.id, incidentClosed: closed };
   }
+}
+
+function channelFor(integration: Integration, message: InboundMessage): number {
+  return integration.kind === 'dedicated'
+    ? integration.channelId!
+    : routeMessage(integration.routes ?? [], integration.defaultChannelId!, message);
+}
+
+function newIncidentRecord(inbound: InboundAlert, decision: Extract<PushDecision, { action: 'trigger' }>, now: Date): NewIncidentRecord {
+  const { integration, message } = inbound;
+  return {
+    incident: {
+      channelId: channelFor(integration, message),
+      title: message.title,
+      description: message.content,
+      descriptionFormat: integration.messageFormat,
+      severity: inbound.severity,
+      status: 'triggered',
+      alertCount: 1,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      closedAt: null,
+      closedBy: null,
+      createdAt: now,
+      updatedAt: now,
+    },
+    alert: {
+      integrationId: integration.id,
+      alertKey: cut(decision.alertKey, 512),
+      openKeyHash: decision.dedupeKey === null ? null : sha256Hex(decision.dedupeKey),
+      title: message.title,
+      description: message.content,
+      descriptionFormat: integration.messageFormat,
+      severity: inbound.severity,
+      status: 'firing',
+      eventCount: 1,
+      firstSeenAt: now,
+      lastSeenAt: now,
+      resolvedAt: null,
+      rawPayload: inbound.rawPayload,
+    },
+    actor: integrationActor(integration),
+  };
 }
 
 function integrationActor(integration: Integration): Actor {

@@ -105,7 +105,8 @@ export class ChatInteractionService {
   private async promptToLink(user: ChatUser, pending: PendingAction): Promise<ActionAnswer> {
     const code = await this.identities.createLinkCode(user.platform, user.externalId, pending);
     const platform = this.platforms.find((candidate) => candidate.name === user.platform);
-    await platform
+    // Not awaited: a throttled DM must not hold the click's answer past the platform's 3-second limit.
+    void platform
       ?.sendDirectText(user.externalId, linkInstructions(code.code, `Once linked, your "${pending.action}" on incident #${pending.incidentId} will be carried out.`))
       .catch(() => undefined);
     return {

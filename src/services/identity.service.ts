@@ -8,8 +8,12 @@ import { isUniqueViolation, type Database } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ChatPlatform, PlatformUserProfile } from './ports/chat-platform.js';
+import { withTimeout } from '../lib/timeout.js';
 
 const LINK_CODE_TTL_MS = 30 * 60_000;
+/** A click must be answered within 3 s; a slow or throttled contact lookup counts as "not linked" this time. */
+const LOOKUP_TIMEOUT_MS = 1500;
+
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const IDENTITY_INDEX = { name: 'uq_im_identities_external', columns: 'im_identities.platform, im_identities.external_id' };
 
@@ -94,7 +98,7 @@ export class IdentityService {
     if (!adapter) return null;
     let profile: PlatformUserProfile | null;
     try {
-      profile = await adapter.lookupUser(externalId);
+      profile = await withTimeout(adapter.lookupUser(externalId), LOOKUP_TIMEOUT_MS);
     } catch (error) {
       this.logger.warn({ err: error, platform }, 'user lookup failed; treating the user as unlinked');
       return null;

@@ -6,7 +6,15 @@ import { newHookKey } from '../lib/ids.js';
 
 export type IntegrationInput = Omit<Integration, 'id' | 'key' | 'type' | 'createdAt' | 'updatedAt'>;
 
+/**
+ * How long an instance keeps an integration it looked up by key. Edits made through this instance apply at once;
+ * other instances see them within this time.
+ */
+const KEY_CACHE_MS = 5_000;
+
 export class IntegrationService {
+  private readonly byKey = new Map<string, { integration: Integration | null; until: number }>();
+
   constructor(private readonly db: Database) {}
 
   list(): Promise<Integration[]> {
@@ -19,9 +27,14 @@ export class IntegrationService {
     return integration;
   }
 
-  /** The hot path of every inbound alert: one indexed lookup. */
-  findByKey(key: string): Promise<Integration | null> {
-    return this.db.manager.findOneBy(IntegrationEntity, { key });
+  /** The hot path of every inbound alert, so it is cached briefly (unknown keys too, against floods of bad URLs). */
+  async findByKey(key: string): Promise<Integration | null> {
+    const cached = this.byKey.get(key);
+    if (cached && cached.until > Date.now()) return cached.integration;
+    const integration = await this.db.manager.findOneBy(IntegrationEntity, { key });
+    if (this.byKey.size >= 10_000) this.byKey.clear();
+    this.byKey.set(key, { integration, until: Date.now() + KEY_CACHE_MS });
+    return integration;
   }
 
   async create(input: IntegrationInput): Promise<Integration> {
@@ -41,6 +54,7 @@ export class IntegrationService {
     await this.get(id);
     await this.assertChannelsExist(input);
     await this.db.manager.update(IntegrationEntity, id, { ...input, updatedAt: new Date() });
+    this.byKey.clear();
     return this.get(id);
   }
 
@@ -48,12 +62,14 @@ export class IntegrationService {
   async rotateKey(id: number): Promise<Integration> {
     await this.get(id);
     await this.db.manager.update(IntegrationEntity, id, { key: newHookKey(), updatedAt: new Date() });
+    this.byKey.clear();
     return this.get(id);
   }
 
   async remove(id: number): Promise<void> {
     await this.get(id);
     await this.db.manager.delete(IntegrationEntity, id);
+    this.byKey.clear();
   }
 
   private async assertChannelsExist(input: IntegrationInput): Promise<void> {

@@ -1,0 +1,508 @@
+/**
+ * Ingest benchmark: the real service's Feishu-compatible endpoint against a bare Koa + mysql2 "one INSERT"
+ * ceiling, on the same MariaDB, under the same load; then the full path again at half its peak rate.
+ *
+ *   npm run bench:ingest
+ *
+ * Environment (all optional):
+ *   BENCH_CONCURRENCY   concurrent senders in the closed-loop passes (default 32)
+ *   BENCH_REQUESTS      requests per measured pass (default 4000)
+ *   BENCH_WARMUP        warm-up requests before each closed-loop pass (default 200)
+ *   BENCH_MAX_SECONDS   time bound of each pass (default 60)
+ *   BENCH_HALF_SECONDS  target length of the half-rate pass (default 15; fewer requests if BENCH_REQUESTS is reached first)
+ *   BENCH_MARIADB_URL   server to use (default mysql://root@127.0.0.1:3306; must be on 127.0.0.1/localhost)
+ *   BENCH_PROFILE=1     also time the service's stages (integration lookup, ingest transaction) from outside
+ *
+ * The load generator runs in a worker thread so that its own work does not sit on the server's event loop.
+ * It prints figures and exits 0 whether the targets are met or not (non-zero only if the run itself broke).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import http, { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Load driver (runs inside a worker thread)
+// ---------------------------------------------------------------------------------------------------------------
+
+interface LoadSpec {
+  port: number;
+  path: string;
+  label: string;
+  /** closed: `concurrency` senders, each sending its next request when the previous answer arrived.
+   *  open: requests fired at `rate` per second regardless of answers; latency counted from the scheduled time. */
+  mode: 'closed' | 'open';
+  concurrency: number;
+  rate: number;
+  requests: number;
+  maxMs: number;
+}
+
+interface LoadResult {
+  sent: number;
+  ok: number;
+  failed: number;
+  failures: string[];
+  elapsedMs: number;
+  latenciesMs: number[];
+  /** Open loop only: how late (ms) the driver fired the worst request versus its schedule. */
+  maxFireLagMs: number;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const sockets = spec.mode === 'closed' ? spec.concurrency : 512;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+  const latenciesMs: number[] = [];
+  const failures: string[] = [];
+  let ok = 0;
+  let failed = 0;
+  let sent = 0;
+  let maxFireLagMs = 0;
+
+  const post = (body: string): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: spec.port,
+          path: spec.path,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          response.on('error', reject);
+        },
+      );
+      request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error(`timeout after ${REQUEST_TIMEOUT_MS} ms`)));
+      request.on('error', reject);
+      request.end(body);
+    });
+
+  const one = async (index: number, startedAt: number): Promise<void> => {
+    const body = JSON.stringify({
+      msg_type: 'text',
+      content: { text: `[bench ${spec.label}] disk usage high on host-${index % 97} (request ${index}, ${new Date().toISOString()})` },
+    });
+    try {
+      const answer = await post(body);
+      const ms = performance.now() - startedAt;
+      let code: unknown;
+      try {
+        code = (JSON.parse(answer.text) as { code?: unknown }).code;
+      } catch {
+        code = undefined;
+      }
+      if (answer.status === 200 && code === 0) {
+        ok++;
+        latenciesMs.push(ms);
+      } else {
+        failed++;
+        if (failures.length < 5) failures.push(`HTTP ${answer.status}: ${answer.text.slice(0, 200)}`);
+      }
+    } catch (error) {
+      failed++;
+      if (failures.length < 5) failures.push(String((error as Error).message ?? error));
+    }
+  };
+
+  const started = performance.now();
+  const deadline = started + spec.maxMs;
+  if (spec.mode === 'closed') {
+    const sender = async () => {
+      while (sent < spec.requests && performance.now() < deadline) {
+        const index = sent++;
+        await one(index, performance.now());
+      }
+    };
+    await Promise.all(Array.from({ length: spec.concurrency }, sender));
+  } else {
+    const intervalMs = 1000 / spec.rate;
+    const inFlight = new Set<Promise<void>>();
+    while (sent < spec.requests && performance.now() < deadline) {
+      const now = performance.now();
+      while (sent < spec.requests && started + sent * intervalMs <= now) {
+        const scheduled = started + sent * intervalMs;
+        maxFireLagMs = Math.max(maxFireLagMs, now - scheduled);
+        const pending = one(sent++, scheduled);
+        inFlight.add(pending);
+        void pending.finally(() => inFlight.delete(pending));
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1, intervalMs / 2)));
+    }
+    await Promise.all(inFlight);
+  }
+  const elapsedMs = performance.now() - started;
+  agent.destroy();
+  return { sent, ok, failed, failures, elapsedMs, latenciesMs, maxFireLagMs };
+}
+
+if (!isMainThread) {
+  runLoad(workerData as LoadSpec).then(
+    (result) => parentPort!.postMessage({ result }),
+    (error: unknown) => parentPort!.postMessage({ error: String((error as Error)?.stack ?? error) }),
+  );
+}
+
+/** Runs one load pass in a fresh worker thread. */
+function drive(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: spec });
+    let settled = false;
+    worker.once('message', (message: { result?: LoadResult; error?: string }) => {
+      settled = true;
+      if (message.result) resolve(message.result);
+      else reject(new Error(`load worker failed: ${message.error}`));
+    });
+    worker.once('error', (error) => {
+      if (!settled) reject(error);
+      settled = true;
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`load worker exited with code ${code} before reporting`));
+      settled = true;
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Orchestration (main thread)
+// ---------------------------------------------------------------------------------------------------------------
+
+const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+const SERVICE_DB = 'oncall_bench';
+const CEILING_DB = 'oncall_bench_ceiling';
+const TARGET_RATIO = 0.5;
+const TARGET_HALF_RATE_P99_MS = 50;
+
+function intEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`${name} must be a number, got ${JSON.stringify(raw)}`);
+  return Math.min(max, Math.max(min, Math.round(value)));
+}
+
+interface PassFigures {
+  ok: number;
+  failed: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  max: number;
+  elapsedMs: number;
+  failures: string[];
+  maxFireLagMs: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+function figures(result: LoadResult): PassFigures {
+  const sorted = [...result.latenciesMs].sort((a, b) => a - b);
+  return {
+    ok: result.ok,
+    failed: result.failed,
+    rate: result.ok / (result.elapsedMs / 1000),
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1] : NaN,
+    elapsedMs: result.elapsedMs,
+    failures: result.failures,
+    maxFireLagMs: result.maxFireLagMs,
+  };
+}
+
+async function main(): Promise<number> {
+  const concurrency = intEnv('BENCH_CONCURRENCY', 32, 1, 1024);
+  const requests = intEnv('BENCH_REQUESTS', 4000, 1, 1_000_000);
+  const warmup = intEnv('BENCH_WARMUP', 200, 0, 100_000);
+  const maxMs = intEnv('BENCH_MAX_SECONDS', 60, 1, 3600) * 1000;
+  const halfSeconds = intEnv('BENCH_HALF_SECONDS', 15, 1, 3600);
+  const profile = process.env.BENCH_PROFILE === '1';
+  const rootUrl = (process.env.BENCH_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
+  const host = new URL(rootUrl).hostname;
+  if (!['127.0.0.1', 'localhost'].includes(host)) throw new Error(`BENCH_MARIADB_URL must point at 127.0.0.1, not ${host}`);
+
+  // Hard stop for the whole run, in case something hangs (each pass is also bounded by BENCH_MAX_SECONDS).
+  const watchdog = setTimeout(() => {
+    process.stderr.write('bench: overall time limit reached, exiting\n');
+    process.exit(2);
+  }, 4 * maxMs + 120_000);
+  watchdog.unref();
+
+  const { createConnection, createPool } = await import('mysql2/promise');
+  const { default: Koa } = await import('koa');
+  const { default: Router } = await import('@koa/router');
+  const { startService } = await import('../src/service.js');
+  const { createLogger } = await import('../src/lib/logger.js');
+  const { readBody } = await import('../src/lib/read-body.js');
+
+  const admin = await createConnection(rootUrl);
+  const dataDir = mkdtempSync(join(tmpdir(), 'oncall-bench-'));
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+
+  const status = async (): Promise<Record<string, number>> => {
+    const [rows] = await admin.query(
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Com_select','Com_insert','Com_update','Com_begin','Com_commit','Com_rollback','Com_set_option','Innodb_log_writes','Innodb_os_log_fsyncs','Innodb_row_lock_waits')",
+    );
+    return Object.fromEntries((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, Number(r.Value)]));
+  };
+  const perRequest = (before: Record<string, number>, after: Record<string, number>, n: number) =>
+    Object.keys(after)
+      .filter((k) => after[k] - before[k] > 0)
+      .map((k) => `${k}=${((after[k] - before[k]) / n).toFixed(2)}`)
+      .join(' ');
+
+  try {
+    for (const name of [SERVICE_DB, CEILING_DB]) {
+      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    }
+    cleanups.push(async () => {
+      for (const name of [SERVICE_DB, CEILING_DB]) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    });
+
+    // ---- the real service ----------------------------------------------------------------------------------
+    const running = await startService(
+      {
+        port: 0,
+        host: '127.0.0.1',
+        dataDir,
+        database: { kind: 'mysql', url: `${rootUrl}/${SERVICE_DB}` },
+        adminToken: BENCH_ADMIN_TOKEN,
+        publicBaseUrl: 'http://127.0.0.1',
+        logLevel: 'silent',
+      },
+      createLogger('silent'),
+    );
+    cleanups.unshift(() => running.stop());
+    const servicePort = Number(new URL(running.url).port);
+
+    const api = async (method: string, path: string, body: unknown) => {
+      const response = await fetch(`${running.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const answer = (await response.json()) as any;
+      if (response.status !== 201) throw new Error(`${method} ${path}: HTTP ${response.status} ${JSON.stringify(answer)}`);
+      return answer;
+    };
+    const channel = await api('POST', '/channels', { name: 'bench' });
+    const integration = await api('POST', '/integrations', {
+      name: 'bench feishu',
+      kind: 'dedicated',
+      channelId: channel.id,
+      pushMode: 'always_new',
+    });
+    const hookPath = new URL(integration.url as string).pathname;
+
+    const stages = profile ? instrument(running.services as any) : undefined;
+
+    const incidentCount = async () => {
+      const [rows] = await admin.query(`SELECT COUNT(*) AS n FROM \`${SERVICE_DB}\`.incidents`);
+      return Number((rows as Array<{ n: number }>)[0].n);
+    };
+
+    const closedPass = async (port: number, path: string, label: string, countRows: () => Promise<number>) => {
+      if (warmup > 0) {
+        const warm = await drive({ port, path, label: `${label} warm-up`, mode: 'closed', concurrency, rate: 0, requests: warmup, maxMs });
+        if (warm.failed > 0) log(`  ! ${label} warm-up: ${warm.failed} failed, e.g. ${warm.failures[0]}`);
+      }
+      stages?.reset();
+      const rowsBefore = await countRows();
+      const before = await status();
+      const elu = performance.eventLoopUtilization();
+      const cpu = process.cpuUsage();
+      const result = await drive({ port, path, label, mode: 'closed', concurrency, rate: 0, requests, maxMs });
+      const load = serverLoad(elu, cpu, result.sent);
+      const after = await status();
+      const rowsAfter = await countRows();
+      return { result: figures(result), rows: rowsAfter - rowsBefore, sql: perRequest(before, after, Math.max(1, result.sent)), load };
+    };
+
+    log(`ingest bench: ${concurrency} concurrent senders, ${requests} requests per pass, ${warmup} warm-up, MariaDB ${rootUrl}`);
+
+    // ---- pass 1: full path, closed loop --------------------------------------------------------------------
+    const full = await closedPass(servicePort, hookPath, 'full', incidentCount);
+    const fullStages = stages?.report();
+
+    // ---- pass 2: the ceiling, bare Koa + one INSERT ---------------------------------------------------------
+    await admin.query(
+      `CREATE TABLE \`${CEILING_DB}\`.bench_alerts (
+         id INT AUTO_INCREMENT PRIMARY KEY,
+         body TEXT NOT NULL,
+         created_at DATETIME(3) NOT NULL
+       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+    );
+    const pool = createPool({ uri: `${rootUrl}/${CEILING_DB}`, connectionLimit: 20, timezone: 'Z' });
+    cleanups.unshift(() => pool.end());
+    const ceilingApp = new Koa();
+    const router = new Router();
+    router.post('/ingest', async (ctx) => {
+      const body = await readBody(ctx.req, 20 * 1024);
+      if (!body.ok) {
+        ctx.body = { code: 9499, msg: 'Bad Request' };
+        return;
+      }
+      const parsed = JSON.parse(body.raw) as { content?: { text?: string } };
+      const [result] = await pool.query('INSERT INTO bench_alerts (body, created_at) VALUES (?, ?)', [
+        parsed.content?.text ?? body.raw,
+        new Date(),
+      ]);
+      ctx.body = { code: 0, msg: 'success', data: { id: (result as { insertId: number }).insertId } };
+    });
+    ceilingApp.use(router.routes());
+    const ceilingServer = createServer(ceilingApp.callback());
+    ceilingServer.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve) => ceilingServer.listen(0, '127.0.0.1', resolve));
+    cleanups.unshift(() => closeServer(ceilingServer));
+    const ceilingPort = (ceilingServer.address() as AddressInfo).port;
+    const ceilingCount = async () => {
+      const [rows] = await admin.query(`SELECT COUNT(*) AS n FROM \`${CEILING_DB}\`.bench_alerts`);
+      return Number((rows as Array<{ n: number }>)[0].n);
+    };
+    const ceiling = await closedPass(ceilingPort, '/ingest', 'ceiling', ceilingCount);
+
+    // ---- pass 3: full path, open loop at half its peak rate ------------------------------------------------
+    const halfRate = full.result.rate / 2;
+    let half: { result: PassFigures; rows: number } | undefined;
+    if (Number.isFinite(halfRate) && halfRate > 0) {
+      const halfRequests = Math.max(1, Math.min(requests, Math.ceil(halfRate * halfSeconds)));
+      stages?.reset();
+      const rowsBefore = await incidentCount();
+      const result = await drive({ port: servicePort, path: hookPath, label: 'half', mode: 'open', concurrency, rate: halfRate, requests: halfRequests, maxMs });
+      half = { result: figures(result), rows: (await incidentCount()) - rowsBefore };
+    }
+    const halfStages = stages?.report();
+
+    // ---- report ---------------------------------------------------------------------------------------------
+    const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+    const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : 'n/a');
+    const ratio = full.result.rate / ceiling.result.rate;
+    const checks = [
+      { name: 'full', pass: full, expectRows: full.result.ok },
+      { name: 'ceiling', pass: ceiling, expectRows: ceiling.result.ok },
+      ...(half ? [{ name: 'half-rate', pass: half, expectRows: half.result.ok }] : []),
+    ];
+    const row = (label: string, value: string) => log(`  ${label.padEnd(36)} ${value.padStart(12)}`);
+
+    log('');
+    log('=== ingest benchmark ===========================================================');
+    row('full path    alerts/s', f0(full.result.rate));
+    row('full path    p50 (ms)', f1(full.result.p50));
+    row('full path    p99 (ms)', f1(full.result.p99));
+    row('ceiling      alerts/s', f0(ceiling.result.rate));
+    row('ceiling      p50 (ms)', f1(ceiling.result.p50));
+    row('ceiling      p99 (ms)', f1(ceiling.result.p99));
+    row('full / ceiling', `${f1(ratio * 100)} %`);
+    row(`half rate    target alerts/s`, f0(halfRate));
+    row('half rate    achieved alerts/s', half ? f0(half.result.rate) : 'n/a');
+    row('half rate    p50 (ms)', half ? f1(half.result.p50) : 'n/a');
+    row('half rate    p99 (ms)', half ? f1(half.result.p99) : 'n/a');
+    log('--------------------------------------------------------------------------------');
+    const ratioPass = ratio >= TARGET_RATIO;
+    const latencyPass = half !== undefined && half.result.p99 <= TARGET_HALF_RATE_P99_MS;
+    log(`  ${ratioPass ? 'PASS' : 'FAIL'}  full path >= ${TARGET_RATIO * 100}% of ceiling       (${f1(ratio * 100)} %)`);
+    log(`  ${latencyPass ? 'PASS' : 'FAIL'}  p99 <= ${TARGET_HALF_RATE_P99_MS} ms at half the peak rate (${half ? f1(half.result.p99) : 'n/a'} ms)`);
+    log('--------------------------------------------------------------------------------');
+    for (const check of checks) {
+      const r = check.pass.result;
+      const consistent = check.pass.rows === check.expectRows;
+      log(
+        `  ${check.name.padEnd(10)} ${r.ok} ok / ${r.failed} failed (code 0 on every answer: ${r.failed === 0 ? 'yes' : 'NO'}), ` +
+          `rows written ${check.pass.rows} (${consistent ? 'matches' : 'MISMATCH'}), ${f1(r.elapsedMs / 1000)} s, max ${f1(r.max)} ms` +
+          (check.name === 'half-rate' ? `, worst fire lag ${f1(r.maxFireLagMs)} ms` : ''),
+      );
+      for (const failure of r.failures) log(`      e.g. ${failure}`);
+    }
+    log(`  server-wide SQL per request, full:    ${full.sql}`);
+    log(`  server-wide SQL per request, ceiling: ${ceiling.sql}`);
+    log(`  server process, full:    ${full.load}`);
+    log(`  server process, ceiling: ${ceiling.load}`);
+    if (fullStages) log(`  stages, full pass (ms, mean/p50/p99):  ${fullStages}`);
+    if (halfStages) log(`  stages, half rate (ms, mean/p50/p99):  ${halfStages}`);
+    log('================================================================================');
+    return 0;
+  } finally {
+    for (const cleanup of cleanups) {
+      await cleanup().catch((error: unknown) => process.stderr.write(`bench cleanup: ${String(error)}\n`));
+    }
+    await admin.end().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The server's main thread: event-loop utilisation over the pass (1.0 = the loop never waited on I/O, i.e. CPU-bound),
+ * and process CPU per request (includes the load worker thread, so it is an upper bound).
+ */
+function serverLoad(elu: ReturnType<typeof performance.eventLoopUtilization>, cpu: NodeJS.CpuUsage, requests: number): string {
+  const used = performance.eventLoopUtilization(elu);
+  const spent = process.cpuUsage(cpu);
+  return `event-loop utilisation ${(used.utilization * 100).toFixed(0)} %, process CPU ${((spent.user + spent.system) / 1000 / Math.max(1, requests)).toFixed(2)} ms/request (server + load worker)`;
+}
+
+/** BENCH_PROFILE=1: wraps the route's collaborators (same instances the router holds) to time each stage. */
+function instrument(services: { integrations: any; ingest: any }) {
+  const samples = new Map<string, number[]>();
+  const wrap = (target: any, method: string, label: string) => {
+    const original = target[method].bind(target);
+    samples.set(label, []);
+    target[method] = async (...args: unknown[]) => {
+      const started = performance.now();
+      try {
+        return await original(...args);
+      } finally {
+        samples.get(label)!.push(performance.now() - started);
+      }
+    };
+  };
+  wrap(services.integrations, 'findByKey', 'findByKey');
+  wrap(services.ingest, 'ingest', 'ingest');
+  const dbTx = services.ingest.db;
+  if (dbTx && typeof dbTx.transaction === 'function') wrap(dbTx, 'transaction', 'transaction');
+  return {
+    reset: () => samples.forEach((list) => (list.length = 0)),
+    report: () =>
+      [...samples]
+        .map(([label, list]) => {
+          const sorted = [...list].sort((a, b) => a - b);
+          const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
+          return `${label} ${mean.toFixed(1)}/${percentile(sorted, 50).toFixed(1)}/${percentile(sorted, 99).toFixed(1)}`;
+        })
+        .join('; '),
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+if (isMainThread) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench failed: ${String((error as Error)?.stack ?? error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -17,12 +17,28 @@
  * It prints figures and exits 0 whether the targets are met or not (non-zero only if the run itself broke).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import http, { createServer, type Server } from 'node:http';
+import http, { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import {
+  StageTimer,
+  closeServer,
+  f0,
+  f1,
+  freshDatabases,
+  intEnv,
+  latencyFigures,
+  mariadbRootUrl,
+  perRequest,
+  postOnce,
+  runInWorker,
+  serverLoad,
+  sqlStatus,
+  startWatchdog,
+} from './bench-support.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Load driver (runs inside a worker thread)
@@ -52,8 +68,6 @@ interface LoadResult {
   maxFireLagMs: number;
 }
 
-const REQUEST_TIMEOUT_MS = 10_000;
-
 async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const sockets = spec.mode === 'closed' ? spec.concurrency : 512;
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
@@ -64,28 +78,8 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let sent = 0;
   let maxFireLagMs = 0;
 
-  const post = (body: string): Promise<{ status: number; text: string }> =>
-    new Promise((resolve, reject) => {
-      const request = http.request(
-        {
-          host: '127.0.0.1',
-          port: spec.port,
-          path: spec.path,
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          response.on('error', reject);
-        },
-      );
-      request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error(`timeout after ${REQUEST_TIMEOUT_MS} ms`)));
-      request.on('error', reject);
-      request.end(body);
-    });
+  const post = (body: string) =>
+    postOnce(agent, spec.port, spec.path, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, body);
 
   const one = async (index: number, startedAt: number): Promise<void> => {
     const body = JSON.stringify({
@@ -154,23 +148,7 @@ if (!isMainThread) {
 
 /** Runs one load pass in a fresh worker thread. */
 function drive(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: spec });
-    let settled = false;
-    worker.once('message', (message: { result?: LoadResult; error?: string }) => {
-      settled = true;
-      if (message.result) resolve(message.result);
-      else reject(new Error(`load worker failed: ${message.error}`));
-    });
-    worker.once('error', (error) => {
-      if (!settled) reject(error);
-      settled = true;
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`load worker exited with code ${code} before reporting`));
-      settled = true;
-    });
-  });
+  return runInWorker<LoadSpec, LoadResult>(new URL(import.meta.url), spec);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -182,14 +160,6 @@ const SERVICE_DB = 'oncall_bench';
 const CEILING_DB = 'oncall_bench_ceiling';
 const TARGET_RATIO = 0.5;
 const TARGET_HALF_RATE_P99_MS = 50;
-
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new Error(`${name} must be a number, got ${JSON.stringify(raw)}`);
-  return Math.min(max, Math.max(min, Math.round(value)));
-}
 
 interface PassFigures {
   ok: number;
@@ -203,21 +173,15 @@ interface PassFigures {
   maxFireLagMs: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
-}
-
 function figures(result: LoadResult): PassFigures {
-  const sorted = [...result.latenciesMs].sort((a, b) => a - b);
+  const latency = latencyFigures(result.latenciesMs);
   return {
     ok: result.ok,
     failed: result.failed,
     rate: result.ok / (result.elapsedMs / 1000),
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1] : NaN,
+    p50: latency.p50,
+    p99: latency.p99,
+    max: latency.max,
     elapsedMs: result.elapsedMs,
     failures: result.failures,
     maxFireLagMs: result.maxFireLagMs,
@@ -231,16 +195,10 @@ async function main(): Promise<number> {
   const maxMs = intEnv('BENCH_MAX_SECONDS', 60, 1, 3600) * 1000;
   const halfSeconds = intEnv('BENCH_HALF_SECONDS', 15, 1, 3600);
   const profile = process.env.BENCH_PROFILE === '1';
-  const rootUrl = (process.env.BENCH_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
-  const host = new URL(rootUrl).hostname;
-  if (!['127.0.0.1', 'localhost'].includes(host)) throw new Error(`BENCH_MARIADB_URL must point at 127.0.0.1, not ${host}`);
+  const rootUrl = mariadbRootUrl();
 
   // Hard stop for the whole run, in case something hangs (each pass is also bounded by BENCH_MAX_SECONDS).
-  const watchdog = setTimeout(() => {
-    process.stderr.write('bench: overall time limit reached, exiting\n');
-    process.exit(2);
-  }, 4 * maxMs + 120_000);
-  watchdog.unref();
+  startWatchdog(4 * maxMs + 120_000);
 
   const { createConnection, createPool } = await import('mysql2/promise');
   const { default: Koa } = await import('koa');
@@ -254,26 +212,10 @@ async function main(): Promise<number> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
-  const status = async (): Promise<Record<string, number>> => {
-    const [rows] = await admin.query(
-      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions','Com_select','Com_insert','Com_update','Com_begin','Com_commit','Com_rollback','Com_set_option','Innodb_log_writes','Innodb_os_log_fsyncs','Innodb_row_lock_waits')",
-    );
-    return Object.fromEntries((rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, Number(r.Value)]));
-  };
-  const perRequest = (before: Record<string, number>, after: Record<string, number>, n: number) =>
-    Object.keys(after)
-      .filter((k) => after[k] - before[k] > 0)
-      .map((k) => `${k}=${((after[k] - before[k]) / n).toFixed(2)}`)
-      .join(' ');
+  const status = () => sqlStatus(admin);
 
   try {
-    for (const name of [SERVICE_DB, CEILING_DB]) {
-      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    }
-    cleanups.push(async () => {
-      for (const name of [SERVICE_DB, CEILING_DB]) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-    });
+    cleanups.push(await freshDatabases(admin, [SERVICE_DB, CEILING_DB]));
 
     // ---- the real service ----------------------------------------------------------------------------------
     const running = await startService(
@@ -285,6 +227,7 @@ async function main(): Promise<number> {
         adminToken: BENCH_ADMIN_TOKEN,
         publicBaseUrl: 'http://127.0.0.1',
         logLevel: 'silent',
+        escalationSweepSeconds: 30,
       },
       createLogger('silent'),
     );
@@ -390,8 +333,6 @@ async function main(): Promise<number> {
     const halfStages = stages?.report();
 
     // ---- report ---------------------------------------------------------------------------------------------
-    const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-    const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : 'n/a');
     const ratio = full.result.rate / ceiling.result.rate;
     const checks = [
       { name: 'full', pass: full, expectRows: full.result.ok },
@@ -446,53 +387,14 @@ async function main(): Promise<number> {
   }
 }
 
-/**
- * The server's main thread: event-loop utilisation over the pass (1.0 = the loop never waited on I/O, i.e. CPU-bound),
- * and process CPU per request (includes the load worker thread, so it is an upper bound).
- */
-function serverLoad(elu: ReturnType<typeof performance.eventLoopUtilization>, cpu: NodeJS.CpuUsage, requests: number): string {
-  const used = performance.eventLoopUtilization(elu);
-  const spent = process.cpuUsage(cpu);
-  return `event-loop utilisation ${(used.utilization * 100).toFixed(0)} %, process CPU ${((spent.user + spent.system) / 1000 / Math.max(1, requests)).toFixed(2)} ms/request (server + load worker)`;
-}
-
 /** BENCH_PROFILE=1: wraps the route's collaborators (same instances the router holds) to time each stage. */
 function instrument(services: { integrations: any; ingest: any }) {
-  const samples = new Map<string, number[]>();
-  const wrap = (target: any, method: string, label: string) => {
-    const original = target[method].bind(target);
-    samples.set(label, []);
-    target[method] = async (...args: unknown[]) => {
-      const started = performance.now();
-      try {
-        return await original(...args);
-      } finally {
-        samples.get(label)!.push(performance.now() - started);
-      }
-    };
-  };
-  wrap(services.integrations, 'findByKey', 'findByKey');
-  wrap(services.ingest, 'ingest', 'ingest');
+  const timer = new StageTimer();
+  timer.wrap(services.integrations, 'findByKey', 'findByKey');
+  timer.wrap(services.ingest, 'ingest', 'ingest');
   const dbTx = services.ingest.db;
-  if (dbTx && typeof dbTx.transaction === 'function') wrap(dbTx, 'transaction', 'transaction');
-  return {
-    reset: () => samples.forEach((list) => (list.length = 0)),
-    report: () =>
-      [...samples]
-        .map(([label, list]) => {
-          const sorted = [...list].sort((a, b) => a - b);
-          const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
-          return `${label} ${mean.toFixed(1)}/${percentile(sorted, 50).toFixed(1)}/${percentile(sorted, 99).toFixed(1)}`;
-        })
-        .join('; '),
-  };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
+  if (dbTx && typeof dbTx.transaction === 'function') timer.wrap(dbTx, 'transaction', 'transaction');
+  return { reset: () => timer.reset(), report: () => timer.report() };
 }
 
 if (isMainThread) {

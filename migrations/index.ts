@@ -1,5 +1,6 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { ChatPlatforms1764100000000 } from './1764100000000-chat-platforms.js';
+import { Escalation1764200000000 } from './1764200000000-escalation.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
-export const allMigrations = [InitialSchema1764000000000, ChatPlatforms1764100000000];
+export const allMigrations = [InitialSchema1764000000000, ChatPlatforms1764100000000, Escalation1764200000000];

@@ -16,6 +16,9 @@ import { CardSyncService } from './services/card-sync.service.js';
 import { ChannelService } from './services/channel.service.js';
 import { ChatBindingService } from './services/chat-binding.service.js';
 import { ChatInteractionService } from './services/chat-interaction.service.js';
+import { EscalationNotifier } from './services/escalation-notifier.js';
+import { EscalationRuleService } from './services/escalation-rule.service.js';
+import { EscalationService } from './services/escalation.service.js';
 import { IdentityService } from './services/identity.service.js';
 import { IncidentChangeFeed } from './services/incident-change-feed.js';
 import { IncidentLinks } from './services/incident-links.js';
@@ -37,6 +40,8 @@ export interface Services {
   views: IncidentViewService;
   cards: CardSyncService;
   interactions: ChatInteractionService;
+  escalations: EscalationService;
+  escalationRules: EscalationRuleService;
 }
 
 export interface RunningService {
@@ -81,6 +86,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const views = new IncidentViewService(db, links);
   const identities = new IdentityService(db, platforms, logger);
   const bindings = new ChatBindingService(db);
+  const escalations = new EscalationService(db, new EscalationNotifier(db, platforms, logger), links, changes, logger);
   const services: Services = {
     channels: new ChannelService(db),
     members: new MemberService(db),
@@ -92,9 +98,13 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     identities,
     views,
     cards: new CardSyncService(db, views, platforms, logger),
-    interactions: new ChatInteractionService(db, incidents, views, identities, bindings, platforms),
+    interactions: new ChatInteractionService(db, incidents, views, identities, bindings, platforms, escalations),
+    escalations,
+    escalationRules: new EscalationRuleService(db),
   };
   services.cards.attach(changes);
+  escalations.attach(changes);
+  const sweep = startSweeping(escalations, config.escalationSweepSeconds, logger);
 
   const platformRoutes: Array<(router: Router) => void> = [];
   if (feishu) platformRoutes.push((router) => feishu.connect(router, { interactions: services.interactions, bindings, deduper }));
@@ -125,11 +135,32 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     services,
     feishu,
     async stop() {
+      sweep.stop();
       feishu?.close();
       await closeServer(server);
       await services.cards.idle();
       if (redis) await redis.quit();
       await db.close();
+    },
+  };
+}
+
+/** At start, then every `seconds`: fire escalation steps whose timer was lost. */
+function startSweeping(escalations: EscalationService, seconds: number, logger: Logger): { stop(): void } {
+  let running: Promise<unknown> = Promise.resolve();
+  const run = () => {
+    running = escalations
+      .sweep()
+      .then((fired) => fired > 0 && logger.info({ fired }, 'escalation sweep fired overdue steps'))
+      .catch((error: unknown) => logger.error({ err: error }, 'escalation sweep failed'));
+  };
+  run();
+  const timer = setInterval(run, seconds * 1000);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      void running;
     },
   };
 }

@@ -32,6 +32,7 @@ const configSchema = z.object({
   }),
   PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ESCALATION_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   FEISHU_APP_ID: optionalString,
   FEISHU_APP_SECRET: optionalString,
   FEISHU_VERIFICATION_TOKEN: optionalString,
@@ -79,6 +80,8 @@ export interface AppConfig {
   adminToken?: string;
   publicBaseUrl: string;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
+  /** How often every instance looks for escalation steps whose timer was lost. */
+  escalationSweepSeconds: number;
   /** Present when the Feishu/Lark app is configured. */
   feishu?: FeishuAppConfig;
 }
@@ -109,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: values.ADMIN_TOKEN,
     publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     logLevel: values.LOG_LEVEL,
+    escalationSweepSeconds: values.ESCALATION_SWEEP_SECONDS,
     feishu:
       values.FEISHU_APP_ID && values.FEISHU_APP_SECRET
         ? {

@@ -20,6 +20,16 @@ export interface IncidentView {
   /** A few recent timeline lines, newest last. */
   recentActivity: string[];
   detailsUrl: string;
+  escalation?: EscalationView;
+}
+
+export interface EscalationView {
+  ruleName: string;
+  /** 1-based level last paged; 0 when none yet. */
+  level: number;
+  levels: number;
+  paged: string[];
+  nextDueAt?: Date;
 }
 
 export const STATUS_LABEL: Record<IncidentStatus, string> = {

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { AlertEntity, type Alert } from '../db/entities/alert.entity.js';
-import { IncidentEntity } from '../db/entities/incident.entity.js';
+import { IncidentEntity, NOT_YET_ESCALATED } from '../db/entities/incident.entity.js';
 import { IntegrationEntity, type Integration } from '../db/entities/integration.entity.js';
 import { Database, isUniqueViolation } from '../db/database.js';
 import type { Severity } from '../domain/incident-status.js';
@@ -168,6 +168,7 @@ function newIncidentRecord(inbound: InboundAlert, decision: Extract<PushDecision
       acknowledgedBy: null,
       closedAt: null,
       closedBy: null,
+      ...NOT_YET_ESCALATED,
       createdAt: now,
       updatedAt: now,
     },

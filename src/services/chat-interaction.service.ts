@@ -10,6 +10,7 @@ import { AppError } from '../lib/errors.js';
 import type { IncidentView } from '../rendering/incident-view.js';
 import type { Actor } from './actor.js';
 import type { ChatBindingService } from './chat-binding.service.js';
+import type { EscalationService } from './escalation.service.js';
 import type { IdentityService } from './identity.service.js';
 import type { IncidentViewService } from './incident-view.service.js';
 import type { IncidentService } from './incident.service.js';
@@ -54,6 +55,7 @@ export class ChatInteractionService {
     private readonly identities: IdentityService,
     private readonly bindings: ChatBindingService,
     private readonly platforms: ChatPlatform[],
+    private readonly escalations: EscalationService,
   ) {}
 
   async handleAction(user: ChatUser, action: CardAction, incidentId: number, chatId?: string): Promise<ActionAnswer> {
@@ -82,12 +84,7 @@ export class ChatInteractionService {
 
   private async actAs(member: Member, action: CardAction, incidentId: number): Promise<ActionAnswer> {
     const actor: Actor = { type: 'member', id: member.id, name: member.name };
-    if (action === 'escalate') {
-      return {
-        toast: { kind: 'info', text: `No escalation rule applies to incident #${incidentId} yet; nobody else was paged.` },
-        view: await this.viewOrUndefined(incidentId),
-      };
-    }
+    if (action === 'escalate') return this.escalate(incidentId, actor);
     try {
       const result = await this.incidents.act(incidentId, action, actor);
       const view = await this.views.build(incidentId);
@@ -98,6 +95,19 @@ export class ChatInteractionService {
       if (error instanceof AppError && error.code === 'invalid_transition') {
         return { toast: { kind: 'warning', text: error.message }, view: await this.viewOrUndefined(incidentId) };
       }
+      throw error;
+    }
+  }
+
+  private async escalate(incidentId: number, actor: Actor): Promise<ActionAnswer> {
+    try {
+      const result = await this.escalations.escalateNow(incidentId, actor);
+      const view = await this.viewOrUndefined(incidentId);
+      if (result.outcome === 'skipped') return { toast: { kind: 'info', text: `Not escalated: ${result.reason}.` }, view };
+      const who = result.paged.length ? result.paged.join(', ') : 'nobody (the level has no members)';
+      return { toast: { kind: 'success', text: `Escalated #${incidentId} to level ${result.level}: paged ${who}` }, view };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') return { toast: { kind: 'error', text: `Incident #${incidentId} does not exist` } };
       throw error;
     }
   }

@@ -2,11 +2,11 @@ import { In } from 'typeorm';
 import { AlertEntity } from '../db/entities/alert.entity.js';
 import { ChannelEntity } from '../db/entities/channel.entity.js';
 import { IncidentEventEntity, type IncidentEvent, type TimelineKind } from '../db/entities/incident-event.entity.js';
-import { IncidentEntity } from '../db/entities/incident.entity.js';
+import { IncidentEntity, type Incident } from '../db/entities/incident.entity.js';
 import { MemberEntity } from '../db/entities/member.entity.js';
 import type { Database } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
-import type { IncidentView } from '../rendering/incident-view.js';
+import type { EscalationView, IncidentView } from '../rendering/incident-view.js';
 import type { IncidentLinks } from './incident-links.js';
 
 const ACTIVITY_VERB: Record<TimelineKind, string> = {
@@ -17,6 +17,7 @@ const ACTIVITY_VERB: Record<TimelineKind, string> = {
   acknowledged: 'Acknowledged by',
   closed: 'Closed by',
   reopened: 'Reopened by',
+  escalated: 'Escalated by',
 };
 
 /** Reads what a card shows about an incident, in a handful of queries. */
@@ -57,8 +58,22 @@ export class IncidentViewService {
       responders: [...new Set(chronological.filter((entry) => entry.actorType === 'member').map((entry) => entry.actorName))],
       recentActivity: chronological.slice(-3).map((entry) => `${entry.createdAt.toISOString().slice(11, 16)} ${ACTIVITY_VERB[entry.kind]} ${entry.actorName}`),
       detailsUrl: this.links.detailsUrl(incident.id),
+      escalation: escalationView(incident),
     };
   }
+}
+
+function escalationView(incident: Incident): EscalationView | undefined {
+  const policy = incident.escalationPolicy;
+  if (!policy) return undefined;
+  const levels = policy.levels.length;
+  return {
+    ruleName: policy.ruleName,
+    level: incident.escalationStep === 0 ? 0 : ((incident.escalationStep - 1) % levels) + 1,
+    levels,
+    paged: incident.escalationPaged ?? [],
+    nextDueAt: incident.escalationDueAt ?? undefined,
+  };
 }
 
 function lastActorOf(timeline: IncidentEvent[], kind: TimelineKind): string | undefined {

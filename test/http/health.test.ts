@@ -66,6 +66,7 @@ describe.each(DATABASE_KINDS)('health endpoints on %s', (kind) => {
         adminToken: TEST_ADMIN_TOKEN,
         publicBaseUrl: 'http://oncall.test',
         logLevel: 'silent',
+        escalationSweepSeconds: 30,
         redisUrl: 'redis://127.0.0.1:1',
       };
       const logger = createLogger('silent');

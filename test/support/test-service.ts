@@ -26,6 +26,7 @@ export async function startTestService(kind: DatabaseKind, label: string, overri
     adminToken: TEST_ADMIN_TOKEN,
     publicBaseUrl: 'http://oncall.test',
     logLevel: 'silent',
+    escalationSweepSeconds: 30,
     ...overrides,
   };
   const running = await startService(config, createLogger(config.logLevel));

@@ -8,7 +8,8 @@ export type TimelineKind =
   | 'alert_resolved'
   | 'acknowledged'
   | 'closed'
-  | 'reopened';
+  | 'reopened'
+  | 'escalated';
 
 /** Small facts about a timeline entry (which alert, why). */
 export type TimelineDetail = Record<string, string | number | boolean | null>;

@@ -1,6 +1,7 @@
 import { EntitySchema } from 'typeorm';
 import type { IncidentStatus, Severity } from '../../domain/incident-status.js';
 import type { MessageFormat } from '../../domain/integration-settings.js';
+import type { EscalationPolicy } from '../../domain/escalation-policy.js';
 import { createdAtColumn, idColumn, nullableTimestampColumn, updatedAtColumn } from './columns.js';
 
 export interface Incident {
@@ -16,9 +17,27 @@ export interface Incident {
   acknowledgedBy: number | null;
   closedAt: Date | null;
   closedBy: number | null;
+  /** The escalation rule as it was when the incident triggered; null when none applied. */
+  escalationPolicy: EscalationPolicy | null;
+  /** How many escalation steps have been paged; the next step to page has this index. */
+  escalationStep: number;
+  /** When the next step is due; null when nothing is pending. */
+  escalationDueAt: Date | null;
+  /** Who the last paged level reached, for the card. */
+  escalationPaged: string[] | null;
+  escalationCheckedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** Escalation fields of an incident whose rules have not been looked at yet. */
+export const NOT_YET_ESCALATED = {
+  escalationPolicy: null,
+  escalationStep: 0,
+  escalationDueAt: null,
+  escalationPaged: null,
+  escalationCheckedAt: null,
+} as const satisfies Partial<Incident>;
 
 export const IncidentEntity = new EntitySchema<Incident>({
   name: 'Incident',
@@ -36,6 +55,11 @@ export const IncidentEntity = new EntitySchema<Incident>({
     acknowledgedBy: { type: 'int', nullable: true, name: 'acknowledged_by' },
     closedAt: { ...nullableTimestampColumn, name: 'closed_at' },
     closedBy: { type: 'int', nullable: true, name: 'closed_by' },
+    escalationPolicy: { type: 'simple-json', nullable: true, name: 'escalation_policy' },
+    escalationStep: { type: 'int', name: 'escalation_step', default: 0 },
+    escalationDueAt: { ...nullableTimestampColumn, name: 'escalation_due_at' },
+    escalationPaged: { type: 'simple-json', nullable: true, name: 'escalation_paged' },
+    escalationCheckedAt: { ...nullableTimestampColumn, name: 'escalation_checked_at' },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

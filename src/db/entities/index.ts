@@ -1,6 +1,7 @@
 import { AlertEntity } from './alert.entity.js';
 import { ChatBindingEntity } from './chat-binding.entity.js';
 import { ChatMessageEntity } from './chat-message.entity.js';
+import { EscalationRuleEntity } from './escalation-rule.entity.js';
 import { ImIdentityEntity } from './im-identity.entity.js';
 import { LinkCodeEntity } from './link-code.entity.js';
 import { ProcessedEventEntity } from './processed-event.entity.js';
@@ -22,4 +23,5 @@ export const allEntities = [
   ImIdentityEntity,
   LinkCodeEntity,
   ProcessedEventEntity,
+  EscalationRuleEntity,
 ];

@@ -9,6 +9,8 @@ import type { IncidentAction } from '../../domain/incident-status.js';
 import { jsonBody, parseOrThrow, pathId } from '../json-body.js';
 import { adminAuth } from '../middleware/admin-auth.js';
 import { registerChatAdmin, type ChatAdminDeps } from './chat-admin.routes.js';
+import { registerEscalationAdmin } from './escalation-admin.routes.js';
+import type { EscalationRuleService } from '../../services/escalation-rule.service.js';
 import { integrationAsInput, integrationView } from './integration.view.js';
 import {
   channelInputSchema,
@@ -28,6 +30,7 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   members: MemberService;
   integrations: IntegrationService;
   incidents: IncidentService;
+  escalationRules: EscalationRuleService;
 }
 
 export const ADMIN_PREFIX = '/api/v1';
@@ -40,6 +43,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerIntegrations(router, deps);
   registerIncidents(router, deps);
   registerChatAdmin(router, deps);
+  registerEscalationAdmin(router, deps.escalationRules);
   return router;
 }
 

@@ -133,3 +133,42 @@ export const incidentListQuerySchema = z.object({
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
+
+export const escalationRuleInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    enabled: z.boolean().default(true),
+    filters: z
+      .object({
+        severities: z.array(z.enum(['critical', 'warning', 'info'])).max(3).optional(),
+        conditions: z.array(conditionSchema).max(10).optional(),
+        timeWindow: z
+          .object({ weekdays: z.array(z.number().int().min(0).max(6)).min(1).max(7), start: clock, end: clock })
+          .strict()
+          .refine((window) => window.start !== window.end, { message: 'start and end must differ', path: ['end'] })
+          .optional(),
+      })
+      .strict()
+      .default({}),
+    levels: z
+      .array(
+        z
+          .object({
+            memberIds: z.array(positiveId).min(1).max(50),
+            notifyGroupChats: z.boolean().default(true),
+            notifyDirect: z.boolean().default(true),
+            /** Fractions allowed (0.05 = 3 s), which keeps tests fast. */
+            waitMinutes: z.number().min(0.01).max(1440),
+          })
+          .strict()
+          .refine((level) => level.notifyGroupChats || level.notifyDirect, { message: 'needs at least one way to reach people', path: ['notifyDirect'] }),
+      )
+      .min(1)
+      .max(10),
+    repeat: z.number().int().min(0).max(5).default(0),
+    stopOn: z.enum(['acknowledged', 'closed']).default('acknowledged'),
+    position: z.number().int().min(0).optional(),
+  })
+  .strict();

@@ -23,12 +23,20 @@ function statusLine(view: IncidentView): string {
   return 'Waiting for someone to acknowledge';
 }
 
+function escalationLine(view: IncidentView): string | undefined {
+  const escalation = view.escalation;
+  if (!escalation || view.status === 'closed') return undefined;
+  const paged = escalation.level > 0 ? `level ${escalation.level}/${escalation.levels} paged ${escapeCardMarkdown(escalation.paged.join(', ') || 'nobody')}` : 'not paged yet';
+  const next = escalation.nextDueAt ? ` · next level at ${formatTime(escalation.nextDueAt)}` : '';
+  return `Escalation (${escapeCardMarkdown(escalation.ruleName)}): ${paged}${next}`;
+}
+
 /** The incident as Feishu Card JSON 2.0, from cards/feishu/*.json. */
 export function renderFeishuIncidentCard(view: IncidentView): Card {
   const description = view.description.trim()
     ? escapeCardMarkdown(excerpt(view.description, 800))
     : '_No description_';
-  const activity = [statusLine(view), ...view.recentActivity.slice(-3).map(escapeCardMarkdown)].join('\n');
+  const activity = [statusLine(view), escalationLine(view), ...view.recentActivity.slice(-3).map(escapeCardMarkdown)].filter(Boolean).join('\n');
   const values = {
     id: view.id,
     title: excerpt(view.title, 200),

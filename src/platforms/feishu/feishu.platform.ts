@@ -4,6 +4,11 @@ import type { FeishuApi } from './feishu-api.js';
 import { FeishuApiError } from './feishu-api-error.js';
 import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
 
+/** Text built from alert content must not be able to @mention anyone (an `<at user_id="all">` in a title). */
+export function neutralizeMentions(text: string): string {
+  return text.replace(/<(\/?at)\b/gi, '‹$1');
+}
+
 export class FeishuPlatform implements ChatPlatform {
   readonly name = 'feishu' as const;
 
@@ -24,11 +29,18 @@ export class FeishuPlatform implements ChatPlatform {
   }
 
   sendDirectText(openId: string, text: string): Promise<void> {
-    return this.api.sendText('open_id', openId, text);
+    return this.api.sendText('open_id', openId, neutralizeMentions(text));
+  }
+
+  sendChatNotice(chatId: string, text: string, mentions: Array<{ externalId: string; name: string }>): Promise<void> {
+    const escapeName = (name: string) => name.replace(/[<>]/g, '');
+    const tags = mentions.map((mention) => `<at user_id="${mention.externalId}">${escapeName(mention.name)}</at>`).join(' ');
+    const body = neutralizeMentions(text);
+    return this.api.sendText('chat_id', chatId, tags ? `${tags} ${body}` : body);
   }
 
   sendChatText(chatId: string, text: string): Promise<void> {
-    return this.api.sendText('chat_id', chatId, text);
+    return this.api.sendText('chat_id', chatId, neutralizeMentions(text));
   }
 
   lookupUser(openId: string): Promise<PlatformUserProfile | null> {

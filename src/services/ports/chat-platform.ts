@@ -20,6 +20,8 @@ export interface ChatPlatform {
   postIncidentCard(chatId: string, view: IncidentView): Promise<string>;
   /** Updates a posted card in place; `gone` when it can no longer be updated (deleted, too old) and should be reposted. */
   updateIncidentCard(chatId: string, messageId: string, view: IncidentView): Promise<CardUpdateResult>;
+  /** A text message in a group chat that @mentions the given users (escalation pages). */
+  sendChatNotice(chatId: string, text: string, mentions: Array<{ externalId: string; name: string }>): Promise<void>;
   /** A private text message from the app bot to a user. */
   sendDirectText(externalUserId: string, text: string): Promise<void>;
   lookupUser(externalUserId: string): Promise<PlatformUserProfile | null>;

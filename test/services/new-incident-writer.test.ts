@@ -1,7 +1,7 @@
 import { AlertEntity } from '../../src/db/entities/alert.entity.js';
 import { ChannelEntity } from '../../src/db/entities/channel.entity.js';
 import { IncidentEventEntity } from '../../src/db/entities/incident-event.entity.js';
-import { IncidentEntity } from '../../src/db/entities/incident.entity.js';
+import { IncidentEntity, NOT_YET_ESCALATED } from '../../src/db/entities/incident.entity.js';
 import { openDatabase } from '../../src/db/data-source.js';
 import { Database } from '../../src/db/database.js';
 import { NewIncidentWriter, type NewIncidentRecord } from '../../src/services/new-incident.writer.js';
@@ -13,7 +13,7 @@ function record(channelId: number, n: number): NewIncidentRecord {
   return {
     incident: {
       channelId, title: `incident ${n}`, description: `body ${n}`, descriptionFormat: 'text', severity: 'warning', status: 'triggered',
-      alertCount: 1, acknowledgedAt: null, acknowledgedBy: null, closedAt: null, closedBy: null, createdAt: now, updatedAt: now,
+      alertCount: 1, acknowledgedAt: null, acknowledgedBy: null, closedAt: null, closedBy: null, ...NOT_YET_ESCALATED, createdAt: now, updatedAt: now,
     },
     alert: {
       integrationId: 1, alertKey: `key-${n}`, openKeyHash: null, title: `incident ${n}`, description: `body ${n}`, descriptionFormat: 'text',

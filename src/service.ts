@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Router from '@koa/router';
-import type { AppConfig } from './config/config.js';
+import { DEFAULT_SCHEDULER_POLL_MS, type AppConfig } from './config/config.js';
 import { resolveAdminToken } from './config/admin-token.js';
 import { DatabaseDeduper } from './db/database-deduper.js';
 import { openDatabase } from './db/data-source.js';
@@ -11,6 +11,8 @@ import { RedisDeduper, type Deduper } from './lib/dedupe.js';
 import type { Logger } from './lib/logger.js';
 import { connectRedis, type Redis } from './lib/redis.js';
 import { FeishuApp } from './platforms/feishu/feishu.app.js';
+import { AgendaEscalationTimers, defineEscalateJob } from './jobs/escalate.job.js';
+import { createAgenda, stopAgenda } from './jobs/scheduler/create-agenda.js';
 import { AlertIngestService } from './services/alert-ingest.service.js';
 import { CardSyncService } from './services/card-sync.service.js';
 import { ChannelService } from './services/channel.service.js';
@@ -104,6 +106,12 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   };
   services.cards.attach(changes);
   escalations.attach(changes);
+
+  const agenda = createAgenda({ db, redis, processEvery: config.schedulerPollMs ?? DEFAULT_SCHEDULER_POLL_MS });
+  defineEscalateJob(agenda, escalations);
+  agenda.on('error', (error: Error) => logger.error({ err: error }, 'scheduler error'));
+  await agenda.start();
+  escalations.useTimers(new AgendaEscalationTimers(agenda));
   const sweep = startSweeping(escalations, config.escalationSweepSeconds, logger);
 
   const platformRoutes: Array<(router: Router) => void> = [];
@@ -138,6 +146,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       sweep.stop();
       feishu?.close();
       await closeServer(server);
+      // Running escalation jobs finish (drain) before the database they write to closes.
+      await stopAgenda(agenda, 15_000);
       await services.cards.idle();
       if (redis) await redis.quit();
       await db.close();

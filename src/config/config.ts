@@ -21,6 +21,8 @@ const urlWithProtocols = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => p + '//').join(' or ')}` },
   );
 
+export const DEFAULT_SCHEDULER_POLL_MS = 1000;
+
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
@@ -33,6 +35,7 @@ const configSchema = z.object({
   PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ESCALATION_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  SCHEDULER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(DEFAULT_SCHEDULER_POLL_MS),
   FEISHU_APP_ID: optionalString,
   FEISHU_APP_SECRET: optionalString,
   FEISHU_VERIFICATION_TOKEN: optionalString,
@@ -82,6 +85,8 @@ export interface AppConfig {
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   /** How often every instance looks for escalation steps whose timer was lost. */
   escalationSweepSeconds: number;
+  /** How often the scheduler (Agenda) looks for due jobs. */
+  schedulerPollMs?: number;
   /** Present when the Feishu/Lark app is configured. */
   feishu?: FeishuAppConfig;
 }
@@ -113,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     logLevel: values.LOG_LEVEL,
     escalationSweepSeconds: values.ESCALATION_SWEEP_SECONDS,
+    schedulerPollMs: values.SCHEDULER_POLL_MS,
     feishu:
       values.FEISHU_APP_ID && values.FEISHU_APP_SECRET
         ? {

@@ -1,3 +1,4 @@
+import { AgendaJobEntity } from './agenda-job.entity.js';
 import { AlertEntity } from './alert.entity.js';
 import { ChatBindingEntity } from './chat-binding.entity.js';
 import { ChatMessageEntity } from './chat-message.entity.js';
@@ -24,4 +25,5 @@ export const allEntities = [
   LinkCodeEntity,
   ProcessedEventEntity,
   EscalationRuleEntity,
+  AgendaJobEntity,
 ];

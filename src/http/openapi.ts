@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   channelInputSchema,
+  escalationRuleInputSchema,
   channelPatchSchema,
   incidentActionSchema,
   integrationInputSchema,
@@ -117,6 +118,17 @@ export function buildOpenApiDocument(publicBaseUrl: string) {
         parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }],
         post: { tags: ['Chat'], summary: 'Link the IM account that asked for this code to a member', requestBody: { required: true, ...json(input(linkCodeRedeemSchema)) }, responses: { '200': { description: 'Linked', ...json({ type: 'object' }) }, ...errors, ...notFound } },
       },
+      '/channels/{id}/escalation-rules': {
+        parameters: [idParameter],
+        get: { tags: ['Escalation'], summary: "The channel's escalation rules, in order (the first matching one applies)", responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('EscalationRule') } } }) }, ...errors, ...notFound } },
+        post: { tags: ['Escalation'], summary: 'Add a rule (last, or at `position`)', requestBody: { required: true, ...json(input(escalationRuleInputSchema)) }, responses: { '201': { description: 'Created', ...json(ref('EscalationRule')) }, ...errors, ...notFound } },
+      },
+      '/escalation-rules/{id}': {
+        parameters: [idParameter],
+        get: { tags: ['Escalation'], responses: { '200': { description: 'OK', ...json(ref('EscalationRule')) }, ...errors, ...notFound } },
+        put: { tags: ['Escalation'], summary: 'Replace a rule; running escalations keep the copy they started with', requestBody: { required: true, ...json(input(escalationRuleInputSchema)) }, responses: { '200': { description: 'Updated', ...json(ref('EscalationRule')) }, ...errors, ...notFound } },
+        delete: { tags: ['Escalation'], responses: { '204': { description: 'Deleted' }, ...errors, ...notFound } },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
@@ -130,9 +142,17 @@ export function buildOpenApiDocument(publicBaseUrl: string) {
             { type: 'object', properties: { id: { type: 'integer' }, type: { const: 'feishu' }, url: { type: 'string', description: 'The Feishu-compatible webhook URL to give senders' }, hasSigningSecret: { type: 'boolean' }, ...timestamps } },
           ],
         },
+        EscalationRule: {
+          allOf: [input(escalationRuleInputSchema), { type: 'object', properties: { id: { type: 'integer' }, channelId: { type: 'integer' }, position: { type: 'integer' }, ...timestamps } }],
+        },
         Incident: {
           type: 'object',
           properties: {
+            escalation: {
+              type: ['object', 'null'],
+              description: 'The escalation running on this incident (a copy of the rule taken when it triggered)',
+              properties: { ruleName: { type: 'string' }, level: { type: 'integer', description: 'last paged level, 1-based; 0 = none yet' }, levels: { type: 'integer' }, paged: { type: 'array', items: { type: 'string' } }, nextDueAt: { type: 'string', format: 'date-time' } },
+            },
             id: { type: 'integer' },
             channelId: { type: 'integer' },
             title: { type: 'string' },

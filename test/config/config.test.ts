@@ -15,6 +15,8 @@ describe('loadConfig: defaults', () => {
   it('an empty environment gives sqlite under ./data on port 8080', () => {
     expect(loadConfig({})).toEqual({
       port: 8080,
+      escalationSweepSeconds: 30,
+      schedulerPollMs: 1000,
       host: '0.0.0.0',
       dataDir: './data',
       database: { kind: 'sqlite', file: './data/oncall.sqlite' },

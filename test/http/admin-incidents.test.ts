@@ -53,6 +53,7 @@ describe.each(DATABASE_KINDS)('admin API incidents on %s', (kind) => {
         title: 'Feishu Alert',
         description: 'list s3',
         descriptionFormat: 'text',
+        escalation: null,
         severity: 'warning',
         status: 'triggered',
         alertCount: 1,

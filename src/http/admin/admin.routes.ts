@@ -11,6 +11,7 @@ import { adminAuth } from '../middleware/admin-auth.js';
 import { registerChatAdmin, type ChatAdminDeps } from './chat-admin.routes.js';
 import { registerEscalationAdmin } from './escalation-admin.routes.js';
 import type { EscalationRuleService } from '../../services/escalation-rule.service.js';
+import { incidentView } from './incident.view.js';
 import { integrationAsInput, integrationView } from './integration.view.js';
 import {
   channelInputSchema,
@@ -119,16 +120,18 @@ function registerIncidents(router: Router, { incidents, members }: AdminDeps): v
   router.get('/incidents', async (ctx) => {
     const query = parseOrThrow(incidentListQuerySchema, ctx.query);
     const items = await incidents.list({ ...query, beforeId: query.before });
-    ctx.body = { items, nextBefore: items.length === query.limit ? items[items.length - 1].id : null };
+    ctx.body = { items: items.map(incidentView), nextBefore: items.length === query.limit ? items[items.length - 1].id : null };
   });
   router.get('/incidents/:id', async (ctx) => {
-    ctx.body = await incidents.get(pathId(ctx));
+    const detail = await incidents.get(pathId(ctx));
+    ctx.body = { ...detail, incident: incidentView(detail.incident) };
   });
   for (const action of ['acknowledge', 'close', 'reopen'] as const satisfies IncidentAction[]) {
     router.post(`/incidents/:id/${action}`, async (ctx) => {
       const body = await jsonBody(ctx, incidentActionSchema);
       const actor: Actor = body.memberId ? memberActor(await members.get(body.memberId).catch(notFoundAsValidation)) : ADMIN_API_ACTOR;
-      ctx.body = await incidents.act(pathId(ctx), action, actor);
+      const result = await incidents.act(pathId(ctx), action, actor);
+      ctx.body = { ...result, incident: incidentView(result.incident) };
     });
   }
 }

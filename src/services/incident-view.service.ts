@@ -63,7 +63,7 @@ export class IncidentViewService {
   }
 }
 
-function escalationView(incident: Incident): EscalationView | undefined {
+export function escalationView(incident: Incident): EscalationView | undefined {
   const policy = incident.escalationPolicy;
   if (!policy) return undefined;
   const levels = policy.levels.length;

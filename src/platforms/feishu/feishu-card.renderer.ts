@@ -1,5 +1,6 @@
 import type { IncidentStatus, Severity } from '../../domain/incident-status.js';
 import { loadCardTemplate, fillTemplate } from '../../rendering/card-templates.js';
+import { activityLines } from '../../rendering/incident-lines.js';
 import { excerpt, formatTime, SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
 
 type Card = Record<string, any>;
@@ -17,26 +18,14 @@ export function escapeCardMarkdown(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function statusLine(view: IncidentView): string {
-  if (view.closed) return `Closed by **${escapeCardMarkdown(view.closed.by)}** at ${formatTime(view.closed.at)}`;
-  if (view.acknowledged) return `Acknowledged by **${escapeCardMarkdown(view.acknowledged.by)}** at ${formatTime(view.acknowledged.at)}`;
-  return 'Waiting for someone to acknowledge';
-}
-
-function escalationLine(view: IncidentView): string | undefined {
-  const escalation = view.escalation;
-  if (!escalation || view.status === 'closed') return undefined;
-  const paged = escalation.level > 0 ? `level ${escalation.level}/${escalation.levels} paged ${escapeCardMarkdown(escalation.paged.join(', ') || 'nobody')}` : 'not paged yet';
-  const next = escalation.nextDueAt ? ` · next level at ${formatTime(escalation.nextDueAt)}` : '';
-  return `Escalation (${escapeCardMarkdown(escalation.ruleName)}): ${paged}${next}`;
-}
+const FEISHU_MARKUP = { escape: escapeCardMarkdown, bold: (text: string) => `**${text}**` };
 
 /** The incident as Feishu Card JSON 2.0, from cards/feishu/*.json. */
 export function renderFeishuIncidentCard(view: IncidentView): Card {
   const description = view.description.trim()
     ? escapeCardMarkdown(excerpt(view.description, 800))
     : '_No description_';
-  const activity = [statusLine(view), escalationLine(view), ...view.recentActivity.slice(-3).map(escapeCardMarkdown)].filter(Boolean).join('\n');
+  const activity = activityLines(view, FEISHU_MARKUP);
   const values = {
     id: view.id,
     title: excerpt(view.title, 200),

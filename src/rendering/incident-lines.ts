@@ -1,0 +1,31 @@
+import { formatTime, type IncidentView } from './incident-view.js';
+
+/** How a platform's markup escapes untrusted text and makes text bold. */
+export interface Markup {
+  escape(text: string): string;
+  bold(text: string): string;
+}
+
+/** Who has the incident now, as one line. */
+export function statusLine(view: IncidentView, markup: Markup): string {
+  if (view.closed) return `Closed by ${markup.bold(markup.escape(view.closed.by))} at ${formatTime(view.closed.at)}`;
+  if (view.acknowledged) return `Acknowledged by ${markup.bold(markup.escape(view.acknowledged.by))} at ${formatTime(view.acknowledged.at)}`;
+  return 'Waiting for someone to acknowledge';
+}
+
+/** Where the escalation stands, or undefined when none runs. */
+export function escalationLine(view: IncidentView, markup: Markup): string | undefined {
+  const escalation = view.escalation;
+  if (!escalation || view.status === 'closed') return undefined;
+  const paged =
+    escalation.level > 0
+      ? `level ${escalation.level}/${escalation.levels} paged ${markup.escape(escalation.paged.join(', ') || 'nobody')}`
+      : 'not paged yet';
+  const next = escalation.nextDueAt ? ` · next level at ${formatTime(escalation.nextDueAt)}` : '';
+  return `Escalation (${markup.escape(escalation.ruleName)}): ${paged}${next}`;
+}
+
+/** Status, escalation and the last few timeline lines. */
+export function activityLines(view: IncidentView, markup: Markup): string {
+  return [statusLine(view, markup), escalationLine(view, markup), ...view.recentActivity.slice(-3).map(markup.escape)].filter(Boolean).join('\n');
+}

@@ -11,6 +11,7 @@ import { RedisDeduper, type Deduper } from './lib/dedupe.js';
 import type { Logger } from './lib/logger.js';
 import { connectRedis, type Redis } from './lib/redis.js';
 import { FeishuApp } from './platforms/feishu/feishu.app.js';
+import { SlackApp } from './platforms/slack/slack.app.js';
 import { AgendaEscalationTimers, defineEscalateJob } from './jobs/escalate.job.js';
 import { createAgenda, stopAgenda } from './jobs/scheduler/create-agenda.js';
 import { AlertIngestService } from './services/alert-ingest.service.js';
@@ -53,6 +54,7 @@ export interface RunningService {
   redis?: Redis;
   services: Services;
   feishu?: FeishuApp;
+  slack?: SlackApp;
   stop(): Promise<void>;
 }
 
@@ -80,7 +82,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const deduper: Deduper = redis ? new RedisDeduper(redis) : new DatabaseDeduper(db);
 
   const feishu = config.feishu ? new FeishuApp(config.feishu, logger) : undefined;
-  const platforms: ChatPlatform[] = feishu ? [feishu.platform] : [];
+  const slack = config.slack ? new SlackApp(config.slack, logger) : undefined;
+  const platforms: ChatPlatform[] = [feishu?.platform, slack?.platform].filter((platform): platform is NonNullable<typeof platform> => Boolean(platform));
 
   const changes = new IncidentChangeFeed(logger);
   const incidents = new IncidentService(db, changes);
@@ -116,6 +119,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
 
   const platformRoutes: Array<(router: Router) => void> = [];
   if (feishu) platformRoutes.push((router) => feishu.connect(router, { interactions: services.interactions, bindings, deduper }));
+  if (slack) platformRoutes.push((router) => slack.connect(router, { interactions: services.interactions, bindings, deduper }));
 
   const readiness = [{ name: 'database', check: () => db.ping() }];
   if (redis) readiness.push({ name: 'redis', check: async () => void (await redis.ping()) });
@@ -134,6 +138,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;
   logger.info({ port }, 'http listening');
+  await slack?.start();
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -142,9 +147,11 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     redis,
     services,
     feishu,
+    slack,
     async stop() {
       sweep.stop();
       feishu?.close();
+      await slack?.stop();
       await closeServer(server);
       // Running escalation jobs finish (drain) before the database they write to closes.
       await stopAgenda(agenda, 15_000);

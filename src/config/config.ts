@@ -36,6 +36,11 @@ const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ESCALATION_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   SCHEDULER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(DEFAULT_SCHEDULER_POLL_MS),
+  SLACK_BOT_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xoxb-'), { message: 'must be a bot token (xoxb-…)' }),
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xapp-'), { message: 'must be an app-level token (xapp-…)' }),
+  SLACK_CONNECTION: z.enum(['http', 'socket']).default('http'),
+  SLACK_API_URL: urlWithProtocols(['http:', 'https:']),
   FEISHU_APP_ID: optionalString,
   FEISHU_APP_SECRET: optionalString,
   FEISHU_VERIFICATION_TOKEN: optionalString,
@@ -45,6 +50,12 @@ const configSchema = z.object({
   }),
   FEISHU_CONNECTION: z.enum(['webhook', 'websocket']).default('webhook'),
 }).superRefine((values, ctx) => {
+  if (values.SLACK_BOT_TOKEN && values.SLACK_CONNECTION === 'http' && !values.SLACK_SIGNING_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'the Slack app over HTTP needs its signing secret' });
+  }
+  if (values.SLACK_BOT_TOKEN && values.SLACK_CONNECTION === 'socket' && !values.SLACK_APP_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'Socket Mode needs an app-level token (xapp-…) with connections:write' });
+  }
   if (Boolean(values.FEISHU_APP_ID) !== Boolean(values.FEISHU_APP_SECRET)) {
     ctx.addIssue({ code: 'custom', path: ['FEISHU_APP_SECRET'], message: 'FEISHU_APP_ID and FEISHU_APP_SECRET go together' });
   }
@@ -73,6 +84,15 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
   | { kind: 'mysql'; url: string };
 
+export interface SlackAppConfig {
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  connection: 'http' | 'socket';
+  /** Web API base, e.g. https://slack.com/api/ (a local fake in tests). */
+  apiUrl?: string;
+}
+
 export interface AppConfig {
   port: number;
   host: string;
@@ -87,6 +107,8 @@ export interface AppConfig {
   escalationSweepSeconds: number;
   /** How often the scheduler (Agenda) looks for due jobs. */
   schedulerPollMs?: number;
+  /** Present when the Slack app is configured. */
+  slack?: SlackAppConfig;
   /** Present when the Feishu/Lark app is configured. */
   feishu?: FeishuAppConfig;
 }
@@ -119,6 +141,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: values.LOG_LEVEL,
     escalationSweepSeconds: values.ESCALATION_SWEEP_SECONDS,
     schedulerPollMs: values.SCHEDULER_POLL_MS,
+    slack: values.SLACK_BOT_TOKEN
+      ? {
+          botToken: values.SLACK_BOT_TOKEN,
+          signingSecret: values.SLACK_SIGNING_SECRET,
+          appToken: values.SLACK_APP_TOKEN,
+          connection: values.SLACK_CONNECTION,
+          apiUrl: values.SLACK_API_URL ? values.SLACK_API_URL.replace(/\/*$/, '/') : undefined,
+        }
+      : undefined,
     feishu:
       values.FEISHU_APP_ID && values.FEISHU_APP_SECRET
         ? {

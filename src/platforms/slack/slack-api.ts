@@ -1,0 +1,89 @@
+import { webApi } from '@slack/bolt';
+import type { SlackAppConfig } from '../../config/config.js';
+import type { Logger } from '../../lib/logger.js';
+import { Pacer } from '../../lib/pacer.js';
+import { backoff, withRetry } from '../../lib/retry.js';
+import type { PlatformUserProfile } from '../../services/ports/chat-platform.js';
+import { toSlackApiError, type SlackApiError } from './slack-api-error.js';
+
+/** chat.postMessage allows about one message per second per channel; updates are paced the same per message. */
+const POSTS_PER_CHANNEL_PER_SECOND = 1;
+const UPDATES_PER_MESSAGE_PER_SECOND = 1;
+
+export interface SlackMessage {
+  text: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+}
+
+/**
+ * The Web API calls the app makes. The client never queues on a 429 (that would stall every channel behind one
+ * busy channel); each call waits out its own Retry-After instead.
+ */
+export class SlackApi {
+  readonly client: webApi.WebClient;
+  private readonly channelPacer = new Pacer(POSTS_PER_CHANNEL_PER_SECOND);
+  private readonly messagePacer = new Pacer(UPDATES_PER_MESSAGE_PER_SECOND);
+
+  constructor(
+    config: SlackAppConfig,
+    private readonly logger: Logger,
+  ) {
+    this.client = new webApi.WebClient(config.botToken, {
+      slackApiUrl: config.apiUrl,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+      logLevel: webApi.LogLevel.ERROR,
+    });
+  }
+
+  async postMessage(channel: string, message: SlackMessage): Promise<string> {
+    const result = await this.call(() => this.client.chat.postMessage({ channel, ...message } as webApi.ChatPostMessageArguments), `channel:${channel}`);
+    return String(result.ts);
+  }
+
+  async updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void> {
+    await this.messagePacer.wait(`${channel}:${ts}`);
+    await this.call(() => this.client.chat.update({ channel, ts, ...message } as webApi.ChatUpdateArguments), undefined);
+  }
+
+  async getUser(userId: string): Promise<PlatformUserProfile | null> {
+    try {
+      const result = await this.call(() => this.client.users.info({ user: userId }), undefined);
+      const user = result.user;
+      if (!user) return null;
+      return {
+        externalId: userId,
+        name: user.real_name || user.name,
+        email: user.profile?.email || undefined,
+        mobile: user.profile?.phone || undefined,
+      };
+    } catch (error) {
+      const classified = error as SlackApiError;
+      if (classified.kind === 'target_revoked' || classified.kind === 'permission_denied') return null;
+      throw error;
+    }
+  }
+
+  private async call<T>(request: () => Promise<T>, paceKey: string | undefined): Promise<T> {
+    return withRetry(
+      async () => {
+        if (paceKey) await this.channelPacer.wait(paceKey);
+        try {
+          return await request();
+        } catch (error) {
+          throw toSlackApiError(error);
+        }
+      },
+      {
+        attempts: 4,
+        delayFor: (error, attempt) => {
+          const classified = error as SlackApiError;
+          if (!classified.retryable) return undefined;
+          this.logger.debug({ kind: classified.kind, attempt }, 'slack call retried');
+          return classified.retryAfterMs ?? backoff(attempt, 300, 5000);
+        },
+      },
+    );
+  }
+}

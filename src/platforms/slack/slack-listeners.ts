@@ -1,0 +1,83 @@
+import type { App } from '@slack/bolt';
+import type { Deduper } from '../../lib/dedupe.js';
+import type { Logger } from '../../lib/logger.js';
+import type { ChatBindingService } from '../../services/chat-binding.service.js';
+import { CARD_ACTIONS, isCardAction, type ChatInteractionService } from '../../services/chat-interaction.service.js';
+import type { SlackPlatform } from './slack.platform.js';
+
+export interface SlackListenerDeps {
+  interactions: ChatInteractionService;
+  bindings: ChatBindingService;
+  platform: SlackPlatform;
+  deduper: Deduper;
+  logger: Logger;
+  /** The bot's own user id, to tell its own joins and leaves from other people's. */
+  botUserId: () => string | undefined;
+}
+
+const WELCOME = 'Hi! I post incident messages here. Bind this channel to an on-call channel with `/oncall bind <channel>`; `/oncall help` lists everything.';
+
+/** Commands whose answer the whole channel should see; every other answer is only for the caller. */
+const ANSWERED_IN_CHANNEL = new Set(['bind']);
+
+export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
+  // Slack retries events it thinks were not received (x-slack-retry-num); each event_id is handled once.
+  app.use(async ({ body, next }) => {
+    const eventId = (body as { event_id?: string }).event_id;
+    if (eventId && !(await deps.deduper.firstSeen(`slack:${eventId}`))) return;
+    await next();
+  });
+
+  app.command('/oncall', async ({ command, ack, respond }) => {
+    await ack();
+    const isDirect = command.channel_name === 'directmessage' || command.channel_id.startsWith('D');
+    const reply = await deps.interactions.handleCommand(
+      { platform: 'slack', externalId: command.user_id },
+      { chatId: command.channel_id, isDirect, chatName: command.channel_name },
+      command.text ?? '',
+    );
+    const verb = (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+    await respond({ response_type: ANSWERED_IN_CHANNEL.has(verb) ? 'in_channel' : 'ephemeral', text: reply });
+  });
+
+  for (const action of CARD_ACTIONS) {
+    app.action(`oncall:${action}`, async ({ ack, body, action: pressed, respond }) => {
+      await ack();
+      const value = parseValue((pressed as { value?: string }).value);
+      const incidentId = Number(value?.incidentId);
+      if (!value || value.action !== action || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0) {
+        await respond({ response_type: 'ephemeral', replace_original: false, text: 'This button is not one of ours, or the message is malformed.' });
+        return;
+      }
+      const channelId = (body as { channel?: { id?: string } }).channel?.id;
+      const answer = await deps.interactions.handleAction({ platform: 'slack', externalId: body.user.id }, value.action, incidentId, channelId);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: answer.toast.text });
+    });
+  }
+  // The Details button opens a URL; Slack still reports the click, which only needs acknowledging.
+  app.action('oncall:details', async ({ ack }) => {
+    await ack();
+  });
+
+  app.event('member_joined_channel', async ({ event }) => {
+    if (event.user !== deps.botUserId()) return;
+    await deps.platform.sendChatText(event.channel, WELCOME).catch((error: unknown) => deps.logger.warn({ err: error }, 'welcome not sent'));
+  });
+  // The bot left (channel_left) or was removed (member_left_channel): the channel no longer shows incidents.
+  app.event('channel_left', async ({ event }) => {
+    await deps.bindings.unbind('slack', event.channel);
+  });
+  app.event('member_left_channel', async ({ event }) => {
+    if (event.user === deps.botUserId()) await deps.bindings.unbind('slack', event.channel);
+  });
+}
+
+function parseValue(value: string | undefined): { action?: unknown; incidentId?: unknown } | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed = JSON.parse(value);
+    return parsed && typeof parsed === 'object' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

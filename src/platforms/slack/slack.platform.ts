@@ -1,0 +1,44 @@
+import type { IncidentView } from '../../rendering/incident-view.js';
+import type { CardUpdateResult, ChatPlatform, PlatformUserProfile } from '../../services/ports/chat-platform.js';
+import type { SlackApi } from './slack-api.js';
+import { SlackApiError } from './slack-api-error.js';
+import { escapeMrkdwn, renderSlackIncidentMessage } from './slack-message.renderer.js';
+
+export class SlackPlatform implements ChatPlatform {
+  readonly name = 'slack' as const;
+
+  constructor(private readonly api: SlackApi) {}
+
+  postIncidentCard(channelId: string, view: IncidentView): Promise<string> {
+    return this.api.postMessage(channelId, renderSlackIncidentMessage(view));
+  }
+
+  async updateIncidentCard(channelId: string, ts: string, view: IncidentView): Promise<CardUpdateResult> {
+    try {
+      await this.api.updateMessage(channelId, ts, renderSlackIncidentMessage(view));
+      return 'updated';
+    } catch (error) {
+      if (error instanceof SlackApiError && error.kind === 'gone') return 'gone';
+      throw error;
+    }
+  }
+
+  async sendChatNotice(channelId: string, text: string, mentions: Array<{ externalId: string; name: string }>): Promise<void> {
+    const tags = mentions.map((mention) => `<@${mention.externalId}>`).join(' ');
+    const body = escapeMrkdwn(text);
+    await this.api.postMessage(channelId, { text: tags ? `${tags} ${body}` : body });
+  }
+
+  async sendChatText(channelId: string, text: string): Promise<void> {
+    await this.api.postMessage(channelId, { text: escapeMrkdwn(text) });
+  }
+
+  /** Posting to a user id lands in the app's DM with them. */
+  async sendDirectText(userId: string, text: string): Promise<void> {
+    await this.api.postMessage(userId, { text: escapeMrkdwn(text) });
+  }
+
+  lookupUser(userId: string): Promise<PlatformUserProfile | null> {
+    return this.api.getUser(userId);
+  }
+}

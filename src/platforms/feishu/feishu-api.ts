@@ -4,7 +4,7 @@ import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { FeishuAppConfig } from '../../config/config.js';
 import type { Logger } from '../../lib/logger.js';
 import { Pacer } from '../../lib/pacer.js';
-import { backoff, withRetry } from '../../lib/retry.js';
+import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/chat-platform.js';
 import { classifyFeishuCode, toFeishuApiError, type FeishuApiError } from './feishu-api-error.js';
 
@@ -107,15 +107,7 @@ export class FeishuApi {
         if (response.code !== undefined && response.code !== 0) throw classifyFeishuCode(response.code, response.msg ?? '');
         return response.data;
       },
-      {
-        attempts: 4,
-        delayFor: (error, attempt) => {
-          const classified = error as FeishuApiError;
-          if (!classified.retryable) return undefined;
-          this.logger.debug({ kind: classified.kind, code: classified.code, attempt }, 'feishu call retried');
-          return classified.retryAfterMs ?? backoff(attempt, 300, 5000);
-        },
-      },
+      platformRetryPolicy((error, attempt) => this.logger.debug({ kind: error.kind, attempt }, 'feishu call retried')),
     );
   }
 }

@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import type { SlackAppConfig } from '../../config/config.js';
 import type { Logger } from '../../lib/logger.js';
 import { Pacer } from '../../lib/pacer.js';
-import { backoff, withRetry } from '../../lib/retry.js';
+import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/chat-platform.js';
 import { toSlackApiError, type SlackApiError } from './slack-api-error.js';
 
@@ -75,15 +75,7 @@ export class SlackApi {
           throw toSlackApiError(error);
         }
       },
-      {
-        attempts: 4,
-        delayFor: (error, attempt) => {
-          const classified = error as SlackApiError;
-          if (!classified.retryable) return undefined;
-          this.logger.debug({ kind: classified.kind, attempt }, 'slack call retried');
-          return classified.retryAfterMs ?? backoff(attempt, 300, 5000);
-        },
-      },
+      platformRetryPolicy((error, attempt) => this.logger.debug({ kind: error.kind, attempt }, 'slack call retried')),
     );
   }
 }

@@ -3,6 +3,7 @@ import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat-binding.service.js';
 import { CARD_ACTIONS, isCardAction, type ChatInteractionService } from '../../services/chat-interaction.service.js';
+import { escapeMrkdwn } from './slack-message.renderer.js';
 import type { SlackPlatform } from './slack.platform.js';
 
 export interface SlackListenerDeps {
@@ -37,7 +38,8 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       command.text ?? '',
     );
     const verb = (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-    await respond({ response_type: ANSWERED_IN_CHANNEL.has(verb) ? 'in_channel' : 'ephemeral', text: reply });
+    // Answers are plain text; Slack reads `text` as mrkdwn, where "<id>" or "<alice@example.com>" would be markup.
+    await respond({ response_type: ANSWERED_IN_CHANNEL.has(verb) ? 'in_channel' : 'ephemeral', text: escapeMrkdwn(reply) });
   });
 
   for (const action of CARD_ACTIONS) {
@@ -51,7 +53,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       }
       const channelId = (body as { channel?: { id?: string } }).channel?.id;
       const answer = await deps.interactions.handleAction({ platform: 'slack', externalId: body.user.id }, value.action, incidentId, channelId);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: answer.toast.text });
+      await respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(answer.toast.text) });
     });
   }
   // The Details button opens a URL; Slack still reports the click, which only needs acknowledging.

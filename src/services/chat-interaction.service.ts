@@ -29,6 +29,12 @@ export interface ChatUser {
   externalId: string;
 }
 
+export interface CommandReply {
+  text: string;
+  /** True when the whole chat should see the answer (a successful bind); otherwise only the caller needs it. */
+  forEveryone: boolean;
+}
+
 export type ToastKind = 'success' | 'info' | 'warning' | 'error';
 
 export interface ActionAnswer {
@@ -64,10 +70,11 @@ export class ChatInteractionService {
     return this.actAs(member, action, incidentId);
   }
 
-  async handleCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, text: string): Promise<string> {
+  async handleCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, text: string): Promise<CommandReply> {
     const parsed = parseCommand(text);
-    if (!parsed.ok) return `${parsed.error}\n\nCommands:\n${parsed.usage}`;
-    return this.runCommand(user, chat, parsed.command);
+    if (!parsed.ok) return { text: `${parsed.error}\n\nCommands:\n${parsed.usage}`, forEveryone: false };
+    if (parsed.command.name === 'bind') return this.bind(user, chat, parsed.command.channel);
+    return { text: await this.runCommand(user, chat, parsed.command), forEveryone: false };
   }
 
   /** An admin redeemed a link code: the account is linked, and what the user had clicked is carried out. */
@@ -124,13 +131,13 @@ export class ChatInteractionService {
     };
   }
 
-  private async runCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, command: Command): Promise<string> {
+  private async runCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, command: Exclude<Command, { name: 'bind' }>): Promise<string> {
     switch (command.name) {
       case 'help':
         return `Commands:\n${COMMAND_USAGE}`;
       case 'whoami': {
         const member = await this.identities.resolveMember(user.platform, user.externalId);
-        return member ? `You act as ${member.name}${member.email ? ` <${member.email}>` : ''} (member ${member.id}).` : 'Your account is not linked to an on-call member. Send "link" to link it.';
+        return member ? `You act as ${member.name}${member.email ? ` <${member.email}>` : ''} (member ${member.id}).` : `Your account is not linked to an on-call member. To link it: ${this.syntax(user, 'link')}.`;
       }
       case 'link': {
         const member = await this.identities.resolveMember(user.platform, user.externalId);
@@ -140,18 +147,6 @@ export class ChatInteractionService {
       }
       case 'list':
         return this.listOpen(user, chat);
-      case 'bind': {
-        if (chat.isDirect) return 'bind works in a group chat: add me to the group and @mention me there.';
-        const member = await this.identities.resolveMember(user.platform, user.externalId);
-        if (!member) return 'Only linked on-call members can bind a chat. Send "link" to me in a direct chat first.';
-        try {
-          const { channel } = await this.bindings.bind(user.platform, chat.chatId, command.channel, chat.chatName);
-          return `This chat now shows incidents of channel "${channel.name}".`;
-        } catch (error) {
-          if (error instanceof AppError && error.code === 'not_found') return `${error.message}. Usage: bind <channel name or id>`;
-          throw error;
-        }
-      }
       default: {
         const member = await this.identities.resolveMember(user.platform, user.externalId);
         if (!member) {
@@ -161,6 +156,24 @@ export class ChatInteractionService {
         return (await this.actAs(member, COMMAND_ACTION[command.name], command.incidentId)).toast.text;
       }
     }
+  }
+
+  private async bind(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, channelRef: string): Promise<CommandReply> {
+    const refuse = (text: string): CommandReply => ({ text, forEveryone: false });
+    if (chat.isDirect) return refuse('bind works in a group chat or channel: run it there.');
+    const member = await this.identities.resolveMember(user.platform, user.externalId);
+    if (!member) return refuse(`Only linked on-call members can bind a chat. Link your account first: ${this.syntax(user, 'link')}.`);
+    try {
+      const { channel } = await this.bindings.bind(user.platform, chat.chatId, channelRef, chat.chatName);
+      return { text: `This chat now shows incidents of channel "${channel.name}".`, forEveryone: true };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') return refuse(`${error.message}. Usage: ${this.syntax(user, 'bind <channel name or id>')}`);
+      throw error;
+    }
+  }
+
+  private syntax(user: ChatUser, command: string): string {
+    return this.platforms.find((platform) => platform.name === user.platform)?.commandSyntax(command) ?? `"${command}"`;
   }
 
   private async listOpen(user: ChatUser, chat: { chatId: string; isDirect: boolean }): Promise<string> {

@@ -106,5 +106,5 @@ async function runCommand(deps: FeishuEventDeps, event: FeishuEvent): Promise<vo
   // Mentions arrive as @_user_N placeholders; the bot's own mention is just the way to address it.
   const command = text.replace(/@_user_\d+/g, ' ').trim();
   const reply = await deps.interactions.handleCommand({ platform: 'feishu', externalId: openId }, { chatId, isDirect }, command);
-  await deps.platform.sendChatText(chatId, reply);
+  await deps.platform.sendChatText(chatId, reply.text);
 }

@@ -43,6 +43,10 @@ export class FeishuPlatform implements ChatPlatform {
     return this.api.sendText('chat_id', chatId, neutralizeMentions(text));
   }
 
+  commandSyntax(command: string): string {
+    return `"${command}" (to me in a direct chat, or @mention me in the group)`;
+  }
+
   lookupUser(openId: string): Promise<PlatformUserProfile | null> {
     return this.api.getUser(openId);
   }

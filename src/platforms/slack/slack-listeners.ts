@@ -12,14 +12,10 @@ export interface SlackListenerDeps {
   platform: SlackPlatform;
   deduper: Deduper;
   logger: Logger;
-  /** The bot's own user id, to tell its own joins and leaves from other people's. */
-  botUserId: () => string | undefined;
 }
 
 const WELCOME = 'Hi! I post incident messages here. Bind this channel to an on-call channel with `/oncall bind <channel>`; `/oncall help` lists everything.';
 
-/** Commands whose answer the whole channel should see; every other answer is only for the caller. */
-const ANSWERED_IN_CHANNEL = new Set(['bind']);
 
 export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
   // Slack retries events it thinks were not received (x-slack-retry-num); each event_id is handled once.
@@ -37,9 +33,8 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       { chatId: command.channel_id, isDirect, chatName: command.channel_name },
       command.text ?? '',
     );
-    const verb = (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
     // Answers are plain text; Slack reads `text` as mrkdwn, where "<id>" or "<alice@example.com>" would be markup.
-    await respond({ response_type: ANSWERED_IN_CHANNEL.has(verb) ? 'in_channel' : 'ephemeral', text: escapeMrkdwn(reply) });
+    await respond({ response_type: reply.forEveryone ? 'in_channel' : 'ephemeral', text: escapeMrkdwn(reply.text) });
   });
 
   for (const action of CARD_ACTIONS) {
@@ -61,16 +56,17 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     await ack();
   });
 
-  app.event('member_joined_channel', async ({ event }) => {
-    if (event.user !== deps.botUserId()) return;
+  // Bolt's context carries the bot's own user id (from auth.test), to tell its joins and leaves from other people's.
+  app.event('member_joined_channel', async ({ event, context }) => {
+    if (event.user !== context.botUserId) return;
     await deps.platform.sendChatText(event.channel, WELCOME).catch((error: unknown) => deps.logger.warn({ err: error }, 'welcome not sent'));
   });
   // The bot left (channel_left) or was removed (member_left_channel): the channel no longer shows incidents.
   app.event('channel_left', async ({ event }) => {
     await deps.bindings.unbind('slack', event.channel);
   });
-  app.event('member_left_channel', async ({ event }) => {
-    if (event.user === deps.botUserId()) await deps.bindings.unbind('slack', event.channel);
+  app.event('member_left_channel', async ({ event, context }) => {
+    if (event.user === context.botUserId) await deps.bindings.unbind('slack', event.channel);
   });
 }
 

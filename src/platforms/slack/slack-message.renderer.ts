@@ -19,6 +19,19 @@ export function escapeMrkdwn(text: string): string {
 
 const SLACK_MARKUP = { escape: escapeMrkdwn, bold: (text: string) => `*${text}*` };
 
+/** Slack refuses a section whose text is over 3000 characters, counted after escaping. */
+const SECTION_TEXT_LIMIT = 3000;
+
+function escapedWithin(text: string, limit: number): string {
+  let length = limit;
+  let escaped = escapeMrkdwn(excerpt(text, length));
+  while (escaped.length > limit) {
+    length = Math.floor(length * 0.8);
+    escaped = escapeMrkdwn(excerpt(text, length));
+  }
+  return escaped;
+}
+
 const buttonValue = (action: string, incidentId: number) => JSON.stringify({ action, incidentId });
 
 /** The incident as a Block Kit message (colour bar through an attachment), from cards/slack/*.json. */
@@ -35,7 +48,7 @@ export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
     responders: view.responders.length ? view.responders.map(escapeMrkdwn).join(', ') : '—',
     firstSeen: formatTime(view.firstSeenAt),
     lastSeen: formatTime(view.lastSeenAt),
-    description: view.description.trim() ? escapeMrkdwn(excerpt(view.description, 2900)) : '_No description_',
+    description: view.description.trim() ? escapedWithin(view.description, SECTION_TEXT_LIMIT) : '_No description_',
     activity: activityLines(view, SLACK_MARKUP),
     detailsUrl: view.detailsUrl,
     acknowledgeValue: buttonValue('acknowledge', view.id),

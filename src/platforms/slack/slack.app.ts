@@ -39,7 +39,6 @@ export class SlackApp {
   readonly platform: SlackPlatform;
   readonly api: SlackApi;
   bolt?: App;
-  private botUserId?: string;
 
   constructor(
     private readonly config: SlackAppConfig,
@@ -66,16 +65,10 @@ export class SlackApp {
     } else {
       this.bolt = new App({ ...common, socketMode: true, appToken: this.config.appToken });
     }
-    registerSlackListeners(this.bolt, { ...deps, platform: this.platform, logger: this.logger, botUserId: () => this.botUserId });
+    registerSlackListeners(this.bolt, { ...deps, platform: this.platform, logger: this.logger });
   }
 
   async start(): Promise<void> {
-    try {
-      const identity = await this.api.client.auth.test();
-      this.botUserId = identity.user_id;
-    } catch (error) {
-      this.logger.warn({ err: (error as Error).message }, 'slack auth.test failed; bot joins and leaves will not be recognised');
-    }
     if (this.config.connection === 'socket') await this.bolt?.start();
     this.logger.info({ connection: this.config.connection }, 'slack app connected');
   }

@@ -38,6 +38,10 @@ export class SlackPlatform implements ChatPlatform {
     await this.api.postMessage(userId, { text: escapeMrkdwn(text) });
   }
 
+  commandSyntax(command: string): string {
+    return `/oncall ${command}`;
+  }
+
   lookupUser(userId: string): Promise<PlatformUserProfile | null> {
     return this.api.getUser(userId);
   }

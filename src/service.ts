@@ -110,7 +110,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   services.cards.attach(changes);
   escalations.attach(changes);
 
-  const agenda = createAgenda({ db, redis, processEvery: config.schedulerPollMs ?? DEFAULT_SCHEDULER_POLL_MS });
+  const agenda = createAgenda({ db, redis, processEvery: config.schedulerPollMs ?? DEFAULT_SCHEDULER_POLL_MS, redisKeyPrefix: config.redisKeyPrefix });
   defineEscalateJob(agenda, escalations);
   agenda.on('error', (error: Error) => logger.error({ err: error }, 'scheduler error'));
   await agenda.start();

@@ -99,6 +99,12 @@ export interface AppConfig {
   dataDir: string;
   database: DatabaseConfig;
   redisUrl?: string;
+  /**
+   * Prefix of the scheduler's keys in Redis (default 'agenda:'). Every service on one Redis database with the same
+   * prefix shares one job store and runs its jobs against its own application database: services that do not
+   * share an application database need different prefixes (or Redis databases).
+   */
+  redisKeyPrefix?: string;
   /** Undefined means: generate one on first start and keep it in DATA_DIR. */
   adminToken?: string;
   publicBaseUrl: string;

@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { ChannelEntity } from '../db/entities/channel.entity.js';
 import { EscalationRuleEntity, type EscalationRule } from '../db/entities/escalation-rule.entity.js';
 import { MemberEntity } from '../db/entities/member.entity.js';
@@ -16,7 +16,7 @@ export class EscalationRuleService {
 
   async list(channelId: number): Promise<EscalationRule[]> {
     await this.assertChannel(channelId);
-    return this.ordered(channelId);
+    return this.ordered(this.db.manager, channelId);
   }
 
   async get(id: number): Promise<EscalationRule> {
@@ -29,11 +29,14 @@ export class EscalationRuleService {
     await this.assertChannel(channelId);
     await this.assertMembers(input);
     const { position, ...fields } = input;
-    const now = new Date();
-    const rules = await this.ordered(channelId);
-    const inserted = await this.db.manager.insert(EscalationRuleEntity, { ...fields, channelId, position: rules.length, createdAt: now, updatedAt: now });
-    const id = Number(inserted.identifiers[0].id);
-    if (position !== undefined) await this.move(channelId, id, position);
+    const id = await this.inChannel(channelId, async (tx) => {
+      const now = new Date();
+      const count = await tx.countBy(EscalationRuleEntity, { channelId });
+      const inserted = await tx.insert(EscalationRuleEntity, { ...fields, channelId, position: count, createdAt: now, updatedAt: now });
+      const id = Number(inserted.identifiers[0].id);
+      if (position !== undefined) await this.move(tx, channelId, id, position);
+      return id;
+    });
     return this.get(id);
   }
 
@@ -41,31 +44,45 @@ export class EscalationRuleService {
     const rule = await this.get(id);
     await this.assertMembers(input);
     const { position, ...fields } = input;
-    await this.db.manager.update(EscalationRuleEntity, id, { ...fields, updatedAt: new Date() });
-    if (position !== undefined) await this.move(rule.channelId, id, position);
+    await this.inChannel(rule.channelId, async (tx) => {
+      await tx.update(EscalationRuleEntity, id, { ...fields, updatedAt: new Date() });
+      if (position !== undefined) await this.move(tx, rule.channelId, id, position);
+    });
     return this.get(id);
   }
 
   async remove(id: number): Promise<void> {
     const rule = await this.get(id);
-    await this.db.manager.delete(EscalationRuleEntity, id);
-    await this.renumber((await this.ordered(rule.channelId)).map((candidate) => candidate.id));
-  }
-
-  private ordered(channelId: number): Promise<EscalationRule[]> {
-    return this.db.manager.find(EscalationRuleEntity, { where: { channelId }, order: { position: 'ASC', id: 'ASC' } });
-  }
-
-  private async move(channelId: number, id: number, position: number): Promise<void> {
-    const ids = (await this.ordered(channelId)).map((rule) => rule.id).filter((candidate) => candidate !== id);
-    ids.splice(Math.min(Math.max(position, 0), ids.length), 0, id);
-    await this.renumber(ids);
-  }
-
-  private async renumber(ids: number[]): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      for (const [position, id] of ids.entries()) await tx.update(EscalationRuleEntity, id, { position });
+    await this.inChannel(rule.channelId, async (tx) => {
+      await tx.delete(EscalationRuleEntity, id);
+      await this.renumber(tx, (await this.ordered(tx, rule.channelId)).map((candidate) => candidate.id));
     });
+  }
+
+  /**
+   * Positions are read and rewritten as a whole, so changes to one channel's rules take turns: the channel row is
+   * locked for the transaction (SQLite's single writer already serialises).
+   */
+  private inChannel<T>(channelId: number, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      const channel = await tx.getRepository(ChannelEntity).findOne({ where: { id: channelId }, lock: this.db.isMysql ? { mode: 'pessimistic_write' } : undefined });
+      if (!channel) throw new AppError('not_found', `channel ${channelId} does not exist`);
+      return work(tx);
+    });
+  }
+
+  private ordered(manager: EntityManager, channelId: number): Promise<EscalationRule[]> {
+    return manager.find(EscalationRuleEntity, { where: { channelId }, order: { position: 'ASC', id: 'ASC' } });
+  }
+
+  private async move(tx: EntityManager, channelId: number, id: number, position: number): Promise<void> {
+    const ids = (await this.ordered(tx, channelId)).map((rule) => rule.id).filter((candidate) => candidate !== id);
+    ids.splice(Math.min(Math.max(position, 0), ids.length), 0, id);
+    await this.renumber(tx, ids);
+  }
+
+  private async renumber(tx: EntityManager, ids: number[]): Promise<void> {
+    for (const [position, id] of ids.entries()) await tx.update(EscalationRuleEntity, id, { position });
   }
 
   private async assertChannel(channelId: number): Promise<void> {

@@ -146,10 +146,11 @@ export class EscalationService {
     });
     if ('skipped' in taken) return { outcome: 'skipped', reason: taken.skipped ?? 'skipped' };
 
-    // This instance won the step: it alone delivers the page, after the commit.
+    // This instance won the step: it alone delivers the page, after the commit. The next step's timer is set first:
+    // a delivery held up by Feishu's per-chat limit must not make the next level late.
     const { incident, policy, level, round, nextDueAt } = taken;
-    const result = await this.notifier.page(incident, policy.levels[level], level + 1, this.links.detailsUrl(incidentId));
     if (nextDueAt) await this.scheduleTimer(incidentId, step + 1, nextDueAt);
+    const result = await this.notifier.page(incident, policy.levels[level], level + 1, this.links.detailsUrl(incidentId));
     this.changes.publish({ incidentId, channelId: incident.channelId, kind: 'escalated' });
     return { outcome: 'paged', level: level + 1, round: round + 1, paged: result.paged, nextDueAt };
   }

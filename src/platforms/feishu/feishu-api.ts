@@ -61,11 +61,13 @@ export class FeishuApi {
   }
 
   async sendText(receiveIdType: 'open_id' | 'chat_id', receiveId: string, text: string): Promise<void> {
+    // As for cards: one idempotency key for all retries, so a retry after a lost answer never sends (pages) twice.
+    const uuid = randomUUID();
     await this.call(
       () =>
         this.client.im.v1.message.create({
           params: { receive_id_type: receiveIdType },
-          data: { receive_id: receiveId, msg_type: 'text', content: JSON.stringify({ text }), uuid: randomUUID() },
+          data: { receive_id: receiveId, msg_type: 'text', content: JSON.stringify({ text }), uuid },
         }),
       receiveIdType === 'chat_id' ? `chat:${receiveId}` : `user:${receiveId}`,
     );

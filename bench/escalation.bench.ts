@@ -29,8 +29,8 @@
  *   BENCH_SWEEP_SECONDS      config.escalationSweepSeconds (default 3600: the safety-net sweep, which fires steps
  *                            overdue by > 2 s, stays out of the way so the scheduler alone is measured)
  *   BENCH_MARIADB_URL        default mysql://root@127.0.0.1:3306 (127.0.0.1/localhost only)
- *   BENCH_REDIS_URL          default redis://127.0.0.1:6379/14 (127.0.0.1/localhost only; agenda:* keys are
- *                            deleted before and after)
+ *   BENCH_REDIS_URL          default redis://127.0.0.1:6379/14 (127.0.0.1/localhost only); the scheduler runs
+ *                            with redisKeyPrefix 'bench-escalation:', whose keys are deleted before and after
  *   BENCH_PROFILE=1          also time scheduler repository calls and EscalationService.fire from outside
  *
  * No chat platform is configured, so "paging" is the notifier's two member/identity queries and no message is sent.
@@ -157,7 +157,8 @@ type Backend = 'redis' | 'embedded';
 
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const SERVICE_DB = 'oncall_bench_escalation';
-const AGENDA_PREFIX = 'agenda:';
+/** The scheduler's Redis key prefix for this bench (config.redisKeyPrefix): its keys never mix with anyone else's. */
+const AGENDA_PREFIX = 'bench-escalation:';
 const TARGET_P99_MS: Record<Backend, number> = { redis: 1000, embedded: 2000 };
 const LABEL: Record<Backend, string> = { redis: 'Redis + MariaDB', embedded: 'embedded (SQLite)' };
 /** How long the service's stop() may take before the bench stops waiting for it. */
@@ -382,6 +383,7 @@ async function runBackend(backend: Backend, settings: Settings): Promise<Backend
         dataDir,
         database,
         redisUrl: backend === 'redis' ? settings.redisUrl : undefined,
+        redisKeyPrefix: backend === 'redis' ? AGENDA_PREFIX : undefined,
         adminToken: BENCH_ADMIN_TOKEN,
         publicBaseUrl: 'http://127.0.0.1',
         logLevel: 'silent',

@@ -14,14 +14,15 @@ import {
   MARIADB,
   MARIADB_REDIS,
   SQLITE,
+  Started,
   act,
   createRule,
-  dueAtAfterLevel,
-  incidentRow,
   createTeam,
   deleteRedisKeys,
+  dueAtAfterLevel,
   escalatedEntries,
   incidentOf,
+  incidentRow,
   newFeishuApp,
   pageSummary,
   pagesFor,
@@ -51,7 +52,7 @@ const AT_ONCE_MS = 1500;
 /** How late a timer-paged level may be. */
 const MAX_LATENESS_MS = 2000;
 /** Beyond a due time, how long we keep watching to be sure nothing (more) is paged. */
-const QUIET_MS = 1500;
+const QUIET_MS = 1000;
 const TEST_TIMEOUT_MS = 25_000;
 
 interface World {
@@ -63,23 +64,22 @@ interface World {
 let fake: FakeFeishu;
 const worlds = new Map<string, World>();
 const redis = testRedis('flow');
+const started = new Started();
 
 // Concurrent tests start right after the root beforeAll (not after a describe's), so every setup starts here.
 beforeAll(async () => {
   fake = await startFakeFeishu({ apps: {} });
   for (const setup of SETUPS) {
     const app = newFeishuApp(fake);
-    const service = await startTestService(setup.kind, `esc_flow_${setup.redis ? 'redis' : 'db'}`, {
-      ...FAST_TIMERS,
-      feishu: app.config,
-      ...(setup.redis ? redis : {}),
-    });
+    const service = await started.track(
+      startTestService(setup.kind, `esc_flow_${setup.redis ? 'redis' : 'db'}`, { ...FAST_TIMERS, feishu: app.config, ...(setup.redis ? redis : {}) }),
+    );
     worlds.set(setup.name, { setup, service, app });
   }
 }, 60_000);
 
 afterAll(async () => {
-  for (const world of worlds.values()) await world.service.stop();
+  await started.stopAll();
   await fake?.close();
   await deleteRedisKeys(redis.redisKeyPrefix);
 }, 60_000);
@@ -177,7 +177,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
       await act(service, incident.id, 'acknowledge', alice);
       expect(Date.now()).toBeLessThan(dueAt.getTime() - 500);
 
-      await waitUntil('the due time to pass', () => (Date.now() > dueAt.getTime() + MAX_LATENESS_MS + 500 ? true : undefined), WAIT_MS + 5000);
+      await waitUntil('the due time to pass', () => (Date.now() > dueAt.getTime() + QUIET_MS ? true : undefined), WAIT_MS + 5000);
       expect(pageSummary(pagesFor(fake, team, incident.id))).toEqual(['L1 Alice dm', 'L1 Alice group']);
       expect((await escalatedEntries(service, incident.id)).map((entry) => entry.detail.level)).toEqual([1]);
       const { incident: after } = await incidentOf(service, incident.id);
@@ -257,7 +257,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
       const nextDue = await dueAtAfterLevel(service, incident.id, 2);
       await act(service, incident.id, 'close', bob);
 
-      await waitUntil('round 2 to be due', () => (Date.now() > nextDue.getTime() + MAX_LATENESS_MS + 500 ? true : undefined), WAIT_MS + 5000);
+      await waitUntil('round 2 to be due', () => (Date.now() > nextDue.getTime() + QUIET_MS ? true : undefined), WAIT_MS + 5000);
       expect(pageSummary(pagesFor(fake, team, incident.id))).toEqual(['L1 Alice dm', 'L1 Alice group', 'L2 Bob dm', 'L2 Bob group']);
       expect((await escalatedEntries(service, incident.id)).map((entry) => entry.detail.level)).toEqual([1, 2]);
       expect((await incidentOf(service, incident.id)).incident.status).toBe('closed');
@@ -308,7 +308,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
       const { service, app } = world();
       const team = await createTeam(service, fake, 'flow-button');
       const { alice, bob } = team;
-      const wait = 0.05; // 3 s: the click comes well before
+      const wait = 0.04; // 2.4 s: the click comes well before
       await createRule(service, team, [
         { people: [alice], waitMinutes: wait },
         { people: [bob], waitMinutes: wait },
@@ -454,7 +454,7 @@ describe('a page whose answer is lost after Feishu sent it (gateway timeout)', (
       return true;
     });
     const app = newFeishuApp(fake);
-    service = await startTestService('sqlite', 'esc_flow_lossy', { ...FAST_TIMERS, feishu: { ...app.config, domain: proxy.url } });
+    service = await started.track(startTestService('sqlite', 'esc_flow_lossy', { ...FAST_TIMERS, feishu: { ...app.config, domain: proxy.url } }));
   });
   afterAll(async () => {
     await service?.stop();

@@ -8,6 +8,7 @@ import { startFakeFeishu, type FakeFeishu } from '../fakes/feishu-open-api.js';
 import { dropDatabase, freshDatabase } from '../support/databases.js';
 import {
   FAST_TIMERS,
+  Started,
   createRule,
   createTeam,
   deleteRedisKeys,
@@ -67,6 +68,7 @@ describe.each([
   const fires: Fire[] = [];
   /** Both instances: one deployment, one job store. */
   const scheduler = testRedis('multi');
+  const started = new Started();
 
   beforeAll(async () => {
     fake = await startFakeFeishu({ apps: {} });
@@ -76,15 +78,14 @@ describe.each([
     database = await freshDatabase('mariadb', `esc_multi_${redis ? 'redis' : 'db'}`);
     const app = newFeishuApp(fake);
     const overrides = { ...FAST_TIMERS, feishu: app.config, ...(redis ? scheduler : {}) };
-    a = await startServiceOn(database, overrides);
-    b = await startServiceOn(database, overrides);
+    a = await started.track(startServiceOn(database, overrides));
+    b = await started.track(startServiceOn(database, overrides));
     recordFires(a, 'a', fires);
     recordFires(b, 'b', fires);
   }, 30_000);
 
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
+    await started.stopAll();
     if (database) await dropDatabase(database);
     await fake?.close();
     if (redis) await deleteRedisKeys(scheduler.redisKeyPrefix);
@@ -177,7 +178,7 @@ describe.each([
       const late = new Date(level2.createdAt).getTime() - due.get(incident.id)!;
       expect({ incident: incident.id, late: late >= 0 && late < MAX_LATENESS_MS ? 'on time' : late }).toEqual({ incident: incident.id, late: 'on time' });
     }
-    await sleep(1500);
+    await sleep(1000);
     await expectEveryLevelOnce(pending);
 
     const { paged } = await firesFor(pending);

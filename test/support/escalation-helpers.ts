@@ -84,6 +84,29 @@ export async function startServiceOn(database: DatabaseConfig, overrides: Partia
   return { ...running, api: client.api, post: client.post };
 }
 
+/**
+ * Everything a test file starts (services, child processes): afterAll stops it all — also what a timed-out
+ * beforeAll or test left starting, which would otherwise keep Jest from exiting — and each only once.
+ */
+export class Started {
+  private readonly starting: Array<Promise<{ stop(): Promise<void> }>> = [];
+
+  track<T extends { stop(): Promise<void> }>(starting: Promise<T>): Promise<T> {
+    const once = starting.then((thing) => {
+      const stop = thing.stop.bind(thing);
+      let stopping: Promise<void> | undefined;
+      return Object.assign(thing, { stop: () => (stopping ??= stop()) });
+    });
+    this.starting.push(once);
+    return once;
+  }
+
+  async stopAll(): Promise<void> {
+    const results = await Promise.allSettled(this.starting.splice(0));
+    for (const result of results) if (result.status === 'fulfilled') await result.value.stop().catch(() => undefined);
+  }
+}
+
 export interface ChildService extends ServiceClient {
   process: ChildProcess;
   /** Everything the child wrote to stderr (its log at logLevel, and crashes). */

@@ -42,7 +42,7 @@ import {
 import type { TestService } from '../support/test-service.js';
 
 const SETUPS: EscalationSetup[] = [SQLITE, MARIADB_REDIS];
-const MAX_LATENESS_MS = 2000;
+const MAX_LATENESS_MS = 3000;
 /** The service's grace before the sweep treats a due step as lost (OVERDUE_GRACE_MS in escalation.service.ts). */
 const SWEEP_GRACE_MS = 2000;
 const SWEEP_SECONDS = 2;

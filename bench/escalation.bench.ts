@@ -30,7 +30,7 @@
  *                            overdue by > 2 s, stays out of the way so the scheduler alone is measured)
  *   BENCH_MARIADB_URL        default mysql://root@127.0.0.1:3306 (127.0.0.1/localhost only)
  *   BENCH_REDIS_URL          default redis://127.0.0.1:6379/14 (127.0.0.1/localhost only); the scheduler runs
- *                            with redisKeyPrefix 'bench-escalation:', whose keys are deleted before and after
+ *                            with redisKeyPrefix 'bench-escalation-<pid>:', whose keys are deleted before and after
  *   BENCH_PROFILE=1          also time scheduler repository calls and EscalationService.fire from outside
  *
  * No chat platform is configured, so "paging" is the notifier's two member/identity queries and no message is sent.
@@ -156,9 +156,10 @@ if (!isMainThread) {
 type Backend = 'redis' | 'embedded';
 
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
-const SERVICE_DB = 'oncall_bench_escalation';
-/** The scheduler's Redis key prefix for this bench (config.redisKeyPrefix): its keys never mix with anyone else's. */
-const AGENDA_PREFIX = 'bench-escalation:';
+/** Per process: two runs at once (other sessions on a shared host) must not drop each other's database. */
+const SERVICE_DB = `oncall_bench_escalation_${process.pid}`;
+/** The scheduler's Redis key prefix for this run (config.redisKeyPrefix): its keys never mix with anyone else's. */
+const AGENDA_PREFIX = `bench-escalation-${process.pid}:`;
 const TARGET_P99_MS: Record<Backend, number> = { redis: 1000, embedded: 2000 };
 const LABEL: Record<Backend, string> = { redis: 'Redis + MariaDB', embedded: 'embedded (SQLite)' };
 /** How long the service's stop() may take before the bench stops waiting for it. */

@@ -25,6 +25,7 @@
  *                       in one chat take over two minutes to post. BENCH_CHATS=1 runs the single-chat case anyway.
  *   BENCH_MAX_SECONDS   time bound of each click pass (default 60)
  *   BENCH_MARIADB_URL   server to use (default mysql://root@127.0.0.1:3306; must be on 127.0.0.1/localhost)
+ *   BENCH_LOG_LEVEL     the service's log level (default silent; e.g. error shows why a request failed, as JSON lines on stdout)
  *   BENCH_PROFILE=1     also time the click's stages from outside (dedupe, member lookup, the incident transaction, the
  *                       card view, the background card sync) and the waits for a database connection
  *   BENCH_CPU_PROFILE=f also take a CPU profile of the server's thread over the measured pass, write it to file f
@@ -162,7 +163,8 @@ if (!isMainThread) {
 // ---------------------------------------------------------------------------------------------------------------
 
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
-const SERVICE_DB = 'oncall_bench_feishu';
+/** Per process: two runs at once (other sessions on a shared host) must not drop each other's database. */
+const SERVICE_DB = `oncall_bench_feishu_${process.pid}`;
 const CALLBACK_PATH = '/feishu/events';
 const TARGET_CONCURRENCY = 50;
 const TARGET_P99_MS = 300;
@@ -211,6 +213,7 @@ async function main(): Promise<number> {
   const chatCount = Math.min(incidentCount, intEnv('BENCH_CHATS', 25, 1, 1000));
   const maxMs = intEnv('BENCH_MAX_SECONDS', 60, 1, 3600) * 1000;
   const profile = process.env.BENCH_PROFILE === '1';
+  const logLevel = (['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const).find((level) => level === process.env.BENCH_LOG_LEVEL) ?? 'silent';
   const rootUrl = mariadbRootUrl();
   const warmupIncidents = warmupClicks > 0 ? Math.max(2, Math.min(clickers, Math.ceil(warmupClicks / 2))) : 0;
   const totalIncidents = incidentCount + warmupIncidents;
@@ -253,11 +256,11 @@ async function main(): Promise<number> {
         database: { kind: 'mysql', url: `${rootUrl}/${SERVICE_DB}` },
         adminToken: BENCH_ADMIN_TOKEN,
         publicBaseUrl: 'http://127.0.0.1',
-        logLevel: 'silent',
+        logLevel,
         escalationSweepSeconds: 30,
         feishu: { ...secrets, domain: fake.url, connection: 'webhook' },
       },
-      createLogger('silent'),
+      createLogger(logLevel),
     );
     cleanups.unshift(() => running.stop());
     const servicePort = Number(new URL(running.url).port);
@@ -404,6 +407,16 @@ async function main(): Promise<number> {
     const plan = planClicks(measuredCards, clickCount, clickers);
     const prepared = prepare(plan.clicks, 'run');
     const hostLoad = loadavg()[0];
+    // Server-wide counters and the host's CPUs are shared: say when somebody else is using them too.
+    const otherSessions = async () => {
+      const [row] = await q<{ connected: number; active: number | null }>(
+        `SELECT COUNT(*) AS connected, SUM(COMMAND NOT IN ('Sleep', 'Daemon')) AS active FROM information_schema.PROCESSLIST
+          WHERE ID <> CONNECTION_ID() AND USER <> 'system user' AND (DB IS NULL OR DB <> ?)`,
+        [SERVICE_DB],
+      );
+      return `${Number(row.connected)} connected / ${Number(row.active ?? 0)} running a statement`;
+    };
+    const othersBefore = await otherSessions();
     const patchesBefore = fake.state.requestsTo('/open-apis/im/v1/messages/', 'PATCH').length;
     const before = await sqlStatus(admin);
     const cpuProfileFile = process.env.BENCH_CPU_PROFILE?.trim() || undefined;
@@ -437,6 +450,7 @@ async function main(): Promise<number> {
       cpuReport = summariseCpuProfile(cpuProfile, result.sent);
     }
     const after = await sqlStatus(admin);
+    const othersAfter = await otherSessions();
     if (poolSampler) clearInterval(poolSampler);
     const stageReport = stages?.report(true);
 
@@ -512,6 +526,7 @@ async function main(): Promise<number> {
     log(`  server-wide SQL per click: ${perRequest(before, after, Math.max(1, result.sent))}`);
     log(`  server process: ${load}`);
     log(`  host: ${availableParallelism()} CPUs, 1-minute load average ${hostLoad.toFixed(2)} before the pass (MariaDB, the service, the fake and the clickers share them)`);
+    log(`  other MariaDB clients (server-wide SQL counts include theirs): ${othersBefore} before the pass, ${othersAfter} after`);
     if (threadsBefore?.main !== undefined && threadsAfter?.main !== undefined && threadsBefore.all !== undefined && threadsAfter.all !== undefined) {
       const perClick = (ms: number) => (ms / Math.max(1, result.sent)).toFixed(2);
       const main = threadsAfter.main - threadsBefore.main;

@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AppConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startService } from '../../src/service.js';
 import { DATABASE_KINDS, dropDatabase, freshDatabase, REDIS_TEST_URL } from '../support/databases.js';
-import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../support/test-service.js';
+import { startTestService, testServiceConfig, type TestService } from '../support/test-service.js';
 
 async function get(service: TestService, path: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${service.url}${path}`, { headers });
@@ -58,17 +55,7 @@ describe.each(DATABASE_KINDS)('health endpoints on %s', (kind) => {
   describe('with an unreachable REDIS_URL', () => {
     it('startService fails fast instead of hanging, and can be retried once Redis is right', async () => {
       const database = await freshDatabase(kind, 'health_bad_redis');
-      const config: AppConfig = {
-        port: 0,
-        host: '127.0.0.1',
-        dataDir: mkdtempSync(join(tmpdir(), 'oncall-data-')),
-        database,
-        adminToken: TEST_ADMIN_TOKEN,
-        publicBaseUrl: 'http://oncall.test',
-        logLevel: 'silent',
-        escalationSweepSeconds: 30,
-        redisUrl: 'redis://127.0.0.1:1',
-      };
+      const config: AppConfig = testServiceConfig(database, { redisUrl: 'redis://127.0.0.1:1' });
       const logger = createLogger('silent');
       try {
         const started = Date.now();

@@ -1,9 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { AppConfig, DatabaseConfig, FeishuAppConfig } from '../../src/config/config.js';
@@ -14,7 +11,7 @@ import { startService, type RunningService } from '../../src/service.js';
 import type { FakeFeishu, FakeUser } from '../fakes/feishu-open-api.js';
 import { REDIS_TEST_URL, type DatabaseKind } from './databases.js';
 import { randomHex, textOf, type FeishuAppSecrets } from './feishu-app-helpers.js';
-import { TEST_ADMIN_TOKEN, hookPath, type TestService } from './test-service.js';
+import { TEST_ADMIN_TOKEN, hookPath, testServiceConfig, type TestService } from './test-service.js';
 
 /** Steps shared by the escalation tests: services on a given database, an on-call team on the fake Feishu, pages read back. */
 
@@ -59,19 +56,7 @@ export function serviceClient(url: string): ServiceClient {
 }
 
 /** What startTestService would use, on the given database. */
-export function serviceConfig(database: DatabaseConfig, overrides: Partial<AppConfig> = {}): AppConfig {
-  return {
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: mkdtempSync(join(tmpdir(), 'oncall-data-')),
-    database,
-    adminToken: TEST_ADMIN_TOKEN,
-    publicBaseUrl: 'http://oncall.test',
-    logLevel: 'silent',
-    escalationSweepSeconds: 30,
-    ...overrides,
-  };
-}
+export const serviceConfig = testServiceConfig;
 
 /**
  * The whole service on an existing database (migrated if needed, never recreated): a second instance beside a

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppConfig } from '../../src/config/config.js';
+import type { AppConfig, DatabaseConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { dropDatabase, freshDatabase, type DatabaseKind } from './databases.js';
@@ -15,10 +15,9 @@ export interface TestService extends RunningService {
   post<T = any>(path: string, body: string | object, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
 }
 
-/** The whole service, as main.ts starts it, on a random port over a fresh database of the given kind. */
-export async function startTestService(kind: DatabaseKind, label: string, overrides: Partial<AppConfig> = {}): Promise<TestService> {
-  const database = await freshDatabase(kind, label);
-  const config: AppConfig = {
+/** The configuration every test service starts with: random port, own data dir, silent logs, on `database`. */
+export function testServiceConfig(database: DatabaseConfig, overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
     port: 0,
     host: '127.0.0.1',
     dataDir: mkdtempSync(join(tmpdir(), 'oncall-data-')),
@@ -29,6 +28,12 @@ export async function startTestService(kind: DatabaseKind, label: string, overri
     escalationSweepSeconds: 30,
     ...overrides,
   };
+}
+
+/** The whole service, as main.ts starts it, on a random port over a fresh database of the given kind. */
+export async function startTestService(kind: DatabaseKind, label: string, overrides: Partial<AppConfig> = {}): Promise<TestService> {
+  const database = await freshDatabase(kind, label);
+  const config = testServiceConfig(database, overrides);
   const running = await startService(config, createLogger(config.logLevel));
   const request = async (method: string, path: string, body: string | undefined, headers: Record<string, string>) => {
     const response = await fetch(`${running.url}${path}`, { method, body, headers });

@@ -18,6 +18,9 @@
  *
  * Methods (scopes needed):
  *   auth.test
+ *   apps.connections.open — Socket Mode; only with the app-level token (`xapp-…`, `state.appToken`), which answers
+ *     `not_allowed_token_type` for every other method (and the bot token for this one). Answers `{ok:true, url}`, a
+ *     `ws://` URL of this fake's Socket Mode server (`fake.socket`, see slack-socket-mode.ts).
  *   chat.postMessage (chat:write; chat:write.public to post in a public channel the bot is not in). `channel` is a
  *     channel id, a channel name, or a user id (U…/W…) → the app's DM with that user (a D… channel, created on first
  *     use). Errors: channel_not_found (unknown; private channel without the bot), not_in_channel (public channel
@@ -28,7 +31,7 @@
  *     kept, as Slack does.
  *   chat.postEphemeral (chat:write) — channel, user: user_not_found, user_not_in_channel, channel_not_found, not_in_channel.
  *   users.info (users:read; `profile.email` only when users:read.email is granted) — user_not_found.
- *   users.lookupByEmail (users:read.email) — users_not_found.
+ *   users.lookupByEmail (users:read.email) — `email`; users_not_found for unknown or deactivated users.
  *   A missing scope answers `{ok:false,error:'missing_scope',needed,provided}`.
  *
  * Block Kit limits checked (a subset; what our renderer could break): ≤ 50 blocks per message (and per attachment);
@@ -52,6 +55,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseForm } from 'node:querystring';
+import { FakeSocketMode } from './slack-socket-mode.js';
 
 export interface FakeSlackBot {
   token: string;
@@ -191,6 +195,8 @@ export interface PostingLimit {
 
 export interface FakeSlackState {
   bot: FakeSlackBot;
+  /** The app-level token (Socket Mode). */
+  appToken: string;
   team: FakeSlackTeam;
   /** Scopes granted to the bot token. */
   scopes: Set<string>;
@@ -238,11 +244,15 @@ export interface FakeSlack {
   /** The fake's origin, e.g. http://127.0.0.1:53211 (response URLs live under it). */
   origin: string;
   state: FakeSlackState;
+  /** The Socket Mode server `apps.connections.open` points at. */
+  socket: FakeSocketMode;
   close(): Promise<void>;
 }
 
 export interface FakeSlackOptions {
   botToken?: string;
+  /** Default 'xapp-1-test'. */
+  appToken?: string;
   /** Default: the scopes of app-manifests/slack/manifest.yaml. */
   scopes?: string[];
   postingLimit?: Partial<PostingLimit>;
@@ -253,6 +263,7 @@ export const MANIFEST_SCOPES = ['chat:write', 'chat:write.public', 'commands', '
 
 const METHOD_SCOPES: Record<string, string[]> = {
   'auth.test': [],
+  'apps.connections.open': ['connections:write'],
   'chat.postMessage': ['chat:write'],
   'chat.update': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
@@ -283,6 +294,9 @@ class RateLimited {
 function isObject(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** Methods only the app-level token may call. */
+const APP_TOKEN_METHODS = new Set(['apps.connections.open']);
 
 /** Token bucket per key. */
 class Buckets {
@@ -397,6 +411,7 @@ function createState(options: FakeSlackOptions): FakeSlackState {
   const botUserId = slackId('U');
   const state: FakeSlackState = {
     bot: { token: options.botToken ?? 'xoxb-test', userId: botUserId, botId: slackId('B'), appId: slackId('A'), name: 'oncall' },
+    appToken: options.appToken ?? 'xapp-1-test',
     team: { id: slackId('T'), domain: `fake-${hex(3)}`, name: 'Fake Workspace' },
     scopes: new Set(options.scopes ?? MANIFEST_SCOPES),
     users: new Map(),
@@ -505,6 +520,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const responseUrls = new Map<string, { context: ResponseUrlContext; uses: number; createdAt: number }>();
   let lastTsMicros = 0;
   let origin = '';
+  const socket = new FakeSocketMode(() => state.bot.appId);
 
   /** '1732400000.000100'-shaped, unique and increasing. */
   const nextTs = () => {
@@ -529,7 +545,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
 
   const scopeHeaders = (method: string) => ({
-    'x-oauth-scopes': [...state.scopes].join(','),
+    'x-oauth-scopes': APP_TOKEN_METHODS.has(method) ? 'connections:write' : [...state.scopes].join(','),
     'x-accepted-oauth-scopes': (METHOD_SCOPES[method] ?? []).join(','),
   });
 
@@ -668,6 +684,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       bot_id: state.bot.botId,
       is_enterprise_install: false,
     }),
+    'apps.connections.open': () => ({ url: socket.issueUrl() }),
     'chat.postMessage': (args) => {
       requireScopes('chat:write');
       const channel = postTarget(args.channel);
@@ -818,7 +835,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const token = typeof authorization === 'string' && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, '').trim() : typeof args.token === 'string' ? args.token : undefined;
     if (!token) return answer({ ok: false, error: 'not_authed' });
     if (state.revokedTokens.has(token)) return answer({ ok: false, error: 'token_revoked' });
-    if (token !== state.bot.token) return answer({ ok: false, error: 'invalid_auth' });
+    const expected = APP_TOKEN_METHODS.has(method) ? state.appToken : state.bot.token;
+    if (token !== expected) return answer({ ok: false, error: token === state.appToken || token === state.bot.token ? 'not_allowed_token_type' : 'invalid_auth' });
     entry.token = token;
 
     const injected = state.injectFailures.find((failure) => (failure.times === undefined || failure.times > 0) && failure.method === method && (!failure.match || failure.match(entry.args)));
@@ -858,14 +876,17 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   });
   const { port } = server.address() as AddressInfo;
   origin = `http://127.0.0.1:${port}`;
+  socket.attach(server, origin);
 
   return {
     url: `${origin}/api/`,
     origin,
     state,
+    socket,
     close: () =>
       new Promise<void>((resolve, reject) => {
         postBuckets.clear();
+        socket.close();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),

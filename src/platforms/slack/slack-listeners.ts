@@ -4,6 +4,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat-binding.service.js';
 import { CARD_ACTIONS, isCardAction, type ChatInteractionService } from '../../services/chat-interaction.service.js';
 import { escapeMrkdwn } from './slack-message.renderer.js';
+import { ENVELOPE_ID_CONTEXT_KEY } from './slack-socket-mode.js';
 import type { SlackPlatform } from './slack.platform.js';
 
 export interface SlackListenerDeps {
@@ -16,13 +17,18 @@ export interface SlackListenerDeps {
 
 const WELCOME = 'Hi! I post incident messages here. Bind this channel to an on-call channel with `/oncall bind <channel>`; `/oncall help` lists everything.';
 
-
 export function registerSlackListeners(app: App, deps: SlackListenerDeps): void {
-  // Slack retries events it thinks were not received (x-slack-retry-num); each event_id is handled once.
-  app.use(async ({ body, next }) => {
-    const eventId = (body as { event_id?: string }).event_id;
-    if (eventId && !(await deps.deduper.firstSeen(`slack:${eventId}`))) return;
-    await next();
+  // Slack retries events it thinks were not received (x-slack-retry-num; in Socket Mode retry_attempt, and any
+  // envelope can come again): each event_id, else each envelope_id, is handled once. A repeat is still acknowledged.
+  app.use(async (args) => {
+    const eventId = (args.body as { event_id?: string }).event_id;
+    const envelopeId = args.context[ENVELOPE_ID_CONTEXT_KEY] as string | undefined;
+    const key = eventId ? `slack:${eventId}` : envelopeId ? `slack:envelope:${envelopeId}` : undefined;
+    if (key && !(await deps.deduper.firstSeen(key))) {
+      await (args as { ack?: () => Promise<void> }).ack?.();
+      return;
+    }
+    await args.next();
   });
 
   app.command('/oncall', async ({ command, ack, respond }) => {

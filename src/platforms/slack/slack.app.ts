@@ -7,6 +7,7 @@ import type { ChatBindingService } from '../../services/chat-binding.service.js'
 import type { ChatInteractionService } from '../../services/chat-interaction.service.js';
 import { SlackApi } from './slack-api.js';
 import { registerSlackListeners } from './slack-listeners.js';
+import { SlackSocketConnection } from './slack-socket-mode.js';
 import { SlackPlatform } from './slack.platform.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -39,6 +40,7 @@ export class SlackApp {
   readonly platform: SlackPlatform;
   readonly api: SlackApi;
   bolt?: App;
+  private socket?: SlackSocketConnection;
 
   constructor(
     private readonly config: SlackAppConfig,
@@ -58,22 +60,37 @@ export class SlackApp {
     if (this.config.connection === 'http') {
       const receiver = new HTTPReceiver({ signingSecret: this.config.signingSecret!, endpoints: SLACK_EVENTS_PATH, logger: common.logger });
       this.bolt = new App({ ...common, receiver });
-      router.post(SLACK_EVENTS_PATH, (ctx) => {
+      router.post(SLACK_EVENTS_PATH, async (ctx) => {
         ctx.respond = false;
-        receiver.requestListener(ctx.req, ctx.res);
+        // Bolt answers on the raw response, later; waiting for it lets the access log show its status, not Koa's 404.
+        const answered = new Promise<void>((resolve) => {
+          ctx.res.once('finish', resolve);
+          ctx.res.once('close', resolve);
+        });
+        // The router also matches /slack/events/ and /Slack/Events; Bolt routes by its exact path and would throw.
+        const requested = ctx.req.url;
+        ctx.req.url = SLACK_EVENTS_PATH;
+        try {
+          receiver.requestListener(ctx.req, ctx.res);
+        } finally {
+          ctx.req.url = requested;
+        }
+        await answered;
       });
     } else {
-      this.bolt = new App({ ...common, socketMode: true, appToken: this.config.appToken });
+      this.socket = new SlackSocketConnection(this.config.appToken!, this.config.apiUrl, common.logger, this.logger);
+      this.bolt = new App({ ...common, receiver: this.socket.receiver });
     }
     registerSlackListeners(this.bolt, { ...deps, platform: this.platform, logger: this.logger });
   }
 
   async start(): Promise<void> {
-    if (this.config.connection === 'socket') await this.bolt?.start();
-    this.logger.info({ connection: this.config.connection }, 'slack app connected');
+    const bolt = this.bolt;
+    if (this.socket && bolt) await this.socket.open(() => bolt.start());
+    else this.logger.info({ path: SLACK_EVENTS_PATH }, 'slack app listening over HTTP');
   }
 
   async stop(): Promise<void> {
-    if (this.config.connection === 'socket') await this.bolt?.stop();
+    await this.socket?.close();
   }
 }

@@ -4,11 +4,12 @@ import { ProcessedEventEntity } from './entities/processed-event.entity.js';
 import { isUniqueViolation, type Database } from './database.js';
 
 const KEEP_MS = 7 * 24 * 3600 * 1000;
+const CLEANUP_EVERY_MS = 3600 * 1000;
 const KEY_INDEX = { name: 'PRIMARY', columns: 'processed_events.event_key' };
 
 /** Deduplication on the database, for the embedded (no Redis) mode: the primary key does the work. */
 export class DatabaseDeduper implements Deduper {
-  private inserts = 0;
+  private lastCleanup = 0;
 
   constructor(private readonly db: Database) {}
 
@@ -19,7 +20,16 @@ export class DatabaseDeduper implements Deduper {
       if (isUniqueViolation(error, KEY_INDEX)) return false;
       throw error;
     }
-    if (++this.inserts % 500 === 0) await this.db.manager.delete(ProcessedEventEntity, { createdAt: LessThan(new Date(Date.now() - KEEP_MS)) });
+    this.cleanUpNowAndThen();
     return true;
+  }
+
+  /** Old keys go at most once an hour, in the background: no event waits for the housekeeping. */
+  private cleanUpNowAndThen(): void {
+    const now = Date.now();
+    if (now - this.lastCleanup < CLEANUP_EVERY_MS) return;
+    this.lastCleanup = now;
+    // A failed cleanup (database closing, busy) is retried at the next turn; the keys only take space meanwhile.
+    void this.db.manager.delete(ProcessedEventEntity, { createdAt: LessThan(new Date(now - KEEP_MS)) }).catch(() => undefined);
   }
 }

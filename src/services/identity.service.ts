@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { LessThan } from 'typeorm';
+import { In, LessThan } from 'typeorm';
 import type { PlatformName } from '../db/entities/chat-binding.entity.js';
 import { ImIdentityEntity, type ImIdentity, type LinkMethod } from '../db/entities/im-identity.entity.js';
 import { LinkCodeEntity, type LinkCode, type PendingAction } from '../db/entities/link-code.entity.js';
@@ -13,6 +13,10 @@ import { withTimeout } from '../lib/timeout.js';
 const LINK_CODE_TTL_MS = 30 * 60_000;
 /** A click must be answered within 3 s; a slow or throttled contact lookup counts as "not linked" this time. */
 const LOOKUP_TIMEOUT_MS = 1500;
+/** A page waits this long for email lookups of unlinked members; slower ones still link, for the next page. */
+const EMAIL_LOOKUP_WAIT_MS = 2000;
+/** An email the platform does not know is not asked about again for this long (directory lookups are rate limited). */
+const EMAIL_MISS_TTL_MS = 10 * 60_000;
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const IDENTITY_INDEX = { name: 'uq_im_identities_external', columns: 'im_identities.platform, im_identities.external_id' };
@@ -29,6 +33,9 @@ function samePhone(a: string, b: string): boolean {
 
 /** IM accounts ↔ members: who is clicking. */
 export class IdentityService {
+  /** `${platform}:${email}` → until when the platform is known not to have it. */
+  private readonly emailMisses = new Map<string, number>();
+
   constructor(
     private readonly db: Database,
     private readonly platforms: ChatPlatform[],
@@ -37,8 +44,14 @@ export class IdentityService {
 
   /** The member an IM user acts as: a stored link, else an automatic one by the email or mobile the IM knows. */
   async resolveMember(platform: PlatformName, externalId: string): Promise<Member | null> {
-    const identity = await this.db.manager.findOneBy(ImIdentityEntity, { platform, externalId });
-    if (identity) return this.db.manager.findOneBy(MemberEntity, { id: identity.memberId });
+    const linked = await this.db.manager
+      .createQueryBuilder(MemberEntity, 'member')
+      .innerJoin(ImIdentityEntity.options.name, 'identity', 'identity.memberId = member.id')
+      .where('identity.platform = :platform AND identity.externalId = :externalId', { platform, externalId })
+      .getOne();
+    if (linked) return linked;
+    // A link to a member that was removed since: still linked, to nobody (no automatic relink).
+    if (await this.db.manager.existsBy(ImIdentityEntity, { platform, externalId })) return null;
     return this.autoLink(platform, externalId);
   }
 
@@ -91,6 +104,53 @@ export class IdentityService {
     if (!consumed.affected) throw new AppError('not_found', 'link code was already used');
     const identity = await this.link(linkCode.platform, linkCode.externalId, memberId, 'link_code');
     return { identity, linkCode };
+  }
+
+  /**
+   * Members with an email but no account on a platform that can search by email get linked to the account with that
+   * email, so pages can @mention and DM them. Waits a bounded time; lookups still running link in the background.
+   */
+  async linkByEmail(members: Member[]): Promise<void> {
+    const searchable = this.platforms.filter((platform) => platform.findUserByEmail);
+    const withEmail = members.filter((member) => member.email);
+    if (!searchable.length || !withEmail.length) return;
+    const linked = await this.db.manager.findBy(ImIdentityEntity, { memberId: In(withEmail.map((member) => member.id)) });
+    const lookups = searchable.flatMap((platform) =>
+      withEmail
+        .filter((member) => !linked.some((identity) => identity.platform === platform.name && identity.memberId === member.id))
+        .map((member) =>
+          this.linkMemberByEmail(platform.name, member, 'auto_email').catch((error: unknown) => {
+            this.logger.warn({ err: error, platform: platform.name, memberId: member.id }, 'email lookup failed');
+          }),
+        ),
+    );
+    await withTimeout(Promise.all(lookups), EMAIL_LOOKUP_WAIT_MS).catch(() => this.logger.debug('email lookups still running'));
+  }
+
+  canFindByEmail(platform: PlatformName): boolean {
+    return Boolean(this.platforms.find((candidate) => candidate.name === platform)?.findUserByEmail);
+  }
+
+  /**
+   * Finds the platform's user with the member's email and links them. Null when the platform cannot search by email,
+   * has nobody with it, or (automatic links only) that user already acts as another member.
+   */
+  async linkMemberByEmail(platform: PlatformName, member: Member, method: 'auto_email' | 'admin'): Promise<ImIdentity | null> {
+    const adapter = this.platforms.find((candidate) => candidate.name === platform);
+    if (!adapter?.findUserByEmail || !member.email) return null;
+    const missKey = `${platform}:${member.email.toLowerCase()}`;
+    if (method === 'auto_email' && (this.emailMisses.get(missKey) ?? 0) > Date.now()) return null;
+    const profile = await adapter.findUserByEmail(member.email);
+    if (!profile) {
+      this.emailMisses.set(missKey, Date.now() + EMAIL_MISS_TTL_MS);
+      return null;
+    }
+    this.emailMisses.delete(missKey);
+    if (method === 'auto_email') {
+      const existing = await this.db.manager.findOneBy(ImIdentityEntity, { platform, externalId: profile.externalId });
+      if (existing) return existing.memberId === member.id ? existing : null;
+    }
+    return this.link(platform, profile.externalId, member.id, method, profile);
   }
 
   private async autoLink(platform: PlatformName, externalId: string): Promise<Member | null> {

@@ -22,6 +22,7 @@ import { ChatInteractionService } from './services/chat-interaction.service.js';
 import { EscalationNotifier } from './services/escalation-notifier.js';
 import { EscalationRuleService } from './services/escalation-rule.service.js';
 import { EscalationService } from './services/escalation.service.js';
+import { ChannelsWithRules } from './services/channels-with-rules.js';
 import { IdentityService } from './services/identity.service.js';
 import { IncidentChangeFeed } from './services/incident-change-feed.js';
 import { IncidentLinks } from './services/incident-links.js';
@@ -91,7 +92,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const views = new IncidentViewService(db, links);
   const identities = new IdentityService(db, platforms, logger);
   const bindings = new ChatBindingService(db);
-  const escalations = new EscalationService(db, new EscalationNotifier(db, platforms, logger), links, changes, logger);
+  const channelsWithRules = new ChannelsWithRules(db);
+  const escalations = new EscalationService(db, new EscalationNotifier(db, platforms, logger), links, changes, channelsWithRules, logger);
   const services: Services = {
     channels: new ChannelService(db),
     members: new MemberService(db),
@@ -105,7 +107,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     cards: new CardSyncService(db, views, platforms, logger),
     interactions: new ChatInteractionService(db, incidents, views, identities, bindings, platforms, escalations),
     escalations,
-    escalationRules: new EscalationRuleService(db),
+    escalationRules: new EscalationRuleService(db, channelsWithRules),
   };
   services.cards.attach(changes);
   escalations.attach(changes);
@@ -155,6 +157,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
       await closeServer(server);
       // Running escalation jobs finish (drain) before the database they write to closes.
       await stopAgenda(agenda, 15_000);
+      await escalations.idle();
       await services.cards.idle();
       if (redis) await redis.quit();
       await db.close();

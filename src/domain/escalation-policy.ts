@@ -104,3 +104,30 @@ export function levelOfStep(policy: EscalationPolicy, step: number): { level: nu
 export function stillEscalating(policy: EscalationPolicy, status: IncidentStatus): boolean {
   return policy.stopOn === 'acknowledged' ? status === 'triggered' : status !== 'closed';
 }
+
+export interface EscalatingIncident {
+  status: IncidentStatus;
+  escalationPolicy: EscalationPolicy | null;
+  escalationStep: number;
+}
+
+export type StepDecision =
+  | { take: false; reason: string; stopEscalating?: true }
+  | { take: true; level: number; round: number; nextDueAt: Date | null };
+
+/**
+ * Whether step `step` may be paged now. `byPerson`: someone pressed Escalate, which works on an acknowledged
+ * incident too; a timer only pages while the policy still calls for it, and otherwise stops the escalation.
+ */
+export function decideStep(incident: EscalatingIncident | undefined, step: number, byPerson: boolean, now: Date): StepDecision {
+  const policy = incident?.escalationPolicy;
+  if (!incident || !policy) return { take: false, reason: 'no escalation for this incident' };
+  if (incident.escalationStep !== step) return { take: false, reason: `step ${step} was already taken` };
+  if (step >= totalSteps(policy)) return { take: false, reason: 'escalation finished' };
+  if (!byPerson && !stillEscalating(policy, incident.status)) return { take: false, reason: `incident is ${incident.status}`, stopEscalating: true };
+  if (incident.status === 'closed') return { take: false, reason: 'incident is closed' };
+  const { level, round } = levelOfStep(policy, step);
+  const hasNext = step + 1 < totalSteps(policy) && stillEscalating(policy, incident.status);
+  const nextDueAt = hasNext ? new Date(now.getTime() + policy.levels[level].waitMinutes * 60_000) : null;
+  return { take: true, level, round, nextDueAt };
+}

@@ -2,6 +2,7 @@ import { In, type EntityManager } from 'typeorm';
 import { ChannelEntity } from '../db/entities/channel.entity.js';
 import { EscalationRuleEntity, type EscalationRule } from '../db/entities/escalation-rule.entity.js';
 import { MemberEntity } from '../db/entities/member.entity.js';
+import type { ChannelsWithRules } from './channels-with-rules.js';
 import type { Database } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
 
@@ -12,7 +13,10 @@ export type EscalationRuleInput = Omit<EscalationRule, 'id' | 'channelId' | 'pos
 
 /** A channel's ordered escalation rules. Edits never touch running escalations: incidents keep their snapshot. */
 export class EscalationRuleService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly channelsWithRules: ChannelsWithRules,
+  ) {}
 
   async list(channelId: number): Promise<EscalationRule[]> {
     await this.assertChannel(channelId);
@@ -63,12 +67,16 @@ export class EscalationRuleService {
    * Positions are read and rewritten as a whole, so changes to one channel's rules take turns: the channel row is
    * locked for the transaction (SQLite's single writer already serialises).
    */
-  private inChannel<T>(channelId: number, work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      const channel = await tx.getRepository(ChannelEntity).findOne({ where: { id: channelId }, lock: this.db.isMysql ? { mode: 'pessimistic_write' } : undefined });
-      if (!channel) throw new AppError('not_found', `channel ${channelId} does not exist`);
-      return work(tx);
-    });
+  private async inChannel<T>(channelId: number, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const channel = await tx.getRepository(ChannelEntity).findOne({ where: { id: channelId }, lock: this.db.isMysql ? { mode: 'pessimistic_write' } : undefined });
+        if (!channel) throw new AppError('not_found', `channel ${channelId} does not exist`);
+        return await work(tx);
+      });
+    } finally {
+      this.channelsWithRules.invalidate();
+    }
   }
 
   private ordered(manager: EntityManager, channelId: number): Promise<EscalationRule[]> {

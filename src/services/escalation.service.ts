@@ -1,24 +1,25 @@
-import { In, IsNull, LessThan, LessThanOrEqual, Not, type EntityManager } from 'typeorm';
+import { IsNull, LessThan, LessThanOrEqual, Not, type EntityManager } from 'typeorm';
 import { ChannelEntity } from '../db/entities/channel.entity.js';
 import { EscalationRuleEntity } from '../db/entities/escalation-rule.entity.js';
 import { IncidentEntity, type Incident } from '../db/entities/incident.entity.js';
-import { MemberEntity } from '../db/entities/member.entity.js';
 import type { Database } from '../db/database.js';
 import {
   chooseRule,
-  levelOfStep,
   stillEscalating,
   totalSteps,
   type EscalationPolicy,
 } from '../domain/escalation-policy.js';
 import { AppError } from '../lib/errors.js';
+import { forEachBounded } from '../lib/for-each-bounded.js';
 import type { Logger } from '../lib/logger.js';
-import { SYSTEM_ACTOR, type Actor } from './actor.js';
+import type { Actor } from './actor.js';
 import type { EscalationNotifier } from './escalation-notifier.js';
+import type { ChannelsWithRules } from './channels-with-rules.js';
+import { EscalationCheckedMarker } from './escalation-checked-marker.js';
+import { EscalationSteps, type TakenStep } from './escalation-steps.js';
 import type { IncidentChangeFeed } from './incident-change-feed.js';
 import type { IncidentLinks } from './incident-links.js';
 import type { EscalationTimers } from './ports/escalation-timers.js';
-import { appendTimeline } from './timeline.js';
 
 export type FireOutcome =
   | { outcome: 'paged'; level: number; round: number; paged: string[]; nextDueAt: Date | null }
@@ -29,7 +30,13 @@ export type FireOutcome =
 const UNCHECKED_GRACE_MS = 10_000;
 /** A due step not fired by its timer within this is fired by the sweep. */
 const OVERDUE_GRACE_MS = 2_000;
-const SWEEP_BATCH = 500;
+const DUE_BATCH = 500;
+/** Due steps taken in one transaction: one commit (one log flush) for many pages. */
+const TAKE_BATCH = 50;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
+}
 
 /**
  * Pages the next person when nobody answers. The incident row holds the state (policy snapshot, step, due time);
@@ -38,14 +45,22 @@ const SWEEP_BATCH = 500;
  */
 export class EscalationService {
   private timers?: EscalationTimers;
+  private readonly checkedMarks: EscalationCheckedMarker;
+  private readonly deliveries = new Set<Promise<unknown>>();
+  /** Public so that tests can watch every step taken or refused. */
+  readonly steps: EscalationSteps;
 
   constructor(
     private readonly db: Database,
     private readonly notifier: EscalationNotifier,
     private readonly links: IncidentLinks,
     private readonly changes: IncidentChangeFeed,
+    private readonly channelsWithRules: ChannelsWithRules,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.checkedMarks = new EscalationCheckedMarker(db, logger);
+    this.steps = new EscalationSteps(db);
+  }
 
   useTimers(timers: EscalationTimers): void {
     this.timers = timers;
@@ -53,14 +68,21 @@ export class EscalationService {
 
   attach(feed: IncidentChangeFeed): void {
     feed.subscribe(async (change) => {
-      if (change.kind === 'triggered') await this.start(change.incidentId);
+      if (change.kind === 'triggered') await this.start(change.incidentId, change.channelId);
       else if (change.kind === 'reopened') await this.restart(change.incidentId);
       else if (change.kind === 'acknowledged' || change.kind === 'closed') await this.settle(change.incidentId);
     });
   }
 
-  /** A new incident: snapshot the first matching rule and page level 1 now. */
-  async start(incidentId: number): Promise<FireOutcome> {
+  /**
+   * A new incident: snapshot the first matching rule and page level 1 now. Given the channel, an incident in a
+   * channel without rules costs no transaction of its own (most channels have none, and every alert gets here).
+   */
+  async start(incidentId: number, channelId?: number): Promise<FireOutcome> {
+    if (channelId !== undefined && !(await this.channelsWithRules.has(channelId))) {
+      this.checkedMarks.mark(incidentId);
+      return { outcome: 'skipped', reason: 'no escalation rule applies' };
+    }
     const policy = await this.db.transaction(async (tx) => {
       const incident = await this.lockIncident(tx, incidentId);
       if (!incident || incident.escalationCheckedAt) return undefined;
@@ -110,49 +132,68 @@ export class EscalationService {
 
   /**
    * Pages step `step` if it is still the next one. A timer passes no actor; a person pressing Escalate does, and
-   * may escalate an acknowledged incident too.
+   * may escalate an acknowledged incident too. Resolves once the page is delivered.
    */
   async fire(incidentId: number, step: number, actor?: Actor): Promise<FireOutcome> {
-    const taken = await this.db.transaction(async (tx) => {
-      const incident = await this.lockIncident(tx, incidentId);
-      const policy = incident?.escalationPolicy;
-      if (!incident || !policy) return { skipped: 'no escalation for this incident' };
-      if (incident.escalationStep !== step) return { skipped: `step ${step} was already taken` };
-      if (step >= totalSteps(policy)) return { skipped: 'escalation finished' };
-      if (!actor && !stillEscalating(policy, incident.status)) {
-        await tx.update(IncidentEntity, incidentId, { escalationDueAt: null });
-        return { skipped: `incident is ${incident.status}` };
-      }
-      if (incident.status === 'closed') return { skipped: 'incident is closed' };
+    const [taken] = await this.steps.take([{ incidentId, step }], actor);
+    if ('skipped' in taken) return { outcome: 'skipped', reason: taken.skipped };
+    return this.deliver(taken);
+  }
 
-      const now = new Date();
-      const { level, round } = levelOfStep(policy, step);
-      const hasNext = step + 1 < totalSteps(policy) && stillEscalating(policy, incident.status);
-      const nextDueAt = hasNext ? new Date(now.getTime() + policy.levels[level].waitMinutes * 60_000) : null;
-      const paged = await this.targetNames(tx, policy, level);
-      await tx.update(IncidentEntity, incidentId, {
-        escalationStep: step + 1,
-        escalationDueAt: nextDueAt,
-        escalationPaged: paged,
-        updatedAt: now,
+  /**
+   * Fires every step due by `dueBy` (a timer waking up, or the sweep). Steps are taken in batches, one transaction
+   * each; their pages are delivered without holding up the next batch, since a page may wait on a chat's rate limit.
+   * Returns how many steps this call took.
+   */
+  async fireDue(dueBy: Date): Promise<number> {
+    const tried = new Set<number>();
+    let taken = 0;
+    for (;;) {
+      const due = (
+        await this.db.manager.find(IncidentEntity, {
+          where: { escalationDueAt: LessThanOrEqual(dueBy) },
+          select: { id: true, escalationStep: true },
+          order: { escalationDueAt: 'ASC' },
+          take: DUE_BATCH,
+        })
+      ).filter((incident) => !tried.has(incident.id));
+      if (due.length === 0) return taken;
+      for (const incident of due) tried.add(incident.id);
+      await forEachBounded(chunks(due, TAKE_BATCH), this.db.isMysql ? 4 : 1, async (batch) => {
+        const results = await this.steps.take(batch.map((incident) => ({ incidentId: incident.id, step: incident.escalationStep }))).catch((error: unknown) => {
+          this.logger.error({ err: error, incidents: batch.length }, 'escalation steps not taken; the sweep will try again');
+          return [];
+        });
+        for (const result of results) {
+          if ('skipped' in result) continue;
+          taken++;
+          this.track(this.deliver(result));
+        }
       });
-      await appendTimeline(tx, incidentId, 'escalated', actor ?? SYSTEM_ACTOR, now, {
-        level: level + 1,
-        round: round + 1,
-        paged: paged.join(', '),
-        rule: policy.ruleName,
-      });
-      return { incident, policy, level, round, nextDueAt };
-    });
-    if ('skipped' in taken) return { outcome: 'skipped', reason: taken.skipped ?? 'skipped' };
+    }
+  }
 
-    // This instance won the step: it alone delivers the page, after the commit. The next step's timer is set first:
-    // a delivery held up by Feishu's per-chat limit must not make the next level late.
-    const { incident, policy, level, round, nextDueAt } = taken;
-    if (nextDueAt) await this.scheduleTimer(incidentId, step + 1, nextDueAt);
-    const result = await this.notifier.page(incident, policy.levels[level], level + 1, this.links.detailsUrl(incidentId));
-    this.changes.publish({ incidentId, channelId: incident.channelId, kind: 'escalated' });
+  /** Resolves when the pages this instance is delivering have gone out (for shutdown and tests). */
+  async idle(): Promise<void> {
+    await this.checkedMarks.flush();
+    while (this.deliveries.size > 0) await Promise.allSettled([...this.deliveries]);
+  }
+
+  /**
+   * This instance won the step: it alone delivers the page, after the commit. The next step's timer is set first:
+   * a delivery held up by Feishu's per-chat limit must not make the next level late.
+   */
+  private async deliver({ incident, policy, level, round, nextDueAt }: TakenStep): Promise<FireOutcome> {
+    if (nextDueAt) await this.wakeAt(incident.id, nextDueAt);
+    const result = await this.notifier.page(incident, policy.levels[level], level + 1, this.links.detailsUrl(incident.id));
+    this.changes.publish({ incidentId: incident.id, channelId: incident.channelId, kind: 'escalated' });
     return { outcome: 'paged', level: level + 1, round: round + 1, paged: result.paged, nextDueAt };
+  }
+
+  private track(delivery: Promise<unknown>): void {
+    const settled = delivery.catch((error: unknown) => this.logger.error({ err: error }, 'escalation page failed'));
+    this.deliveries.add(settled);
+    void settled.finally(() => this.deliveries.delete(settled));
   }
 
   /** Acknowledged or closed: drop what is pending when the rule says escalation stops there. */
@@ -160,8 +201,8 @@ export class EscalationService {
     const incident = await this.db.manager.findOneBy(IncidentEntity, { id: incidentId });
     if (!incident?.escalationPolicy || !incident.escalationDueAt) return;
     if (stillEscalating(incident.escalationPolicy, incident.status)) return;
+    // The timer stays: when it wakes, it finds nothing due for this incident.
     await this.db.manager.update(IncidentEntity, { id: incidentId, escalationStep: incident.escalationStep }, { escalationDueAt: null });
-    await this.timers?.cancel(incidentId).catch((error: unknown) => this.logger.warn({ err: error, incidentId }, 'escalation timer not cancelled'));
   }
 
   /**
@@ -169,26 +210,19 @@ export class EscalationService {
    * Run at start and periodically; safe on every instance at once.
    */
   async sweep(now = new Date()): Promise<number> {
-    const overdue = await this.db.manager.find(IncidentEntity, {
-      where: { escalationDueAt: LessThanOrEqual(new Date(now.getTime() - OVERDUE_GRACE_MS)) },
-      select: { id: true, escalationStep: true },
-      order: { escalationDueAt: 'ASC' },
-      take: SWEEP_BATCH,
-    });
+    let fired = await this.fireDue(new Date(now.getTime() - OVERDUE_GRACE_MS));
     const unchecked = await this.db.manager.find(IncidentEntity, {
       where: { escalationCheckedAt: IsNull(), status: Not('closed'), createdAt: LessThan(new Date(now.getTime() - UNCHECKED_GRACE_MS)) },
       select: { id: true },
-      take: SWEEP_BATCH,
+      take: DUE_BATCH,
     });
-    let fired = 0;
-    for (const incident of overdue) if ((await this.fire(incident.id, incident.escalationStep)).outcome === 'paged') fired++;
     for (const incident of unchecked) if ((await this.start(incident.id)).outcome === 'paged') fired++;
     return fired;
   }
 
-  private async scheduleTimer(incidentId: number, step: number, dueAt: Date): Promise<void> {
+  private async wakeAt(incidentId: number, dueAt: Date): Promise<void> {
     try {
-      await this.timers?.schedule(incidentId, step, dueAt);
+      await this.timers?.wakeAt(dueAt);
     } catch (error) {
       // The sweep fires it late rather than never.
       this.logger.warn({ err: error, incidentId }, 'escalation timer not scheduled; the sweep will fire it');
@@ -210,12 +244,5 @@ export class EscalationService {
     const rule = chooseRule(rules, incident, new Date(), channel?.timeZone ?? 'UTC');
     if (!rule) return undefined;
     return { ruleId: rule.id, ruleName: rule.name, levels: rule.levels, repeat: rule.repeat, stopOn: rule.stopOn };
-  }
-
-  private async targetNames(tx: EntityManager, policy: EscalationPolicy, level: number): Promise<string[]> {
-    const ids = policy.levels[level].memberIds;
-    if (ids.length === 0) return [];
-    const members = await tx.findBy(MemberEntity, { id: In(ids) });
-    return ids.map((id) => members.find((member) => member.id === id)?.name).filter((name): name is string => name !== undefined);
   }
 }

@@ -1,6 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { IncidentEventEntity, type TimelineDetail, type TimelineKind } from '../db/entities/incident-event.entity.js';
+import { IncidentEventEntity, type IncidentEvent, type TimelineDetail, type TimelineKind } from '../db/entities/incident-event.entity.js';
 import type { Actor } from './actor.js';
+
+export function timelineEntry(incidentId: number, kind: TimelineKind, actor: Actor, at: Date, detail: TimelineDetail | null = null): Omit<IncidentEvent, 'id'> {
+  return { incidentId, kind, actorType: actor.type, actorId: actor.id, actorName: actor.name.slice(0, 100), detail, createdAt: at };
+}
 
 export async function appendTimeline(
   tx: EntityManager,
@@ -10,13 +14,5 @@ export async function appendTimeline(
   at: Date,
   detail: TimelineDetail | null = null,
 ): Promise<void> {
-  await tx.insert(IncidentEventEntity, {
-    incidentId,
-    kind,
-    actorType: actor.type,
-    actorId: actor.id,
-    actorName: actor.name.slice(0, 100),
-    detail,
-    createdAt: at,
-  });
+  await tx.insert(IncidentEventEntity, timelineEntry(incidentId, kind, actor, at, detail));
 }

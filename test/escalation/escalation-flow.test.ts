@@ -438,6 +438,33 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
     },
     TEST_TIMEOUT_MS,
   );
+
+  it.concurrent(
+    'a channel without rules: nobody is paged and the incident is marked as looked at; the first rule applies to the next alert at once',
+    async () => {
+      const { service } = world();
+      const team = await createTeam(service, fake, 'flow-no-rule');
+      const first = await trigger(service, team);
+      const checked = await waitUntil(
+        'the incident to be marked as looked at',
+        async () => (await incidentRow(service.db, first.id)).escalationCheckedAt ?? undefined,
+        3000,
+      );
+      expect(checked).toBeInstanceOf(Date);
+      expect(await incidentRow(service.db, first.id)).toMatchObject({ escalationPolicy: null, escalationStep: 0, escalationDueAt: null });
+      // The sweep leaves it alone: it was looked at.
+      await service.services.escalations.sweep(new Date(Date.now() + 60_000));
+      expect((await incidentRow(service.db, first.id)).escalationCheckedAt).toEqual(checked);
+
+      await createRule(service, team, [{ people: [team.alice], waitMinutes: WAIT }]);
+      const second = await trigger(service, team);
+      await waitForPage(fake, team, second.id, team.alice, { timeoutMs: 3000 });
+      await sleep(QUIET_MS);
+      expect(pageSummary(pagesFor(fake, team, first.id))).toEqual([]);
+      expect(pageSummary(pagesFor(fake, team, second.id))).toEqual(['L1 Alice dm', 'L1 Alice group']);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
 
 describe('a page whose answer is lost after Feishu sent it (gateway timeout)', () => {

@@ -1,5 +1,5 @@
-/** Wakes the escalation service when a step falls due. The incident row stays the source of truth. */
+/** Wakes the escalation service when steps fall due. The incident rows stay the source of truth. */
 export interface EscalationTimers {
-  schedule(incidentId: number, step: number, dueAt: Date): Promise<void>;
-  cancel(incidentId: number): Promise<void>;
+  /** Make sure the service is woken at (or just after) `dueAt` to fire every step due by then. */
+  wakeAt(dueAt: Date): Promise<void>;
 }

@@ -20,7 +20,7 @@ export const chatBindingInputSchema = z
   .object({ platform, chatId: z.string().trim().min(1).max(128), channelId: z.number().int().positive(), chatName: z.string().max(200).default('') })
   .strict();
 
-/** Flashduty-style "mapping data": member (by id or email) → IM user id. */
+/** Flashduty-style "mapping data": member (by id or email) → IM user id; without one, the IM user with the member's email. */
 export const identityMappingSchema = z
   .object({
     platform,
@@ -28,7 +28,7 @@ export const identityMappingSchema = z
       .array(
         z
           .object({
-            externalId: z.string().trim().min(1).max(128),
+            externalId: z.string().trim().min(1).max(128).optional(),
             memberId: z.number().int().positive().optional(),
             memberEmail: z.email().optional(),
           })
@@ -65,7 +65,19 @@ export function registerChatAdmin(router: Router, deps: ChatAdminDeps): void {
         mapping.memberId !== undefined ? candidate.id === mapping.memberId : candidate.email?.toLowerCase() === mapping.memberEmail!.toLowerCase(),
       );
       if (!member) throw new AppError('validation', `mappings.${index}: no member with ${mapping.memberId ?? mapping.memberEmail}`);
-      linked.push(await deps.identities.link(input.platform, mapping.externalId, member.id, 'admin'));
+      if (mapping.externalId !== undefined) {
+        linked.push(await deps.identities.link(input.platform, mapping.externalId, member.id, 'admin'));
+        continue;
+      }
+      if (!deps.identities.canFindByEmail(input.platform)) {
+        throw new AppError('validation', `mappings.${index}.externalId: needed, ${input.platform} users cannot be looked up by email here`);
+      }
+      if (!member.email) throw new AppError('validation', `mappings.${index}.externalId: needed, member ${member.id} has no email`);
+      const found = await deps.identities.linkMemberByEmail(input.platform, member, 'admin').catch((error: unknown) => {
+        throw new AppError('internal', `mappings.${index}: looking up ${member.email} on ${input.platform} failed (${error instanceof Error ? error.message : String(error)})`);
+      });
+      if (!found) throw new AppError('validation', `mappings.${index}: no ${input.platform} user with the email ${member.email}`);
+      linked.push(found);
     }
     ctx.body = { items: linked };
   });

@@ -50,17 +50,23 @@ export class SlackApi {
   async getUser(userId: string): Promise<PlatformUserProfile | null> {
     try {
       const result = await this.call(() => this.client.users.info({ user: userId }), undefined);
-      const user = result.user;
-      if (!user) return null;
-      return {
-        externalId: userId,
-        name: user.real_name || user.name,
-        email: user.profile?.email || undefined,
-        mobile: user.profile?.phone || undefined,
-      };
+      return result.user ? profileOf(userId, result.user) : null;
     } catch (error) {
       const classified = error as SlackApiError;
       if (classified.kind === 'target_revoked' || classified.kind === 'permission_denied') return null;
+      throw error;
+    }
+  }
+
+  /** users.lookupByEmail (users:read.email); null when nobody active has that email. */
+  async findUserByEmail(email: string): Promise<PlatformUserProfile | null> {
+    try {
+      const result = await this.call(() => this.client.users.lookupByEmail({ email }), undefined);
+      const user = result.user;
+      return user?.id && !user.deleted ? profileOf(user.id, user) : null;
+    } catch (error) {
+      const classified = error as SlackApiError;
+      if (classified.slackError === 'users_not_found') return null;
       throw error;
     }
   }
@@ -78,4 +84,19 @@ export class SlackApi {
       platformRetryPolicy((error, attempt) => this.logger.debug({ kind: error.kind, attempt }, 'slack call retried')),
     );
   }
+}
+
+interface SlackUserLike {
+  name?: string;
+  real_name?: string;
+  profile?: { email?: string; phone?: string };
+}
+
+function profileOf(userId: string, user: SlackUserLike): PlatformUserProfile {
+  return {
+    externalId: userId,
+    name: user.real_name || user.name,
+    email: user.profile?.email || undefined,
+    mobile: user.profile?.phone || undefined,
+  };
 }

@@ -45,4 +45,8 @@ export class SlackPlatform implements ChatPlatform {
   lookupUser(userId: string): Promise<PlatformUserProfile | null> {
     return this.api.getUser(userId);
   }
+
+  findUserByEmail(email: string): Promise<PlatformUserProfile | null> {
+    return this.api.findUserByEmail(email);
+  }
 }

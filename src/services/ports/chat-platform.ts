@@ -25,6 +25,8 @@ export interface ChatPlatform {
   /** A private text message from the app bot to a user. */
   sendDirectText(externalUserId: string, text: string): Promise<void>;
   lookupUser(externalUserId: string): Promise<PlatformUserProfile | null>;
+  /** The active user with this email, for platforms that can search their directory by email; null when none. */
+  findUserByEmail?(email: string): Promise<PlatformUserProfile | null>;
   /** How a user types `command` on this platform, for hints in replies ("/oncall link", "@bot link"). */
   commandSyntax(command: string): string;
 }

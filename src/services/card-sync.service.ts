@@ -5,13 +5,17 @@ import { IncidentEntity } from '../db/entities/incident.entity.js';
 import { isUniqueViolation, type Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { IncidentView } from '../rendering/incident-view.js';
-import type { IncidentChangeFeed } from './incident-change-feed.js';
+import type { IncidentChange, IncidentChangeFeed } from './incident-change-feed.js';
 import type { IncidentViewService } from './incident-view.service.js';
+import { RecentRedraws } from './recent-redraws.js';
 import type { ChatPlatform } from './ports/chat-platform.js';
 
 const CARD_CLAIM_INDEX = { name: 'uq_chat_messages_card', columns: 'chat_messages.platform, chat_messages.chat_id, chat_messages.incident_id' };
 /** A claim whose owner never finished posting (crash) is taken over after this long. */
 const STALE_CLAIM_MS = 60_000;
+
+/** What the change that started a sync already tells: no need to read the incident again. */
+type KnownState = Required<Pick<IncidentChange, 'channelId' | 'view'>> & Pick<IncidentChange, 'redrawn'>;
 
 interface SyncState {
   running: Promise<void>;
@@ -25,6 +29,7 @@ interface SyncState {
  */
 export class CardSyncService {
   private readonly syncs = new Map<number, SyncState>();
+  private readonly redraws = new RecentRedraws();
 
   constructor(
     private readonly db: Database,
@@ -35,12 +40,16 @@ export class CardSyncService {
 
   attach(feed: IncidentChangeFeed): void {
     feed.subscribe((change) => {
-      void this.schedule(change.incidentId);
+      void this.schedule(change.incidentId, this.knownFrom(change));
     });
   }
 
-  /** Resolves once the incident's cards show at least the state as of this call. */
-  schedule(incidentId: number): Promise<void> {
+  /**
+   * Resolves once the incident's cards show at least the state as of this call. `known` is used only when no sync
+   * of the incident is running: a running one may still update cards with an older state, so the sync that follows
+   * it reads the incident afresh and updates every card, a redrawn one too.
+   */
+  schedule(incidentId: number, known?: KnownState): Promise<void> {
     const current = this.syncs.get(incidentId);
     if (current) {
       current.dirty = true;
@@ -48,10 +57,13 @@ export class CardSyncService {
     }
     const state: SyncState = { running: Promise.resolve(), dirty: true };
     state.running = (async () => {
+      let given = known;
       try {
         while (state.dirty) {
           state.dirty = false;
-          await this.syncOnce(incidentId).catch((error: unknown) =>
+          const thisTime = given;
+          given = undefined;
+          await this.syncOnce(incidentId, thisTime).catch((error: unknown) =>
             this.logger.error({ err: error, incidentId }, 'card sync failed'),
           );
         }
@@ -68,21 +80,33 @@ export class CardSyncService {
     while (this.syncs.size > 0) await Promise.all([...this.syncs.values()].map((state) => state.running));
   }
 
-  private async syncOnce(incidentId: number): Promise<void> {
+  /** Two clicks' answers redrawing one incident at once: read it afresh and update every card instead. */
+  private knownFrom(change: IncidentChange): KnownState | undefined {
+    if (!change.view) return undefined;
+    if (change.redrawn && !this.redraws.alone(change.incidentId)) return undefined;
+    return { channelId: change.channelId, view: change.view, redrawn: change.redrawn };
+  }
+
+  private async syncOnce(incidentId: number, known?: KnownState): Promise<void> {
     if (this.platforms.length === 0) return;
-    const incident = await this.db.manager.findOneBy(IncidentEntity, { id: incidentId });
-    if (!incident) return;
+    const channelId = known?.channelId ?? (await this.db.manager.findOneBy(IncidentEntity, { id: incidentId }))?.channelId;
+    if (channelId === undefined) return;
     const names = this.platforms.map((platform) => platform.name);
     const [bindings, posted] = await Promise.all([
-      this.db.manager.findBy(ChatBindingEntity, { channelId: incident.channelId, platform: In(names) }),
+      this.db.manager.findBy(ChatBindingEntity, { channelId, platform: In(names) }),
       this.db.manager.findBy(ChatMessageEntity, { incidentId, platform: In(names) }),
     ]);
     const targets = new Map<string, { platform: PlatformName; chatId: string; message?: ChatMessage }>();
     for (const binding of bindings) targets.set(`${binding.platform}:${binding.chatId}`, { platform: binding.platform, chatId: binding.chatId });
     for (const message of posted) targets.set(`${message.platform}:${message.chatId}`, { platform: message.platform, chatId: message.chatId, message });
+    const redrawn = known?.redrawn;
+    if (redrawn) {
+      const key = `${redrawn.platform}:${redrawn.chatId}`;
+      if (targets.get(key)?.message?.messageId === redrawn.messageId) targets.delete(key);
+    }
     if (targets.size === 0) return;
 
-    const view = await this.views.build(incidentId);
+    const view = known?.view ?? (await this.views.build(incidentId));
     await Promise.all(
       [...targets.values()].map(async (target) => {
         const platform = this.platforms.find((candidate) => candidate.name === target.platform)!;

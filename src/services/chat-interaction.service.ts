@@ -12,6 +12,7 @@ import type { Actor } from './actor.js';
 import type { ChatBindingService } from './chat-binding.service.js';
 import type { EscalationService } from './escalation.service.js';
 import type { IdentityService } from './identity.service.js';
+import type { ChangeNotes, RedrawnCard } from './incident-change-feed.js';
 import type { IncidentViewService } from './incident-view.service.js';
 import type { IncidentService } from './incident.service.js';
 import type { ChatPlatform } from './ports/chat-platform.js';
@@ -64,10 +65,15 @@ export class ChatInteractionService {
     private readonly escalations: EscalationService,
   ) {}
 
-  async handleAction(user: ChatUser, action: CardAction, incidentId: number, chatId?: string): Promise<ActionAnswer> {
+  /**
+   * A click on a card. `redrawnMessageId`: the clicked card, when the platform's answer replaces it with the
+   * answer's view — card sync then leaves that card alone for this change.
+   */
+  async handleAction(user: ChatUser, action: CardAction, incidentId: number, chatId?: string, redrawnMessageId?: string): Promise<ActionAnswer> {
     const member = await this.identities.resolveMember(user.platform, user.externalId);
     if (!member) return this.promptToLink(user, { action, incidentId, chatId });
-    return this.actAs(member, action, incidentId);
+    const redrawn = chatId && redrawnMessageId ? { platform: user.platform, chatId, messageId: redrawnMessageId } : undefined;
+    return this.actAs(member, action, incidentId, redrawn);
   }
 
   async handleCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, text: string): Promise<CommandReply> {
@@ -89,12 +95,18 @@ export class ChatInteractionService {
     return { member, carriedOut };
   }
 
-  private async actAs(member: Member, action: CardAction, incidentId: number): Promise<ActionAnswer> {
+  private async actAs(member: Member, action: CardAction, incidentId: number, redrawn?: RedrawnCard): Promise<ActionAnswer> {
     const actor: Actor = { type: 'member', id: member.id, name: member.name };
     if (action === 'escalate') return this.escalate(incidentId, actor);
     try {
-      const result = await this.incidents.act(incidentId, action, actor);
-      const view = await this.views.build(incidentId);
+      // A change is announced with the view read after its commit: the answer and card sync share one read.
+      let built: IncidentView | undefined;
+      const notes = async (): Promise<ChangeNotes> => {
+        built = await this.views.build(incidentId);
+        return redrawn ? { view: built, redrawn } : { view: built };
+      };
+      const result = await this.incidents.act(incidentId, action, actor, notes);
+      const view = built ?? (await this.views.build(incidentId));
       if (result.outcome === 'changed') return { toast: { kind: 'success', text: `${DONE[action]} #${incidentId}` }, view };
       return { toast: { kind: 'info', text: `#${incidentId} is ${ALREADY[action]}${whoDidIt(view, action)}` }, view };
     } catch (error) {

@@ -1,11 +1,27 @@
+import type { PlatformName } from '../db/entities/chat-binding.entity.js';
 import type { TimelineKind } from '../db/entities/incident-event.entity.js';
 import type { Logger } from '../lib/logger.js';
+import type { IncidentView } from '../rendering/incident-view.js';
+
+/** A posted card that its platform redraws itself with the change's view (a click answered with the new card). */
+export interface RedrawnCard {
+  platform: PlatformName;
+  chatId: string;
+  messageId: string;
+}
 
 export interface IncidentChange {
   incidentId: number;
   channelId: number;
   kind: TimelineKind;
+  /** The incident as it looks after the change, when the publisher built it already (read after the commit). */
+  view?: IncidentView;
+  /** Set only together with `view`: that card shows `view` without being updated. */
+  redrawn?: RedrawnCard;
 }
+
+/** What a caller adds to the change it causes: read after the commit, announced with it. */
+export type ChangeNotes = Pick<IncidentChange, 'view' | 'redrawn'>;
 
 type Listener = (change: IncidentChange) => void | Promise<void>;
 

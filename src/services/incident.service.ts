@@ -7,7 +7,7 @@ import { transition, type IncidentAction, type IncidentStatus, type Severity } f
 import { AppError } from '../lib/errors.js';
 import type { Actor } from './actor.js';
 import { resolveFiringAlerts } from './incident-closing.js';
-import type { IncidentChangeFeed } from './incident-change-feed.js';
+import type { ChangeNotes, IncidentChangeFeed } from './incident-change-feed.js';
 import { appendTimeline } from './timeline.js';
 
 export interface IncidentFilter {
@@ -46,7 +46,8 @@ export class IncidentService {
     private readonly changes: IncidentChangeFeed,
   ) {}
 
-  async act(incidentId: number, action: IncidentAction, actor: Actor): Promise<ActResult> {
+  /** `notes`, when given, runs after the commit of a change and travels with its announcement. */
+  async act(incidentId: number, action: IncidentAction, actor: Actor, notes?: () => Promise<ChangeNotes>): Promise<ActResult> {
     const result = await this.db.transaction(async (tx) => {
       const incident = await tx.getRepository(IncidentEntity).findOne({
         where: { id: incidentId },
@@ -72,7 +73,9 @@ export class IncidentService {
       return { incident: { ...incident, ...changes }, outcome: 'changed' as const };
     });
     if (result.outcome === 'changed') {
-      this.changes.publish({ incidentId, channelId: result.incident.channelId, kind: TIMELINE_KIND[action] });
+      // The change is committed: it is announced even when the notes cannot be had.
+      const extra = notes ? await notes().catch(() => ({})) : {};
+      this.changes.publish({ incidentId, channelId: result.incident.channelId, kind: TIMELINE_KIND[action], ...extra });
     }
     return result;
   }

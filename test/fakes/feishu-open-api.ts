@@ -125,6 +125,8 @@ export interface FakeMessage {
   updateTime: number;
   /** Number of successful PATCHes. */
   updates: number;
+  /** Number of times a card callback's answer replaced the card (see `state.applyCallbackAnswer`). */
+  redraws: number;
   /** Every version, the original first. */
   history: FakeMessageVersion[];
   appId: string;
@@ -209,6 +211,11 @@ export interface FakeFeishuState {
   /** Moves the message's create time `days` days into the past. */
   ageMessage(messageId: string, days: number): void;
   recallMessage(messageId: string): void;
+  /**
+   * What Feishu does with the answer to a card callback (card.action.trigger): a `card` of type `raw` replaces the
+   * clicked card, for every viewer when the card is shared (`update_multi`). No Open API call, so no PATCH counted.
+   */
+  applyCallbackAnswer(messageId: string, answer: unknown): void;
   /** Makes every issued token unknown (next calls answer 99991663). */
   revokeTokens(): void;
   /** Requests whose path starts with the prefix (and whose method matches, when given). */
@@ -337,6 +344,18 @@ function createState(options: FakeFeishuOptions): FakeFeishuState {
       const message = this.messages.get(messageId);
       if (!message) throw new Error(`fake feishu: no message ${messageId}`);
       message.recalled = true;
+    },
+    applyCallbackAnswer(messageId, answer) {
+      const message = this.messages.get(messageId);
+      if (!message) throw new Error(`fake feishu: no message ${messageId}`);
+      const card = isObject(answer) && isObject(answer.card) && answer.card.type === 'raw' ? answer.card.data : undefined;
+      if (!isObject(card) || message.recalled) return;
+      const now = this.now();
+      message.content = card;
+      message.rawContent = JSON.stringify(card);
+      message.updateTime = now;
+      message.redraws += 1;
+      message.history.push({ at: now, content: card });
     },
     revokeTokens() {
       this.tokens.clear();
@@ -573,6 +592,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
       createTime: now,
       updateTime: now,
       updates: 0,
+      redraws: 0,
       history: [{ at: now, content: parsed }],
       appId,
       uuid: typeof uuid === 'string' && uuid !== '' ? uuid : undefined,

@@ -65,7 +65,14 @@ async function answerCardAction(deps: FeishuEventDeps, event: FeishuEvent): Prom
   if (!value || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0 || typeof openId !== 'string') {
     return { toast: { type: 'error', content: 'This button is not one of ours, or the card is malformed.' } };
   }
-  const answer = await deps.interactions.handleAction({ platform: 'feishu', externalId: openId }, value.action, incidentId, event.context?.open_chat_id);
+  // The answer's card replaces the clicked one (for everyone: the card is shared, update_multi).
+  const answer = await deps.interactions.handleAction(
+    { platform: 'feishu', externalId: openId },
+    value.action,
+    incidentId,
+    stringOrUndefined(event.context?.open_chat_id),
+    stringOrUndefined(event.context?.open_message_id),
+  );
   return toFeishuAnswer(answer);
 }
 
@@ -73,6 +80,10 @@ export function toFeishuAnswer(answer: ActionAnswer): FeishuCardAnswer {
   const reply: FeishuCardAnswer = { toast: { type: answer.toast.kind, content: answer.toast.text } };
   if (answer.view) reply.card = { type: 'raw', data: renderFeishuIncidentCard(answer.view) };
   return reply;
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function parseValue(value: unknown): { action?: unknown; incidentId?: unknown } | undefined {

@@ -117,6 +117,13 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
     });
   }
 
+  /** A click as Feishu handles it: the signed callback, then the answer's card shown in place of the clicked card. */
+  async function clickCard(operatorOpenId: string, action: string, incidentId: number, card: FakeMessage) {
+    const answer = await postCallback(service, secrets, click(operatorOpenId, action, incidentId, card));
+    fake.state.applyCallbackAnswer(card.messageId, answer.body);
+    return answer;
+  }
+
   const kindsOf = (timeline: any[]) => timeline.map((entry) => entry.kind);
   const latestCard = (card: FakeMessage) => fake.state.messages.get(card.messageId)!;
   /** The card as it should look now, rendered from the incident's current state. */
@@ -141,7 +148,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
         { action: 'escalate', incidentId: incident.id },
       ]);
 
-      const answer = await postCallback(service, secrets, click(alice.user.open_id, 'acknowledge', incident.id, card));
+      const answer = await clickCard(alice.user.open_id, 'acknowledge', incident.id, card);
       expect(answer.status).toBe(200);
       expect(answer.elapsedMs).toBeLessThan(ANSWER_DEADLINE_MS);
       expect(answer.body.toast).toEqual({ type: 'success', content: `Acknowledged #${incident.id}` });
@@ -164,13 +171,15 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       const identities = await service.api('GET', `/members/${alice.member!.id}/im-identities`);
       expect(identities.body.items).toEqual([expect.objectContaining({ platform: 'feishu', externalId: alice.user.open_id, linkedBy: 'auto_email' })]);
 
-      // The chat's card itself was PATCHed to the new state (for everyone, not just the clicker).
+      // The chat's card shows the new state (for everyone, not just the clicker): the answer's card replaced it, so
+      // card sync does not PATCH the same state again.
       await service.services.cards.idle();
-      const patched = latestCard(card);
-      expect(patched.updates).toBeGreaterThanOrEqual(1);
-      expect(cardStatus(patched.content)).toBe('Acknowledged');
-      expect(cardText(patched.content)).toContain('Acknowledged by **Alice**');
-      expect(patched.content).toEqual(await currentCard(incident.id));
+      const shown = latestCard(card);
+      expect(shown.redraws).toBe(1);
+      expect(shown.updates).toBe(0);
+      expect(cardStatus(shown.content)).toBe('Acknowledged');
+      expect(cardText(shown.content)).toContain('Acknowledged by **Alice**');
+      expect(shown.content).toEqual(await currentCard(incident.id));
       expect(fake.state.cardsInChat(setup.chatId)).toHaveLength(1);
       expect(fake.state.updateMultiViolations).toEqual([]);
     });
@@ -278,7 +287,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       const setup = await boundChat({ members: [alice.user.open_id] });
       const { incident, card } = await triggerWithCard(setup);
 
-      const answer = await postCallback(service, secrets, click(alice.user.open_id, 'close', incident.id, card));
+      const answer = await clickCard(alice.user.open_id, 'close', incident.id, card);
       expect(answer.status).toBe(200);
       expect(answer.elapsedMs).toBeLessThan(ANSWER_DEADLINE_MS);
       expect(answer.body.toast).toEqual({ type: 'success', content: `Closed #${incident.id}` });
@@ -293,10 +302,69 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(detail.incident).toMatchObject({ status: 'closed', closedBy: alice.member!.id });
 
       await service.services.cards.idle();
-      const patched = latestCard(card).content;
-      expect(cardStatus(patched)).toBe('Closed');
-      expect(callbackValues(patched)).toEqual([{ action: 'reopen', incidentId: incident.id }]);
+      const shown = latestCard(card).content;
+      expect(cardStatus(shown)).toBe('Closed');
+      expect(callbackValues(shown)).toEqual([{ action: 'reopen', incidentId: incident.id }]);
       expect(fake.state.updateMultiViolations).toEqual([]);
+    });
+  });
+
+  describe('cards of one incident in two chats', () => {
+    /** A second group chat bound to the same channel, so every incident of it has a card in both chats. */
+    async function secondChat(setup: BoundChat, members: string[]): Promise<string> {
+      const chat = fake.state.addChat({ name: `${setup.channel.name} second room`, memberOpenIds: members });
+      expect((await service.api('POST', '/chat-bindings', { platform: 'feishu', chatId: chat.chatId, channelId: setup.channel.id })).status).toBe(201);
+      return chat.chatId;
+    }
+    const patchesOf = (message: FakeMessage) => fake.state.requestsTo(`/open-apis/im/v1/messages/${message.messageId}`, 'PATCH');
+
+    it('a click redraws its own card through the answer; card sync PATCHes the other chat’s card only; a later change PATCHes both', async () => {
+      const alice = await person('Alice');
+      const setup = await boundChat({ members: [alice.user.open_id] });
+      const otherChatId = await secondChat(setup, [alice.user.open_id]);
+      const { incident, card: clicked } = await triggerWithCard(setup);
+      const [other] = fake.state.cardsInChat(otherChatId);
+      expect(cardStatus(other.content)).toBe('Triggered');
+
+      const answer = await clickCard(alice.user.open_id, 'acknowledge', incident.id, clicked);
+      expect(answer.body.toast).toEqual({ type: 'success', content: `Acknowledged #${incident.id}` });
+      await service.services.cards.idle();
+      const acknowledged = await currentCard(incident.id);
+      expect(answer.body.card.data).toEqual(acknowledged);
+      expect(patchesOf(clicked)).toEqual([]);
+      expect(latestCard(clicked).content).toEqual(acknowledged);
+      expect(patchesOf(other).map((request) => request.status)).toEqual([200]);
+      expect(latestCard(other).content).toEqual(acknowledged);
+
+      // A change made elsewhere (the admin API) updates every card, the one clicked before too.
+      expect((await service.api('POST', `/incidents/${incident.id}/close`, {})).status).toBe(200);
+      await service.services.cards.idle();
+      const closed = await currentCard(incident.id);
+      expect(cardStatus(closed)).toBe('Closed');
+      expect(patchesOf(clicked).map((request) => request.status)).toEqual([200]);
+      expect(latestCard(clicked).content).toEqual(closed);
+      expect(patchesOf(other)).toHaveLength(2);
+      expect(latestCard(other).content).toEqual(closed);
+      expect(fake.state.cardsInChat(setup.chatId)).toHaveLength(1);
+      expect(fake.state.cardsInChat(otherChatId)).toHaveLength(1);
+      expect(fake.state.updateMultiViolations).toEqual([]);
+    });
+
+    it('two changing clicks on one card within Feishu’s answer window: the card is PATCHed to the final state as well', async () => {
+      const alice = await person('Alice');
+      const bob = await person('Bob');
+      const setup = await boundChat({ members: [alice.user.open_id, bob.user.open_id] });
+      const { incident, card } = await triggerWithCard(setup);
+
+      // Both answers may reach Feishu in either order: neither can be trusted to leave the card in the final state.
+      expect((await clickCard(alice.user.open_id, 'acknowledge', incident.id, card)).body.toast.type).toBe('success');
+      expect((await clickCard(bob.user.open_id, 'close', incident.id, card)).body.toast.type).toBe('success');
+      await service.services.cards.idle();
+
+      const closed = await currentCard(incident.id);
+      expect(cardStatus(closed)).toBe('Closed');
+      expect(patchesOf(card).map((request) => request.status)).toEqual([200]);
+      expect(latestCard(card).content).toEqual(closed);
     });
   });
 
@@ -498,6 +566,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       const started = performance.now();
       const result = await dispatcher.invoke(envelope, { needCheck: false });
       expect(performance.now() - started).toBeLessThan(ANSWER_DEADLINE_MS);
+      fake.state.applyCallbackAnswer(card.messageId, result);
       expect(result).toEqual({ toast: { type: 'success', content: `Acknowledged #${incident.id}` }, card: { type: 'raw', data: expect.any(Object) } });
       expect(cardStatus((result as any).card.data)).toBe('Acknowledged');
       expect(cardText((result as any).card.data)).toContain('Acknowledged by **Alice**');

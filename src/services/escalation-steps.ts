@@ -36,54 +36,57 @@ export class EscalationSteps {
   /** One result per request, in order. A timer passes no actor; a person pressing Escalate does. */
   async take(requests: StepRequest[], actor?: Actor): Promise<StepTaking[]> {
     if (requests.length === 0) return [];
-    return this.db.transaction(async (tx) => {
-      const ids = requests.map((request) => request.incidentId);
-      const rows = await tx.getRepository(IncidentEntity).find({
-        where: { id: In(ids) },
-        order: { id: 'ASC' },
-        lock: this.db.isMysql ? { mode: 'pessimistic_write' } : undefined,
-      });
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      const now = new Date();
-      const decisions = requests.map((request) => decideStep(byId.get(request.incidentId), request.step, actor !== undefined, now));
+    return this.db.transaction((tx) => this.takeWithin(tx, requests, actor));
+  }
 
-      const stopped = requests.filter((_, index) => {
-        const decision = decisions[index];
-        return !decision.take && decision.stopEscalating;
-      });
-      if (stopped.length > 0) await tx.update(IncidentEntity, { id: In(stopped.map((request) => request.incidentId)) }, { escalationDueAt: null });
-
-      const names = await this.memberNames(tx, requests, decisions, byId);
-      const results: StepTaking[] = [];
-      const entries = [];
-      for (const [index, request] of requests.entries()) {
-        const decision = decisions[index];
-        if (!decision.take) {
-          results.push({ skipped: decision.reason });
-          continue;
-        }
-        const incident = byId.get(request.incidentId)!;
-        const policy = incident.escalationPolicy!;
-        const paged = policy.levels[decision.level].memberIds.map((id) => names.get(id)).filter((name): name is string => name !== undefined);
-        await tx.update(IncidentEntity, incident.id, {
-          escalationStep: request.step + 1,
-          escalationDueAt: decision.nextDueAt,
-          escalationPaged: paged,
-          updatedAt: now,
-        });
-        entries.push(
-          timelineEntry(incident.id, 'escalated', actor ?? SYSTEM_ACTOR, now, {
-            level: decision.level + 1,
-            round: decision.round + 1,
-            paged: paged.join(', '),
-            rule: policy.ruleName,
-          }),
-        );
-        results.push({ incident, policy, level: decision.level, round: decision.round, paged, nextDueAt: decision.nextDueAt });
-      }
-      if (entries.length > 0) await tx.insert(IncidentEventEntity, entries);
-      return results;
+  /** take(), inside the caller's transaction (which commits it). */
+  async takeWithin(tx: EntityManager, requests: StepRequest[], actor?: Actor): Promise<StepTaking[]> {
+    const ids = requests.map((request) => request.incidentId);
+    const rows = await tx.getRepository(IncidentEntity).find({
+      where: { id: In(ids) },
+      order: { id: 'ASC' },
+      lock: this.db.isMysql ? { mode: 'pessimistic_write' } : undefined,
     });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const now = new Date();
+    const decisions = requests.map((request) => decideStep(byId.get(request.incidentId), request.step, actor !== undefined, now));
+
+    const stopped = requests.filter((_, index) => {
+      const decision = decisions[index];
+      return !decision.take && decision.stopEscalating;
+    });
+    if (stopped.length > 0) await tx.update(IncidentEntity, { id: In(stopped.map((request) => request.incidentId)) }, { escalationDueAt: null });
+
+    const names = await this.memberNames(tx, requests, decisions, byId);
+    const results: StepTaking[] = [];
+    const entries = [];
+    for (const [index, request] of requests.entries()) {
+      const decision = decisions[index];
+      if (!decision.take) {
+        results.push({ skipped: decision.reason });
+        continue;
+      }
+      const incident = byId.get(request.incidentId)!;
+      const policy = incident.escalationPolicy!;
+      const paged = policy.levels[decision.level].memberIds.map((id) => names.get(id)).filter((name): name is string => name !== undefined);
+      await tx.update(IncidentEntity, incident.id, {
+        escalationStep: request.step + 1,
+        escalationDueAt: decision.nextDueAt,
+        escalationPaged: paged,
+        updatedAt: now,
+      });
+      entries.push(
+        timelineEntry(incident.id, 'escalated', actor ?? SYSTEM_ACTOR, now, {
+          level: decision.level + 1,
+          round: decision.round + 1,
+          paged: paged.join(', '),
+          rule: policy.ruleName,
+        }),
+      );
+      results.push({ incident, policy, level: decision.level, round: decision.round, paged, nextDueAt: decision.nextDueAt });
+    }
+    if (entries.length > 0) await tx.insert(IncidentEventEntity, entries);
+    return results;
   }
 
   /** Names of every member the taken steps page, in one query. */

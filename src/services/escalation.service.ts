@@ -83,10 +83,26 @@ export class EscalationService {
       this.checkedMarks.mark(incidentId);
       return { outcome: 'skipped', reason: 'no escalation rule applies' };
     }
-    const policy = await this.db.transaction(async (tx) => {
+    return this.begin(incidentId, async (tx, incident) => (incident.escalationCheckedAt ? 'unchanged' : await this.choosePolicy(tx, incident)));
+  }
+
+  /** Reopened: start again from level 1 (with the rule snapshotted at trigger, or the one that matches now). */
+  async restart(incidentId: number): Promise<FireOutcome> {
+    return this.begin(incidentId, async (tx, incident) =>
+      incident.status !== 'triggered' ? 'unchanged' : (incident.escalationPolicy ?? (await this.choosePolicy(tx, incident))),
+    );
+  }
+
+  /** Puts the picked policy on the incident and takes level 1 in the same transaction, then pages it. */
+  private async begin(
+    incidentId: number,
+    pick: (tx: EntityManager, incident: Incident) => Promise<EscalationPolicy | undefined | 'unchanged'>,
+  ): Promise<FireOutcome> {
+    const taken = await this.db.transaction(async (tx) => {
       const incident = await this.lockIncident(tx, incidentId);
-      if (!incident || incident.escalationCheckedAt) return undefined;
-      const policy = await this.choosePolicy(tx, incident);
+      if (!incident) return undefined;
+      const policy = await pick(tx, incident);
+      if (policy === 'unchanged') return undefined;
       const now = new Date();
       await tx.update(IncidentEntity, incidentId, {
         escalationPolicy: policy ?? null,
@@ -94,28 +110,12 @@ export class EscalationService {
         escalationDueAt: policy ? now : null,
         escalationCheckedAt: now,
       });
-      return policy;
+      if (!policy) return undefined;
+      const [step] = await this.steps.takeWithin(tx, [{ incidentId, step: 0 }]);
+      return step;
     });
-    if (!policy) return { outcome: 'skipped', reason: 'no escalation rule applies' };
-    return this.fire(incidentId, 0);
-  }
-
-  /** Reopened: start again from level 1 (with the rule snapshotted at trigger, or the one that matches now). */
-  async restart(incidentId: number): Promise<FireOutcome> {
-    const policy = await this.db.transaction(async (tx) => {
-      const incident = await this.lockIncident(tx, incidentId);
-      if (!incident || incident.status !== 'triggered') return undefined;
-      const policy = incident.escalationPolicy ?? (await this.choosePolicy(tx, incident));
-      await tx.update(IncidentEntity, incidentId, {
-        escalationPolicy: policy ?? null,
-        escalationStep: 0,
-        escalationDueAt: policy ? new Date() : null,
-        escalationCheckedAt: new Date(),
-      });
-      return policy;
-    });
-    if (!policy) return { outcome: 'skipped', reason: 'no escalation rule applies' };
-    return this.fire(incidentId, 0);
+    if (!taken || 'skipped' in taken) return { outcome: 'skipped', reason: taken?.skipped ?? 'no escalation rule applies' };
+    return this.deliver(taken);
   }
 
   /** Someone pressed Escalate: page the next level now, whatever the timers say. */

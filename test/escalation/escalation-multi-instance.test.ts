@@ -49,9 +49,9 @@ interface Fire {
 /** Records every step taken or refused by the instance's escalation service (timers, sweeps and starts all go through it). */
 function recordFires(service: TestService, instance: string, log: Fire[]): void {
   const steps = service.services.escalations.steps;
-  const original = steps.take.bind(steps);
-  steps.take = async (requests, actor) => {
-    const results = await original(requests, actor);
+  const original = steps.takeWithin.bind(steps);
+  steps.takeWithin = async (tx, requests, actor) => {
+    const results = await original(tx, requests, actor);
     results.forEach((result, index) => log.push({ instance, ...requests[index], outcome: 'skipped' in result ? 'skipped' : 'paged' }));
     return results;
   };

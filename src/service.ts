@@ -93,7 +93,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const identities = new IdentityService(db, platforms, logger);
   const bindings = new ChatBindingService(db);
   const channelsWithRules = new ChannelsWithRules(db);
-  const escalations = new EscalationService(db, new EscalationNotifier(db, platforms, logger), links, changes, channelsWithRules, logger);
+  const escalations = new EscalationService(db, new EscalationNotifier(db, platforms, identities, logger), links, changes, channelsWithRules, logger);
   const services: Services = {
     channels: new ChannelService(db),
     members: new MemberService(db),

@@ -6,7 +6,7 @@ import { MemberEntity } from '../db/entities/member.entity.js';
 import type { Database } from '../db/database.js';
 import type { EscalationLevel } from '../domain/escalation-policy.js';
 import type { Logger } from '../lib/logger.js';
-import { IdentityService } from './identity.service.js';
+import type { IdentityService } from './identity.service.js';
 import type { ChatPlatform } from './ports/chat-platform.js';
 
 export interface PageResult {
@@ -18,19 +18,16 @@ export interface PageResult {
 
 /** Delivers one escalation level: group chats of the incident's channel with @mentions, and direct messages. */
 export class EscalationNotifier {
-  private readonly identitiesByEmail: IdentityService;
-
   constructor(
     private readonly db: Database,
     private readonly platforms: ChatPlatform[],
+    private readonly identityService: IdentityService,
     private readonly logger: Logger,
-  ) {
-    this.identitiesByEmail = new IdentityService(db, platforms, logger);
-  }
+  ) {}
 
   async page(incident: Incident, level: EscalationLevel, levelNumber: number, detailsUrl: string): Promise<PageResult> {
     const members = level.memberIds.length ? await this.db.manager.findBy(MemberEntity, { id: In(level.memberIds) }) : [];
-    await this.identitiesByEmail.linkByEmail(members);
+    await this.identityService.linkByEmail(members);
     const identities = members.length
       ? await this.db.manager.findBy(ImIdentityEntity, { memberId: In(members.map((member) => member.id)) })
       : [];

@@ -9,6 +9,7 @@ import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ChatPlatform, PlatformUserProfile } from './ports/chat-platform.js';
 import { withTimeout } from '../lib/timeout.js';
+import { LinkedMemberCache } from './linked-member-cache.js';
 
 const LINK_CODE_TTL_MS = 30 * 60_000;
 /** A click must be answered within 3 s; a slow or throttled contact lookup counts as "not linked" this time. */
@@ -35,6 +36,7 @@ function samePhone(a: string, b: string): boolean {
 export class IdentityService {
   /** `${platform}:${email}` → until when the platform is known not to have it. */
   private readonly emailMisses = new Map<string, number>();
+  private readonly linkedMembers = new LinkedMemberCache();
 
   constructor(
     private readonly db: Database,
@@ -44,12 +46,18 @@ export class IdentityService {
 
   /** The member an IM user acts as: a stored link, else an automatic one by the email or mobile the IM knows. */
   async resolveMember(platform: PlatformName, externalId: string): Promise<Member | null> {
+    const cached = this.linkedMembers.get(platform, externalId);
+    if (cached) return cached;
+    const stamp = this.linkedMembers.stamp();
     const linked = await this.db.manager
       .createQueryBuilder(MemberEntity, 'member')
       .innerJoin(ImIdentityEntity.options.name, 'identity', 'identity.memberId = member.id')
       .where('identity.platform = :platform AND identity.externalId = :externalId', { platform, externalId })
       .getOne();
-    if (linked) return linked;
+    if (linked) {
+      this.linkedMembers.set(platform, externalId, linked, stamp);
+      return linked;
+    }
     // A link to a member that was removed since: still linked, to nobody (no automatic relink).
     if (await this.db.manager.existsBy(ImIdentityEntity, { platform, externalId })) return null;
     return this.autoLink(platform, externalId);
@@ -78,11 +86,14 @@ export class IdentityService {
       if (!isUniqueViolation(error, IDENTITY_INDEX)) throw error;
       await this.db.manager.update(ImIdentityEntity, { platform, externalId }, { memberId, linkedBy: method });
       return (await this.db.manager.findOneByOrFail(ImIdentityEntity, { platform, externalId }));
+    } finally {
+      this.linkedMembers.forget(platform, externalId);
     }
   }
 
   async unlink(platform: PlatformName, externalId: string): Promise<boolean> {
     const result = await this.db.manager.delete(ImIdentityEntity, { platform, externalId });
+    this.linkedMembers.forget(platform, externalId);
     return (result.affected ?? 0) > 0;
   }
 

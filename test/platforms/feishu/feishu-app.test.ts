@@ -203,6 +203,26 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       await service.services.cards.idle();
     });
 
+    it('an account mapped to another member through the admin API acts as that member from its next click on', async () => {
+      const alice = await person('Alice');
+      const bob = await person('Bob');
+      const setup = await boundChat({ members: [alice.user.open_id] });
+      const first = await triggerWithCard(setup);
+      const second = await triggerWithCard(setup);
+
+      // Linked by email at the first click; the second one finds the stored link.
+      expect((await clickCard(alice.user.open_id, 'acknowledge', first.incident.id, first.card)).body.toast.type).toBe('success');
+      expect((await clickCard(alice.user.open_id, 'close', first.incident.id, first.card)).body.toast.type).toBe('success');
+      expect((await incidentDetail(service, first.incident.id)).incident).toMatchObject({ acknowledgedBy: alice.member!.id, closedBy: alice.member!.id });
+
+      const mapped = await service.api('POST', '/im-identities', { platform: 'feishu', mappings: [{ memberId: bob.member!.id, externalId: alice.user.open_id }] });
+      expect(mapped.status).toBe(200);
+      const answer = await clickCard(alice.user.open_id, 'acknowledge', second.incident.id, second.card);
+      expect(cardText(answer.body.card.data)).toContain('Acknowledged by **Bob**');
+      expect((await incidentDetail(service, second.incident.id)).incident.acknowledgedBy).toBe(bob.member!.id);
+      await service.services.cards.idle();
+    });
+
     it('a re-delivered event (same event_id) is answered and not carried out again', async () => {
       const alice = await person('Alice');
       const setup = await boundChat({ members: [alice.user.open_id] });

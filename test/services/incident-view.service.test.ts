@@ -108,6 +108,21 @@ describe.each(DATABASE_KINDS)('IncidentViewService on %s', (kind) => {
     expect(view.closed).toBeUndefined();
   });
 
+  it('reads the newest 50 timeline entries: responders among them, the last three as recent activity', async () => {
+    const id = await incident();
+    await alert(id, 1, 2, at('2026-03-01T10:00:00.000Z'), at('2026-03-01T10:00:00.000Z'));
+    const start = at('2026-03-01T10:00:00.000Z').getTime();
+    for (let n = 0; n < 60; n++) {
+      const actor = n < 10 ? `Early ${n}` : `Late ${n % 2}`;
+      await entry(id, 'alert_updated', actor, new Date(start + n * 60_000), n + 1000);
+    }
+
+    const view = await views.build(id);
+    expect(view.responders).toEqual(['Late 0', 'Late 1']);
+    expect(view.recentActivity).toEqual(['10:57 Alert updated by Late 1', '10:58 Alert updated by Late 0', '10:59 Alert updated by Late 1']);
+    expect(view.alertCount).toBe(2);
+  });
+
   it('refuses an incident that does not exist', async () => {
     await expect(views.build(987654)).rejects.toMatchObject({ code: 'not_found' });
   });

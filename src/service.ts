@@ -137,7 +137,24 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   });
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const stop = async () => {
+    sweep.stop();
+    feishu?.close();
+    await slack?.stop();
+    if (server.listening) await closeServer(server);
+    // Running escalation jobs finish (drain) before the database they write to closes.
+    await stopAgenda(agenda, 15_000);
+    await escalations.idle();
+    await services.cards.idle();
+    if (redis) await redis.quit();
+    await db.close();
+  };
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   logger.info({ port }, 'http listening');
   await slack?.start();
@@ -150,19 +167,23 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     services,
     feishu,
     slack,
-    async stop() {
-      sweep.stop();
-      feishu?.close();
-      await slack?.stop();
-      await closeServer(server);
-      // Running escalation jobs finish (drain) before the database they write to closes.
-      await stopAgenda(agenda, 15_000);
-      await escalations.idle();
-      await services.cards.idle();
-      if (redis) await redis.quit();
-      await db.close();
-    },
+    stop,
   };
+}
+
+/** Listens, or fails with a message an admin can act on (the port is taken, the address is not this host's …). */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'EADDRINUSE' ? 'the port is already in use' : error.code === 'EACCES' ? 'permission denied' : error.message;
+      reject(new Error(`cannot listen on ${host}:${port}: ${reason} (set PORT / HOST to change it)`));
+    };
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
 }
 
 /** At start, then every `seconds`: fire escalation steps whose timer was lost. */

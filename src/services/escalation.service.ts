@@ -201,8 +201,13 @@ export class EscalationService {
     const incident = await this.db.manager.findOneBy(IncidentEntity, { id: incidentId });
     if (!incident?.escalationPolicy || !incident.escalationDueAt) return;
     if (stillEscalating(incident.escalationPolicy, incident.status)) return;
-    // The timer stays: when it wakes, it finds nothing due for this incident.
-    await this.db.manager.update(IncidentEntity, { id: incidentId, escalationStep: incident.escalationStep }, { escalationDueAt: null });
+    // The timer stays: when it wakes, it finds nothing due for this incident. The status is part of the condition: a
+    // reopen (and its new level 1) landing between the read and this write must keep its due time.
+    await this.db.manager.update(
+      IncidentEntity,
+      { id: incidentId, escalationStep: incident.escalationStep, status: incident.status },
+      { escalationDueAt: null },
+    );
   }
 
   /**

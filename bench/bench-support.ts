@@ -199,3 +199,46 @@ export function within<T>(promise: Promise<T>, ms: number): Promise<T | undefine
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** Answers of the Feishu-compatible endpoint, tallied: success is HTTP 200 with `code: 0`. */
+export class FeishuAnswerTally {
+  ok = 0;
+  failed = 0;
+  readonly failures: string[] = [];
+  readonly latenciesMs: number[] = [];
+
+  constructor(
+    private readonly agent: http.Agent,
+    private readonly port: number,
+    private readonly path: string,
+  ) {}
+
+  /** Posts one text message; its latency counts from `startedAt` (a scheduled time, for open-loop load). */
+  async postText(text: string, startedAt = performance.now()): Promise<void> {
+    const body = JSON.stringify({ msg_type: 'text', content: { text } });
+    try {
+      const answer = await postOnce(this.agent, this.port, this.path, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, body);
+      if (answer.status === 200 && feishuCode(answer.text) === 0) {
+        this.ok++;
+        this.latenciesMs.push(performance.now() - startedAt);
+      } else {
+        this.fail(`HTTP ${answer.status}: ${answer.text.slice(0, 200)}`);
+      }
+    } catch (error) {
+      this.fail(String((error as Error).message ?? error));
+    }
+  }
+
+  private fail(reason: string): void {
+    this.failed++;
+    if (this.failures.length < 5) this.failures.push(reason);
+  }
+}
+
+function feishuCode(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { code?: unknown }).code;
+  } catch {
+    return undefined;
+  }
+}

@@ -43,6 +43,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import {
+  FeishuAnswerTally,
   StageTimer,
   f0,
   f1,
@@ -52,7 +53,6 @@ import {
   mariadbRootUrl,
   percentile,
   perRequest,
-  postOnce,
   runInWorker,
   sqlStatus,
   startWatchdog,
@@ -87,40 +87,13 @@ interface CreateResult {
 
 async function createIncidents(spec: CreateSpec): Promise<CreateResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.maxInFlight, maxFreeSockets: spec.maxInFlight });
-  const latenciesMs: number[] = [];
-  const failures: string[] = [];
-  let ok = 0;
-  let failed = 0;
+  const tally = new FeishuAnswerTally(agent, spec.port, spec.path);
   let sent = 0;
   let maxFireLagMs = 0;
   const inFlight = new Set<Promise<void>>();
 
-  const one = async (index: number): Promise<void> => {
-    const body = JSON.stringify({
-      msg_type: 'text',
-      content: { text: `[bench ${spec.label}] service-${index % 89} not answering (alert ${index}, ${new Date().toISOString()})` },
-    });
-    const startedAt = performance.now();
-    try {
-      const answer = await postOnce(agent, spec.port, spec.path, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, body);
-      let code: unknown;
-      try {
-        code = (JSON.parse(answer.text) as { code?: unknown }).code;
-      } catch {
-        code = undefined;
-      }
-      if (answer.status === 200 && code === 0) {
-        ok++;
-        latenciesMs.push(performance.now() - startedAt);
-      } else {
-        failed++;
-        if (failures.length < 5) failures.push(`HTTP ${answer.status}: ${answer.text.slice(0, 200)}`);
-      }
-    } catch (error) {
-      failed++;
-      if (failures.length < 5) failures.push(String((error as Error).message ?? error));
-    }
-  };
+  const one = (index: number): Promise<void> =>
+    tally.postText(`[bench ${spec.label}] service-${index % 89} not answering (alert ${index}, ${new Date().toISOString()})`);
 
   const started = performance.now();
   const deadline = started + spec.maxMs;
@@ -139,6 +112,7 @@ async function createIncidents(spec: CreateSpec): Promise<CreateResult> {
   await Promise.all(inFlight);
   const elapsedMs = performance.now() - started;
   agent.destroy();
+  const { ok, failed, failures, latenciesMs } = tally;
   return { sent, ok, failed, failures, elapsedMs, latenciesMs, maxFireLagMs };
 }
 

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import {
+  FeishuAnswerTally,
   StageTimer,
   closeServer,
   f0,
@@ -33,7 +34,6 @@ import {
   latencyFigures,
   mariadbRootUrl,
   perRequest,
-  postOnce,
   runInWorker,
   serverLoad,
   sqlStatus,
@@ -71,42 +71,12 @@ interface LoadResult {
 async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const sockets = spec.mode === 'closed' ? spec.concurrency : 512;
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
-  const latenciesMs: number[] = [];
-  const failures: string[] = [];
-  let ok = 0;
-  let failed = 0;
+  const tally = new FeishuAnswerTally(agent, spec.port, spec.path);
   let sent = 0;
   let maxFireLagMs = 0;
 
-  const post = (body: string) =>
-    postOnce(agent, spec.port, spec.path, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, body);
-
-  const one = async (index: number, startedAt: number): Promise<void> => {
-    const body = JSON.stringify({
-      msg_type: 'text',
-      content: { text: `[bench ${spec.label}] disk usage high on host-${index % 97} (request ${index}, ${new Date().toISOString()})` },
-    });
-    try {
-      const answer = await post(body);
-      const ms = performance.now() - startedAt;
-      let code: unknown;
-      try {
-        code = (JSON.parse(answer.text) as { code?: unknown }).code;
-      } catch {
-        code = undefined;
-      }
-      if (answer.status === 200 && code === 0) {
-        ok++;
-        latenciesMs.push(ms);
-      } else {
-        failed++;
-        if (failures.length < 5) failures.push(`HTTP ${answer.status}: ${answer.text.slice(0, 200)}`);
-      }
-    } catch (error) {
-      failed++;
-      if (failures.length < 5) failures.push(String((error as Error).message ?? error));
-    }
-  };
+  const one = (index: number, startedAt: number): Promise<void> =>
+    tally.postText(`[bench ${spec.label}] disk usage high on host-${index % 97} (request ${index}, ${new Date().toISOString()})`, startedAt);
 
   const started = performance.now();
   const deadline = started + spec.maxMs;
@@ -136,6 +106,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   }
   const elapsedMs = performance.now() - started;
   agent.destroy();
+  const { ok, failed, failures, latenciesMs } = tally;
   return { sent, ok, failed, failures, elapsedMs, latenciesMs, maxFireLagMs };
 }
 

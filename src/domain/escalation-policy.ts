@@ -131,3 +131,15 @@ export function decideStep(incident: EscalatingIncident | undefined, step: numbe
   const nextDueAt = hasNext ? new Date(now.getTime() + policy.levels[level].waitMinutes * 60_000) : null;
   return { take: true, level, round, nextDueAt };
 }
+
+/**
+ * What a status change does to a pending escalation step: a status the policy stops at (acknowledged, or closed
+ * with stopOn "closed") drops it, in the same write as the status, so no timer can page after the answer.
+ */
+export function escalationOnStatus(
+  incident: { escalationPolicy: EscalationPolicy | null; escalationDueAt: Date | null },
+  status: IncidentStatus,
+): { escalationDueAt?: null } {
+  const policy = incident.escalationPolicy;
+  return policy && incident.escalationDueAt && !stillEscalating(policy, status) ? { escalationDueAt: null } : {};
+}

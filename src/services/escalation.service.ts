@@ -5,7 +5,6 @@ import { IncidentEntity, type Incident } from '../db/entities/incident.entity.js
 import type { Database } from '../db/database.js';
 import {
   chooseRule,
-  stillEscalating,
   totalSteps,
   type EscalationPolicy,
 } from '../domain/escalation-policy.js';
@@ -70,7 +69,7 @@ export class EscalationService {
     feed.subscribe(async (change) => {
       if (change.kind === 'triggered') await this.start(change.incidentId, change.channelId);
       else if (change.kind === 'reopened') await this.restart(change.incidentId);
-      else if (change.kind === 'acknowledged' || change.kind === 'closed') await this.settle(change.incidentId);
+      // Acknowledge and close drop the pending step themselves (escalationOnStatus), in the same write.
     });
   }
 
@@ -194,20 +193,6 @@ export class EscalationService {
     const settled = delivery.catch((error: unknown) => this.logger.error({ err: error }, 'escalation page failed'));
     this.deliveries.add(settled);
     void settled.finally(() => this.deliveries.delete(settled));
-  }
-
-  /** Acknowledged or closed: drop what is pending when the rule says escalation stops there. */
-  async settle(incidentId: number): Promise<void> {
-    const incident = await this.db.manager.findOneBy(IncidentEntity, { id: incidentId });
-    if (!incident?.escalationPolicy || !incident.escalationDueAt) return;
-    if (stillEscalating(incident.escalationPolicy, incident.status)) return;
-    // The timer stays: when it wakes, it finds nothing due for this incident. The status is part of the condition: a
-    // reopen (and its new level 1) landing between the read and this write must keep its due time.
-    await this.db.manager.update(
-      IncidentEntity,
-      { id: incidentId, escalationStep: incident.escalationStep, status: incident.status },
-      { escalationDueAt: null },
-    );
   }
 
   /**

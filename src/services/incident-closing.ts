@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { AlertEntity } from '../db/entities/alert.entity.js';
 import { IncidentEntity } from '../db/entities/incident.entity.js';
+import { escalationOnStatus } from '../domain/escalation-policy.js';
 import type { Actor } from './actor.js';
 import { appendTimeline } from './timeline.js';
 
@@ -19,7 +20,7 @@ export async function closeIncidentIfQuiet(
   if (!incident || incident.status === 'closed') return false;
   const firing = await tx.countBy(AlertEntity, { incidentId, status: 'firing' });
   if (firing > 0) return false;
-  await tx.update(IncidentEntity, incidentId, { status: 'closed', closedAt: now, closedBy: null, updatedAt: now });
+  await tx.update(IncidentEntity, incidentId, { status: 'closed', closedAt: now, closedBy: null, updatedAt: now, ...escalationOnStatus(incident, 'closed') });
   await appendTimeline(tx, incidentId, 'closed', actor, now, { reason: 'all alerts resolved' });
   return true;
 }

@@ -4,6 +4,7 @@ import { IncidentEventEntity, type IncidentEvent, type TimelineKind } from '../d
 import { IncidentEntity, type Incident } from '../db/entities/incident.entity.js';
 import type { Database } from '../db/database.js';
 import { transition, type IncidentAction, type IncidentStatus, type Severity } from '../domain/incident-status.js';
+import { escalationOnStatus } from '../domain/escalation-policy.js';
 import { AppError } from '../lib/errors.js';
 import type { Actor } from './actor.js';
 import { resolveFiringAlerts } from './incident-closing.js';
@@ -68,6 +69,7 @@ export class IncidentService {
       if (action === 'reopen') {
         Object.assign(changes, { acknowledgedAt: null, acknowledgedBy: null, closedAt: null, closedBy: null });
       }
+      Object.assign(changes, escalationOnStatus(incident, step.next));
       await tx.update(IncidentEntity, incidentId, changes);
       await appendTimeline(tx, incidentId, TIMELINE_KIND[action], actor, now);
       return { incident: { ...incident, ...changes }, outcome: 'changed' as const };

@@ -1,5 +1,7 @@
 import {
   chooseRule,
+  decideStep,
+  escalationOnStatus,
   inTimeWindow,
   levelOfStep,
   localTime,
@@ -88,5 +90,47 @@ describe('steps', () => {
     expect(stillEscalating(policy, 'acknowledged')).toBe(false);
     expect(stillEscalating({ ...policy, stopOn: 'closed' }, 'acknowledged')).toBe(true);
     expect(stillEscalating({ ...policy, stopOn: 'closed' }, 'closed')).toBe(false);
+  });
+});
+
+describe('taking a step', () => {
+  const policy: EscalationPolicy = { ruleId: 1, ruleName: 'r', levels: [level([1], 2), level([2], 3)], repeat: 0, stopOn: 'acknowledged' };
+  const now = new Date('2026-11-23T10:00:00Z');
+  const incident = (status: 'triggered' | 'acknowledged' | 'closed', escalationStep: number, p: EscalationPolicy | null = policy) => ({
+    status,
+    escalationStep,
+    escalationPolicy: p,
+  });
+
+  it('takes the next step and says when the one after it is due', () => {
+    expect(decideStep(incident('triggered', 0), 0, false, now)).toEqual({ take: true, level: 0, round: 0, nextDueAt: new Date('2026-11-23T10:02:00Z') });
+    expect(decideStep(incident('triggered', 1), 1, false, now)).toEqual({ take: true, level: 1, round: 0, nextDueAt: null });
+  });
+
+  it('refuses a step already taken, past the last one, or with no policy', () => {
+    expect(decideStep(incident('triggered', 1), 0, false, now)).toEqual({ take: false, reason: 'step 0 was already taken' });
+    expect(decideStep(incident('triggered', 2), 2, false, now)).toEqual({ take: false, reason: 'escalation finished' });
+    expect(decideStep(incident('triggered', 0, null), 0, false, now)).toEqual({ take: false, reason: 'no escalation for this incident' });
+    expect(decideStep(undefined, 0, false, now)).toEqual({ take: false, reason: 'no escalation for this incident' });
+  });
+
+  it('a timer stops at an acknowledged incident; a person may still escalate it, but never a closed one', () => {
+    expect(decideStep(incident('acknowledged', 1), 1, false, now)).toEqual({ take: false, reason: 'incident is acknowledged', stopEscalating: true });
+    expect(decideStep(incident('acknowledged', 0), 0, true, now)).toEqual({ take: true, level: 0, round: 0, nextDueAt: null });
+    expect(decideStep(incident('closed', 1), 1, true, now)).toEqual({ take: false, reason: 'incident is closed' });
+  });
+});
+
+describe('a status change and the pending step', () => {
+  const policy: EscalationPolicy = { ruleId: 1, ruleName: 'r', levels: [level([1])], repeat: 0, stopOn: 'acknowledged' };
+  const due = new Date('2026-11-23T10:00:00Z');
+
+  it('drops the pending step at the status the rule stops at, and only then', () => {
+    expect(escalationOnStatus({ escalationPolicy: policy, escalationDueAt: due }, 'acknowledged')).toEqual({ escalationDueAt: null });
+    expect(escalationOnStatus({ escalationPolicy: policy, escalationDueAt: due }, 'closed')).toEqual({ escalationDueAt: null });
+    expect(escalationOnStatus({ escalationPolicy: policy, escalationDueAt: due }, 'triggered')).toEqual({});
+    expect(escalationOnStatus({ escalationPolicy: { ...policy, stopOn: 'closed' }, escalationDueAt: due }, 'acknowledged')).toEqual({});
+    expect(escalationOnStatus({ escalationPolicy: { ...policy, stopOn: 'closed' }, escalationDueAt: due }, 'closed')).toEqual({ escalationDueAt: null });
+    expect(escalationOnStatus({ escalationPolicy: null, escalationDueAt: null }, 'acknowledged')).toEqual({});
   });
 });

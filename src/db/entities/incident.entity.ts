@@ -56,7 +56,9 @@ export const IncidentEntity = new EntitySchema<Incident>({
     closedAt: { ...nullableTimestampColumn, name: 'closed_at' },
     closedBy: { type: 'int', nullable: true, name: 'closed_by' },
     escalationPolicy: { type: 'simple-json', nullable: true, name: 'escalation_policy' },
-    escalationStep: { type: 'int', name: 'escalation_step', default: 0 },
+    // The column's default (0) lives in the migration only: declared here, it makes TypeORM re-select every inserted
+    // incident on MariaDB (no RETURNING) to learn a value we always write (NOT_YET_ESCALATED).
+    escalationStep: { type: 'int', name: 'escalation_step' },
     escalationDueAt: { ...nullableTimestampColumn, name: 'escalation_due_at' },
     escalationPaged: { type: 'simple-json', nullable: true, name: 'escalation_paged' },
     escalationCheckedAt: { ...nullableTimestampColumn, name: 'escalation_checked_at' },

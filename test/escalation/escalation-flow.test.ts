@@ -38,7 +38,7 @@ import {
   type OnCallTeam,
   type Page,
 } from '../support/escalation-helpers.js';
-import { cardText, postCallback } from '../support/feishu-app-helpers.js';
+import { cardText, postCallback, randomHex } from '../support/feishu-app-helpers.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 const SETUPS: EscalationSetup[] = [SQLITE, MARIADB, MARIADB_REDIS];
@@ -435,6 +435,42 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
       await waitForPage(fake, team, second.id, bob, { timeoutMs: 3000 });
       expect(pageSummary(pagesFor(fake, team, second.id))).toEqual(['L1 Bob dm', 'L1 Bob group']);
       expect((await incidentRow(service.db, second.id)).escalationPolicy).toMatchObject({ ruleName: 'edited', repeat: 2 });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it.concurrent(
+    'a member known only by email is found in the Feishu directory when paged: linked, @mentioned and DMed',
+    async () => {
+      const { service } = world();
+      const team = await createTeam(service, fake, 'flow-by-email');
+      const email = `carol.${randomHex(4)}@example.com`;
+      const carolUser = fake.state.addUser({ name: 'Carol', email: email.toUpperCase() });
+      const carol = (await service.api('POST', '/members', { name: 'Carol', email })).body;
+      fake.state.chats.get(team.chatId)!.memberOpenIds.push(carolUser.open_id);
+      await service.api('POST', `/channels/${team.channelId}/escalation-rules`, {
+        name: 'carol first',
+        levels: [{ memberIds: [carol.id], waitMinutes: 10 }],
+      });
+      const withCarol = { ...team, people: [...team.people, { name: 'Carol', user: carolUser, memberId: carol.id }] };
+
+      const incident = await trigger(service, team);
+      await waitForPage(fake, withCarol, incident.id, withCarol.people[2], { timeoutMs: 5000 });
+      await waitUntil('both level-1 pages', () => (pagesFor(fake, withCarol, incident.id).length >= 2 ? true : undefined), 5000);
+      expect(pageSummary(pagesFor(fake, withCarol, incident.id))).toEqual(['L1 Carol dm', 'L1 Carol group']);
+      const identities = (await service.api('GET', `/members/${carol.id}/im-identities`)).body.items;
+      expect(identities).toEqual([expect.objectContaining({ platform: 'feishu', externalId: carolUser.open_id })]);
+      const lookups = fake.state.requests.filter((request) => request.path === '/open-apis/contact/v3/users/batch_get_id' && JSON.stringify(request.body).includes(email));
+      expect(lookups).toHaveLength(1);
+      expect(lookups[0].query).toMatchObject({ user_id_type: 'open_id' });
+
+      // An admin may map by email alone too: the account is found the same way.
+      const daveEmail = `dave.${randomHex(4)}@example.com`;
+      const daveUser = fake.state.addUser({ name: 'Dave', email: daveEmail });
+      const dave = (await service.api('POST', '/members', { name: 'Dave', email: daveEmail })).body;
+      const mapped = await service.api('POST', '/im-identities', { platform: 'feishu', mappings: [{ memberEmail: daveEmail }] });
+      expect(mapped.status).toBe(200);
+      expect(mapped.body.items).toEqual([expect.objectContaining({ platform: 'feishu', externalId: daveUser.open_id, memberId: dave.id })]);
     },
     TEST_TIMEOUT_MS,
   );

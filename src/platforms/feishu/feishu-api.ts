@@ -96,6 +96,17 @@ export class FeishuApi {
     }
   }
 
+  /** The active user with this email (contact scope permitting), by open_id; null when Feishu knows none. */
+  async findUserByEmail(email: string): Promise<PlatformUserProfile | null> {
+    const data = await this.call(
+      () => this.client.contact.v3.user.batchGetId({ params: { user_id_type: 'open_id' }, data: { emails: [email] } }),
+      undefined,
+    );
+    const found = data?.user_list?.find((entry) => entry.user_id);
+    if (!found?.user_id || found.status?.is_resigned || found.status?.is_frozen || found.status?.is_exited) return null;
+    return (await this.getUser(found.user_id)) ?? { externalId: found.user_id, email };
+  }
+
   private async call<T>(request: () => Promise<FeishuResponse<T>>, paceKey: string | undefined): Promise<T | undefined> {
     return withRetry(
       async () => {

@@ -50,4 +50,8 @@ export class FeishuPlatform implements ChatPlatform {
   lookupUser(openId: string): Promise<PlatformUserProfile | null> {
     return this.api.getUser(openId);
   }
+
+  findUserByEmail(email: string): Promise<PlatformUserProfile | null> {
+    return this.api.findUserByEmail(email);
+  }
 }

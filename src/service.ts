@@ -104,7 +104,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     bindings,
     identities,
     views,
-    cards: new CardSyncService(db, views, platforms, logger),
+    cards: new CardSyncService(db, views, platforms, logger, config.cardRedelivery),
     interactions: new ChatInteractionService(db, incidents, views, identities, bindings, platforms, escalations),
     escalations,
     escalationRules: new EscalationRuleService(db, channelsWithRules),
@@ -145,6 +145,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     // Running escalation jobs finish (drain) before the database they write to closes.
     await stopAgenda(agenda, 15_000);
     await escalations.idle();
+    services.cards.close();
     await services.cards.idle();
     if (redis) await redis.quit();
     await db.close();

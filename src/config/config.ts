@@ -91,6 +91,8 @@ export interface SlackAppConfig {
   connection: 'http' | 'socket';
   /** Web API base, e.g. https://slack.com/api/ (a local fake in tests). */
   apiUrl?: string;
+  /** How long one Web API request may take before it counts as failed (and is retried); default 10 s. */
+  requestTimeoutMs?: number;
 }
 
 export interface AppConfig {
@@ -113,6 +115,8 @@ export interface AppConfig {
   escalationSweepSeconds: number;
   /** How often the scheduler (Agenda) looks for due jobs. */
   schedulerPollMs?: number;
+  /** Retry pace of incident cards a platform could not take (unavailable, rate limited); defaults in card-sync.service.ts. */
+  cardRedelivery?: { firstDelayMs: number; maxDelayMs: number };
   /** Present when the Slack app is configured. */
   slack?: SlackAppConfig;
   /** Present when the Feishu/Lark app is configured. */

@@ -50,6 +50,13 @@
  * else is an ephemeral message for the user. Up to 5 uses within 30 minutes (Slack's documented limit); beyond that,
  * or for an unknown id, HTTP 404 `{ok:false,error:'expired_url'|'no_such_url'}` (the error names are this fake's
  * assumption; Slack documents the limit, not the answer). Successful posts answer 200 `{"ok":true}`.
+ *
+ * Outage (`state.startOutage(mode)` … `state.endOutage()`): Slack unreachable as it really fails, for every Web API
+ * method and response_url alike (before authentication; nothing is stored or changed):
+ *   - 'http503': HTTP 503 with an HTML body from the load balancer, as during Slack's incidents;
+ *   - 'hang': the request is read and never answered (a stalled connection); the client must time out itself.
+ *     endOutage() (or close()) destroys the held connections, as a reset would.
+ * Requests seen during an outage are in `state.requests` with `outage` set (and `status` 503 or undefined).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -165,7 +172,14 @@ export interface FakeSlackRequest {
   error?: string;
   /** Seconds, on a 429. */
   retryAfter?: number;
+  /** Set when the request arrived during an outage: it was answered 503, or held without an answer. */
+  outage?: SlackOutageMode;
+  /** 'hang' outage: when the client gave up and closed the connection (its own timeout), if it did before endOutage(). */
+  abandonedAt?: number;
 }
+
+/** How Slack fails during an outage: HTTP 503, or connections that take the request and never answer. */
+export type SlackOutageMode = 'http503' | 'hang';
 
 export interface InjectedSlackFailure {
   /** API method name, e.g. 'chat.update'. */
@@ -211,6 +225,8 @@ export interface FakeSlackState {
   postingLimit: PostingLimit;
   /** Tokens that answer `token_revoked`. */
   revokedTokens: Set<string>;
+  /** The outage going on, if any (see startOutage). */
+  outage: SlackOutageMode | null;
   now: () => number;
 
   addUser(user: Partial<FakeSlackUser> & { name: string }): FakeSlackUser;
@@ -236,6 +252,10 @@ export interface FakeSlackState {
   rateLimitNext(method: string, retryAfterSeconds: number, options?: { times?: number; match?: (args: Record<string, any>) => boolean }): void;
   /** Shorthand: the next `times` calls of `method` answer `{ok:false,error}`. */
   failNext(method: string, error: string, options?: { times?: number; match?: (args: Record<string, any>) => boolean }): void;
+  /** From now on every request (Web API and response_url) fails as `mode` says, until endOutage(). */
+  startOutage(mode: SlackOutageMode): void;
+  /** Slack is back: requests are served again; connections held by a 'hang' outage are destroyed. */
+  endOutage(): void;
 }
 
 export interface FakeSlack {
@@ -423,6 +443,7 @@ function createState(options: FakeSlackOptions): FakeSlackState {
     injectFailures: [],
     postingLimit: { enabled: true, perSecond: 1, burst: 3, ...options.postingLimit },
     revokedTokens: new Set(),
+    outage: null,
     now: () => Date.now(),
     addUser(partial) {
       const user: FakeSlackUser = { id: partial.id ?? slackId('U'), realName: partial.realName ?? partial.name, ...partial };
@@ -486,6 +507,12 @@ function createState(options: FakeSlackOptions): FakeSlackState {
     failNext(method, error, options = {}) {
       this.injectFailures.push({ method, status: 200, error, times: options.times ?? 1, match: options.match });
     },
+    startOutage(mode) {
+      this.outage = mode;
+    },
+    endOutage() {
+      throw new Error('replaced when the server starts');
+    },
   };
   return state;
 }
@@ -517,6 +544,8 @@ function jsonArrayArg(value: unknown, error: string): any[] | undefined {
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const state = createState(options);
   const postBuckets = new Buckets();
+  /** Answers a 'hang' outage holds back. */
+  const held = new Set<ServerResponse>();
   const responseUrls = new Map<string, { context: ResponseUrlContext; uses: number; createdAt: number }>();
   let lastTsMicros = 0;
   let origin = '';
@@ -770,6 +799,21 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return send(res, entry, 200, { ok: true });
   };
 
+  /** Slack is down: a 503 from its load balancer, or a connection that never gets an answer. */
+  const failForOutage = (res: ServerResponse, entry: FakeSlackRequest) => {
+    entry.outage = state.outage!;
+    if (state.outage === 'hang') {
+      held.add(res);
+      res.once('close', () => {
+        if (held.delete(res)) entry.abandonedAt = state.now();
+      });
+      return;
+    }
+    entry.status = 503;
+    res.writeHead(503, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>');
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://fake.slack');
     const httpMethod = (req.method ?? 'GET').toUpperCase();
@@ -781,6 +825,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const response = /^\/response\/(.+)$/.exec(url.pathname);
     if (response && httpMethod === 'POST') {
       entry.method = 'response_url';
+      if (state.outage) return failForOutage(res, entry);
       return handleResponseUrl(req, res, response[1], raw, entry);
     }
     const api = /^\/api\/([A-Za-z.]+)$/.exec(url.pathname);
@@ -824,6 +869,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       }
     }
 
+    if (state.outage) return failForOutage(res, entry);
     const handler = methods[method];
     if (!handler) return send(res, entry, 404, { ok: false, error: 'unknown_method', req_method: method });
     const headers = scopeHeaders(method);
@@ -862,6 +908,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (error instanceof SlackError) return answer({ ok: false, error: error.error, ...error.extra });
       throw error;
     }
+  };
+
+  state.endOutage = () => {
+    state.outage = null;
+    const holding = [...held];
+    held.clear();
+    for (const res of holding) res.destroy();
   };
 
   const server = createServer((req, res) => {

@@ -9,6 +9,11 @@ import { toSlackApiError, type SlackApiError } from './slack-api-error.js';
 /** chat.postMessage allows about one message per second per channel; updates are paced the same per message. */
 const POSTS_PER_CHANNEL_PER_SECOND = 1;
 const UPDATES_PER_MESSAGE_PER_SECOND = 1;
+/**
+ * One Web API request gives up after this long. Without it a Slack that takes requests and never answers holds every
+ * caller (a card sync, an escalation page) forever, and fills the client's request queue until no call goes out.
+ */
+export const DEFAULT_SLACK_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface SlackMessage {
   text: string;
@@ -33,6 +38,7 @@ export class SlackApi {
       slackApiUrl: config.apiUrl,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
+      timeout: config.requestTimeoutMs ?? DEFAULT_SLACK_REQUEST_TIMEOUT_MS,
       logLevel: webApi.LogLevel.ERROR,
     });
   }

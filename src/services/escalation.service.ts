@@ -79,10 +79,26 @@ export class EscalationService {
    */
   async start(incidentId: number, channelId?: number): Promise<FireOutcome> {
     if (channelId !== undefined && !(await this.channelsWithRules.has(channelId))) {
-      this.checkedMarks.mark(incidentId);
+      this.track(this.confirmNoRule(incidentId, channelId));
       return { outcome: 'skipped', reason: 'no escalation rule applies' };
     }
     return this.begin(incidentId, async (tx, incident) => (incident.escalationCheckedAt ? 'unchanged' : await this.choosePolicy(tx, incident)));
+  }
+
+  /**
+   * The kept "no rule" may predate a rule created on another instance: ask a load that began after the incident.
+   * Until then the incident stays unmarked, so a crash in between leaves it to the sweep rather than unescalated.
+   */
+  private async confirmNoRule(incidentId: number, channelId: number): Promise<void> {
+    let hasRules: boolean;
+    try {
+      hasRules = await this.channelsWithRules.confirmed(channelId);
+    } catch (error) {
+      this.logger.warn({ err: error, incidentId }, 'escalation rules not looked up; the sweep will look again');
+      return;
+    }
+    if (hasRules) await this.start(incidentId);
+    else this.checkedMarks.mark(incidentId);
   }
 
   /** Reopened: start again from level 1 (with the rule snapshotted at trigger, or the one that matches now). */
@@ -172,10 +188,11 @@ export class EscalationService {
     }
   }
 
-  /** Resolves when the pages this instance is delivering have gone out (for shutdown and tests). */
+  /** Resolves when the pages this instance is delivering have gone out and its marks are stored (for shutdown and tests). */
   async idle(): Promise<void> {
-    await this.checkedMarks.flush();
     while (this.deliveries.size > 0) await Promise.allSettled([...this.deliveries]);
+    // Confirmed "no rule" answers among those mark their incidents.
+    await this.checkedMarks.flush();
   }
 
   /**

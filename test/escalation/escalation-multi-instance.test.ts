@@ -13,6 +13,7 @@ import {
   createTeam,
   deleteRedisKeys,
   escalatedEntries,
+  incidentRow,
   newFeishuApp,
   pageSummary,
   pagesFor,
@@ -21,6 +22,7 @@ import {
   startServiceOn,
   testRedis,
   trigger,
+  waitForPage,
   waitUntil,
   type OnCallTeam,
 } from '../support/escalation-helpers.js';
@@ -218,6 +220,22 @@ describe.each([
     await sleep(1000);
     await expectEveryLevelOnce(pending);
   }, 40_000);
+
+  it('a rule created on one instance applies to the next alert at the other, though the other had just read "no rules"', async () => {
+    const team = await createTeam(a, fake, 'multi-new-rule');
+    // b reads which channels have rules, and keeps "none here", for this first incident.
+    const before = await trigger(b, team, `before the rule ${team.channelName}`);
+    await waitUntil('the first incident marked as having no rule', async () => (await incidentRow(b.db, before.id)).escalationCheckedAt ?? undefined, 5000);
+    await createRule(a, team, [{ people: [team.alice], waitMinutes: 5 }]);
+
+    const after = await trigger(b, team, `after the rule ${team.channelName}`);
+    const page = await waitForPage(fake, team, after.id, team.alice, { timeoutMs: 3000 });
+    expect(page.level).toBe(1);
+    expect((await incidentRow(a.db, after.id)).escalationPolicy?.ruleName).toBe(`${team.channelName} rule`);
+    // The incident from before the rule is left alone.
+    expect((await incidentRow(a.db, before.id)).escalationPolicy).toBeNull();
+    expect(pagesFor(fake, team, before.id)).toEqual([]);
+  }, 15_000);
 
   it('both instances racing for every due step (sweeps on both, early, against the timers) still page each step once', async () => {
     const pending = await triggerMany('multi-race');

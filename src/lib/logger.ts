@@ -1,19 +1,26 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { safeError } from './safe-error.js';
 
 export type { Logger };
 
 /** Field names whose values must never reach a log line, wherever they are nested. */
 const SECRET_FIELDS = ['secret', 'token', 'sign', 'authorization', 'adminToken', 'appSecret', 'password', 'key'];
 
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: 'oncall-im' },
-    redact: {
-      paths: SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
-      censor: '[redacted]',
+/** Structured JSON logs; `destination` is for tests that read what was logged. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'oncall-im' },
+      // Errors carry whatever their library hung on them (SQL parameters, HTTP request headers): log only the safe parts.
+      serializers: { err: safeError },
+      redact: {
+        paths: SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
+        censor: '[redacted]',
+      },
     },
-  });
+    destination,
+  );
 }
 
 /** Integration keys travel in URL paths; keep only a short prefix so a log line cannot be replayed. */

@@ -1,0 +1,103 @@
+/**
+ * Secrets and tokens never reach a log line: the whole service at `trace` level, its log captured, driven through
+ * signed alerts, admin calls, Feishu callbacks, failing Open API calls and a failing SQL statement whose parameters
+ * hold a secret. Every secret the run used is then looked for in the captured text.
+ */
+import { Writable } from 'node:stream';
+import { startService, type RunningService } from '../../src/service.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { cardActionEvent, messageReceiveEvent } from '../fakes/feishu-callbacks.js';
+import { startFakeFeishu, type FakeFeishu } from '../fakes/feishu-open-api.js';
+import { dropDatabase, freshDatabase, DATABASE_KINDS } from '../support/databases.js';
+import { serviceClient, type ServiceClient } from '../support/escalation-helpers.js';
+import { postCallback, randomHex, waitFor, type FeishuAppSecrets } from '../support/feishu-app-helpers.js';
+import { signedBody } from '../support/feishu-signing.js';
+import { TEST_ADMIN_TOKEN, hookPath, testServiceConfig, type TestService } from '../support/test-service.js';
+import type { DatabaseConfig } from '../../src/config/config.js';
+
+class CapturedLog extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.text += chunk.toString('utf8');
+    done();
+  }
+}
+
+describe.each(DATABASE_KINDS)('secrets never logged, on %s', (kind) => {
+  const log = new CapturedLog();
+  let fake: FakeFeishu;
+  let database: DatabaseConfig;
+  let running: RunningService;
+  let client: ServiceClient;
+  let secrets: FeishuAppSecrets;
+  const signingSecret = `sig-${randomHex(12)}`;
+
+  beforeAll(async () => {
+    fake = await startFakeFeishu({ apps: {} });
+    secrets = { ...fake.state.newApp(), verificationToken: `vt_${randomHex(12)}`, encryptKey: `ek_${randomHex(16)}` };
+    database = await freshDatabase(kind, 'secrets_log');
+    const config = testServiceConfig(database, { logLevel: 'trace', feishu: { ...secrets, domain: fake.url, connection: 'webhook' } });
+    running = await startService(config, createLogger('trace', log));
+    client = serviceClient(running.url);
+  });
+  afterAll(async () => {
+    await running?.stop();
+    if (database) await dropDatabase(database);
+    await fake?.close();
+  });
+
+  it('keeps the admin token, signing secret, integration key, app secret, keys and tenant tokens out of the log', async () => {
+    const channel = await client.api('POST', '/channels', { name: `sec-${randomHex(3)}` });
+    const integration = await client.api('POST', '/integrations', { name: `sec-${randomHex(3)}`, channelId: channel.body.id, signingSecret });
+    expect(integration.status).toBe(201);
+    const path = hookPath(integration.body.url);
+    const key = path.split('/').pop()!;
+    const chat = fake.state.addChat({ name: 'secrets room' });
+    expect((await client.api('POST', '/chat-bindings', { platform: 'feishu', chatId: chat.chatId, channelId: channel.body.id })).status).toBe(201);
+
+    // A signed alert (card posted through the Open API: a tenant token is issued), a badly signed one, an unknown key.
+    expect((await client.post(path, signedBody({ msg_type: 'text', content: { text: 'disk full' } }, signingSecret))).body.code).toBe(0);
+    expect((await client.post(path, { msg_type: 'text', content: { text: 'x' }, timestamp: '1', sign: 'forged' })).body.code).toBe(19021);
+    expect((await client.post(`${path}0`, { msg_type: 'text', content: { text: 'x' } })).body.code).toBe(19001);
+    const card = await waitFor('the card', () => fake.state.cardsInChat(chat.chatId)[0]);
+
+    // Open API calls that fail: the token revoked mid-way, and a server error on a card update.
+    const tenantTokens = new Set(fake.state.tokens.keys());
+    fake.state.revokeTokens();
+    fake.state.injectFailures.push({ method: 'PATCH', pathPrefix: '/open-apis/im/v1/messages/', status: 500, body: { code: 99991400, msg: 'internal' }, times: 3 });
+    const user = fake.state.addUser({ name: 'Eve', email: `eve.${randomHex(3)}@example.com` });
+    const click = cardActionEvent({
+      operatorOpenId: user.open_id,
+      value: { action: 'acknowledge', incidentId: 1 },
+      openMessageId: card.messageId,
+      openChatId: chat.chatId,
+      appId: secrets.appId,
+      tenantKey: fake.state.tenantKey,
+      token: secrets.verificationToken,
+    });
+    expect((await postCallback(running as TestService, secrets, click)).status).toBe(200);
+    const command = messageReceiveEvent({ senderOpenId: user.open_id, chatId: chat.chatId, chatType: 'group', text: 'whoami', mentionBot: true, appId: secrets.appId, tenantKey: fake.state.tenantKey, token: secrets.verificationToken });
+    expect((await postCallback(running as TestService, secrets, command)).status).toBe(200);
+    // A forged callback and a wrong admin token.
+    expect((await postCallback(running as TestService, secrets, click, (request) => (request.headers['x-lark-signature'] = 'forged'))).status).toBe(401);
+    expect((await fetch(`${running.url}/api/v1/channels`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}x` } })).status).toBe(401);
+
+    // A failing SQL statement whose parameters hold a secret, logged as the service logs errors.
+    const failed = await running.db.manager.query('INSERT INTO no_such_table (secret) VALUES (?)', [signingSecret]).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(Error);
+    createLogger('trace', log).error({ err: failed }, 'statement failed');
+    await running.services.cards.idle();
+
+    for (const token of fake.state.tokens.keys()) tenantTokens.add(token);
+    expect(tenantTokens.size).toBeGreaterThan(0);
+    const secretsUsed = { adminToken: TEST_ADMIN_TOKEN, signingSecret, key, appSecret: secrets.appSecret, encryptKey: secrets.encryptKey, verificationToken: secrets.verificationToken, ...Object.fromEntries([...tenantTokens].map((token, index) => [`tenantToken${index}`, token])) };
+    // The log did record all this (so the check below is not vacuous) ...
+    expect(log.text).toContain('statement failed');
+    expect(log.text).toContain('no_such_table');
+    expect(log.text).toContain('feishu alert rejected');
+    expect(log.text.split('\n').length).toBeGreaterThan(20);
+    // ... and none of the secrets.
+    const leaked = Object.entries(secretsUsed).filter(([, secret]) => log.text.includes(secret)).map(([name]) => name);
+    expect(leaked).toEqual([]);
+  }, 30_000);
+});

@@ -214,5 +214,19 @@ describe.each(DATABASE_KINDS)('Feishu payload corpus on %s', (kind) => {
       const titles = (await incidentsOfChannel(service, integration.channelId)).map((incident) => incident.title).sort();
       expect(titles).toEqual(['[FIRING:1] HighCPUUsage (db-1 critical)', '数据库 CPU 告警']);
     });
+
+    it('keywords are looked for only in what the sender wrote: not in the "Feishu Alert" title we give, nor in link targets', async () => {
+      const integration = await createIntegration(service, { keywords: ['Alert', 'grafana'] });
+      const before = await incidentCount(service);
+      const link = { msg_type: 'post', content: { post: { en_us: { content: [[{ tag: 'a', text: 'dashboard', href: 'https://grafana.example.com/d/1' }]] } } } };
+      expect((await service.post(integration.path, { msg_type: 'text', content: { text: 'disk full on db-1' } })).body).toEqual(FEISHU_KEYWORDS_NOT_FOUND);
+      expect((await service.post(integration.path, link)).body).toEqual(FEISHU_KEYWORDS_NOT_FOUND);
+      expect(await incidentCount(service)).toBe(before);
+
+      expect((await service.post(integration.path, { msg_type: 'text', content: { text: 'Alert: disk full on db-1' } })).body).toEqual(FEISHU_SUCCESS);
+      const titled = { msg_type: 'post', content: { post: { en_us: { title: 'grafana: disk', content: [[{ tag: 'text', text: 'full' }]] } } } };
+      expect((await service.post(integration.path, titled)).body).toEqual(FEISHU_SUCCESS);
+      expect(await incidentCount(service)).toBe(before + 2);
+    });
   });
 });

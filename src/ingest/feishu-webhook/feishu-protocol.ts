@@ -1,4 +1,4 @@
-/** Feishu custom-bot answers: always HTTP 200, failure is a non-zero code in the body. */
+/** Feishu custom-bot answers: HTTP 200 (500 only when we failed to store), failure is a non-zero code in the body. */
 export interface FeishuAnswer {
   code: number;
   msg: string;
@@ -17,6 +17,8 @@ export const FEISHU_CODES = {
   msgTypeInvalid: 19002,
   signMismatch: 19021,
   keywordsNotFound: 19024,
+  /** Ours, with HTTP 500: Feishu documents no code for its own failures. */
+  internal: -1,
 } as const;
 
 export function feishuSuccess(): FeishuAnswer {

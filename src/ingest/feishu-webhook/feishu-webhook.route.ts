@@ -6,8 +6,9 @@ import type { Logger } from '../../lib/logger.js';
 import { readBody } from '../../lib/read-body.js';
 import type { AlertIngestService } from '../../services/alert-ingest.service.js';
 import type { IntegrationService } from '../../services/integration.service.js';
+import { feishuKeywordText } from './feishu-keywords.js';
 import { parseFeishuMessage, parseLegacyFeishuMessage } from './feishu-message.parser.js';
-import { FEISHU_CODES, FEISHU_MAX_BODY_BYTES, FeishuRejection, feishuSuccess, type FeishuAnswer } from './feishu-protocol.js';
+import { FEISHU_CODES, FEISHU_MAX_BODY_BYTES, FeishuRejection, feishuFailure, feishuSuccess, type FeishuAnswer } from './feishu-protocol.js';
 import { verifyFeishuSign } from './feishu-signature.js';
 
 export const FEISHU_HOOK_PATH = '/open-apis/bot/v2/hook';
@@ -43,9 +44,15 @@ async function handle(ctx: Context, deps: FeishuWebhookDeps, version: HookVersio
     logger.info({ integrationId: integration.id, ...outcome }, 'feishu alert received');
     ctx.body = feishuSuccess();
   } catch (error) {
-    if (!(error instanceof FeishuRejection)) throw error;
-    logger.info({ code: error.code, reason: error.message }, 'feishu alert rejected');
-    ctx.body = error.toAnswer() satisfies FeishuAnswer;
+    if (error instanceof FeishuRejection) {
+      logger.info({ code: error.code, reason: error.message }, 'feishu alert rejected');
+      ctx.body = error.toAnswer() satisfies FeishuAnswer;
+      return;
+    }
+    // Our failure, not the sender's: a 5xx so senders that retry do, and still a body in Feishu's shape.
+    logger.error({ err: error }, 'feishu alert not stored');
+    ctx.status = 500;
+    ctx.body = feishuFailure(FEISHU_CODES.internal, 'internal error: the alert was not stored, send it again') satisfies FeishuAnswer;
   }
 }
 
@@ -68,7 +75,7 @@ async function readMessage(ctx: Context, integration: Integration, version: Hook
   }
   const message = version === 'v2' ? parseFeishuMessage(parsed, integration.messageFormat) : parseLegacyFeishuMessage(parsed);
   if (integration.keywords.length > 0) {
-    const text = `${message.title}\n${message.content}`;
+    const text = feishuKeywordText(parsed, version);
     if (!integration.keywords.some((keyword) => text.includes(keyword))) {
       throw new FeishuRejection(FEISHU_CODES.keywordsNotFound, 'Key Words Not Found');
     }

@@ -44,8 +44,9 @@ export function createAgendaBackend(options: Pick<CreateAgendaOptions, 'db' | 'r
  * `await agenda.start()`; shut down with `await stopAgenda(agenda)`, before closing the database or Redis client.
  */
 export function createAgenda(options: CreateAgendaOptions): Agenda {
-  return new Agenda({
-    backend: createAgendaBackend(options),
+  const backend = createAgendaBackend(options);
+  const agenda = new Agenda({
+    backend,
     name: options.name ?? `${hostname()}:${process.pid}`,
     processEvery: options.processEvery ?? '1 second',
     defaultLockLifetime: options.lockLifetime ?? DEFAULT_LOCK_LIFETIME_MS,
@@ -53,6 +54,11 @@ export function createAgenda(options: CreateAgendaOptions): Agenda {
     maxConcurrency: options.maxConcurrency,
     defaultConcurrency: options.defaultConcurrency,
   });
+  // The Redis notification channel emits 'error' when its subscriber loses Redis, and nothing listens: unheard, that
+  // event would end the process. Report it as the scheduler's error instead (ioredis reconnects by itself).
+  const channel = backend.notificationChannel as Partial<Pick<NodeJS.EventEmitter, 'on'>> | undefined;
+  channel?.on?.('error', (error: Error) => agenda.emit('error', error));
+  return agenda;
 }
 
 /** What agenda's JobProcessor keeps, read by stopAgenda (agenda 6.2; checked by test/jobs/scheduler.test.ts). */

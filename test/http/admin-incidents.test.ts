@@ -148,6 +148,7 @@ describe.each(DATABASE_KINDS)('admin API incidents on %s', (kind) => {
       ['limit=ten', 'limit'],
       ['before=-1', 'before'],
       ['before=x', 'before'],
+      ['stauts=closed', 'stauts'],
     ])('?%s → 400 naming the filter', async (query, field) => {
       expectValidation(await service.api('GET', `/incidents?${query}`), field);
     });

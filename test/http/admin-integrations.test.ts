@@ -142,6 +142,9 @@ describe.each(DATABASE_KINDS)('admin API integrations on %s', (kind) => {
       ['an empty signing secret', () => ({ name: 'x', channelId: sre.id, signingSecret: '' }), 'signingSecret'],
       ['too many keywords', () => ({ name: 'x', channelId: sre.id, keywords: Array.from({ length: 11 }, (_, i) => `k${i}`) }), 'keywords'],
       ['an unknown extra field', () => ({ name: 'x', channelId: sre.id, severity: 'critical' }), 'severity'],
+      ['a misspelt push rule field', () => ({ name: 'x', channelId: sre.id, pushMode: 'by_rules', pushRules: [{ action: 'trigger', key_regex: '(.*)' }] }), 'key_regex'],
+      ['a misspelt condition field', () => ({ name: 'x', channelId: sre.id, pushMode: 'by_rules', pushRules: [{ action: 'trigger', conditions: [{ value: 'a', operator: 'regex' }] }] }), 'operator'],
+      ['a misspelt route field', () => ({ name: 'x', kind: 'shared', defaultChannelId: sre.id, routes: [{ conditions: [{ value: 'a' }], channel: dba.id, channelId: dba.id }] }), 'channel'],
       ['a key chosen by the caller', () => ({ name: 'x', channelId: sre.id, key: '00000000-0000-0000-0000-000000000000' }), 'key'],
     ])('%s → 400 naming the field', async (_label, body, field) => {
       const answer = await service.api('POST', '/integrations', body());

@@ -62,6 +62,7 @@ export const conditionSchema = z
     op: z.enum(['contains', 'regex']).default('contains'),
     value: z.string().min(1).max(500),
   })
+  .strict()
   .superRefine((condition, ctx) => {
     if (condition.op === 'regex' && !regexSource.safeParse(condition.value).success) {
       ctx.addIssue({ code: 'custom', path: ['value'], message: 'is not a valid regular expression' });
@@ -73,12 +74,12 @@ export const pushRuleSchema = z.object({
   conditions: z.array(conditionSchema).max(10).default([]),
   keyField: z.enum(['title', 'content']).default('title'),
   keyRegex: regexSource.optional(),
-});
+}).strict();
 
 export const routingRuleSchema = z.object({
   conditions: z.array(conditionSchema).min(1).max(10),
   channelId: positiveId,
-});
+}).strict();
 
 export const integrationInputSchema = z
   .object({
@@ -132,7 +133,7 @@ export const incidentListQuerySchema = z.object({
   until: z.iso.datetime({ offset: true }).transform((value) => new Date(value)).optional(),
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+}).strict();
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Mutex } from '../lib/mutex.js';
 
@@ -39,10 +40,21 @@ export interface TransactionOptions {
   attempts?: number;
 }
 
+/** EntityManager methods that run SQL; on SQLite they take their turn on the one connection (see Database.manager). */
+const STATEMENT_METHODS = new Set<PropertyKey>([
+  'query', 'save', 'remove', 'softRemove', 'recover', 'insert', 'upsert', 'update', 'updateAll', 'delete', 'deleteAll',
+  'softDelete', 'restore', 'exists', 'existsBy', 'count', 'countBy', 'sum', 'average', 'minimum', 'maximum', 'find',
+  'findBy', 'findAndCount', 'findAndCountBy', 'findOne', 'findOneBy', 'findOneOrFail', 'findOneByOrFail', 'clear',
+  'increment', 'decrement', 'preload',
+]);
+
 /** The DataSource plus the one way this project runs a unit of work. */
 export class Database {
   /** SQLite has one writer: queueing our transactions here avoids SQLITE_BUSY and nested BEGINs on the shared connection. */
   private readonly sqliteWriter = new Mutex();
+  /** Marks work running in its SQLite turn, so that what it calls itself does not queue behind it. */
+  private readonly sqliteTurn = new AsyncLocalStorage<{ holding: boolean }>();
+  private sqliteManager?: EntityManager;
 
   constructor(readonly dataSource: DataSource) {}
 
@@ -50,8 +62,33 @@ export class Database {
     return this.dataSource.options.type === 'mysql';
   }
 
+  /**
+   * Statements outside a transaction. On SQLite all statements share one connection, so one issued while another
+   * flow's transaction is open would run inside it and vanish if that transaction rolled back: there, each call
+   * waits for its turn like a transaction does. (Query builders are not covered: use them for reads, or in db.transaction.)
+   */
   get manager(): EntityManager {
-    return this.dataSource.manager;
+    if (this.isMysql) return this.dataSource.manager;
+    return (this.sqliteManager ??= new Proxy(this.dataSource.manager, {
+      get: (target, property, receiver) => {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || !STATEMENT_METHODS.has(property)) return value;
+        return (...args: unknown[]) => this.inSqliteTurn(() => value.apply(target, args));
+      },
+    }));
+  }
+
+  private inSqliteTurn<T>(work: () => Promise<T>): Promise<T> {
+    if (this.sqliteTurn.getStore()?.holding) return work();
+    return this.sqliteWriter.run(async () => {
+      const turn = { holding: true };
+      try {
+        return await this.sqliteTurn.run(turn, work);
+      } finally {
+        // Work the turn started in the background (a publish after a write) queues like everyone else from now on.
+        turn.holding = false;
+      }
+    });
   }
 
   async transaction<T>(work: (manager: EntityManager) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -59,7 +96,7 @@ export class Database {
     for (let attempt = 1; ; attempt++) {
       try {
         if (this.isMysql) return await this.dataSource.transaction(work);
-        return await this.sqliteWriter.run(() => this.dataSource.transaction(work));
+        return await this.inSqliteTurn(() => this.dataSource.transaction(work));
       } catch (error) {
         const retryable = isTransient(error) || options.retryWhen?.(error) === true;
         if (!retryable || attempt >= attempts) throw error;

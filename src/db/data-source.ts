@@ -31,10 +31,39 @@ export function createDataSource(database: DatabaseConfig): DataSource {
   });
 }
 
+/** Per database: deployments sharing a server don't wait for each other. MariaDB lock names stop at 64 characters. */
+const MIGRATION_LOCK = "LEFT(CONCAT('oncall-im:migrations:', DATABASE()), 64)";
+const MIGRATION_LOCK_WAIT_SECONDS = 120;
+
 /** Connects and applies pending migrations: the only way the schema changes. */
 export async function openDatabase(database: DatabaseConfig): Promise<DataSource> {
   const dataSource = createDataSource(database);
   await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
+  try {
+    if (database.kind === 'mysql') await migrateUnderLock(dataSource);
+    else await dataSource.runMigrations({ transaction: 'each' });
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
   return dataSource;
+}
+
+/**
+ * Replicas starting together would each apply the same migration (MariaDB's DDL is not transactional): one at a
+ * time, under a named lock held by a connection of its own, and each finds the work of the one before it done.
+ */
+async function migrateUnderLock(dataSource: DataSource): Promise<void> {
+  const holder = dataSource.createQueryRunner();
+  try {
+    const [row] = await holder.query(`SELECT GET_LOCK(${MIGRATION_LOCK}, ?) AS taken`, [MIGRATION_LOCK_WAIT_SECONDS]);
+    if (Number(row?.taken) !== 1) throw new Error(`another instance held the migration lock for over ${MIGRATION_LOCK_WAIT_SECONDS} s`);
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await holder.query(`SELECT RELEASE_LOCK(${MIGRATION_LOCK})`);
+    }
+  } finally {
+    await holder.release();
+  }
 }

@@ -1,4 +1,6 @@
-import { DATABASE_KINDS } from '../support/databases.js';
+import type { DatabaseConfig } from '../../src/config/config.js';
+import { DATABASE_KINDS, dropDatabase, freshDatabase } from '../support/databases.js';
+import { startServiceOn } from '../support/escalation-helpers.js';
 import { FEISHU_SUCCESS, createIntegration, incidentDetail, incidentsOfChannel, postMessage } from '../support/feishu-helpers.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
@@ -99,6 +101,39 @@ describe.each(DATABASE_KINDS)('concurrent Feishu messages on %s', (kind) => {
       expect(incidents).toHaveLength(8);
       const counts = await Promise.all(incidents.map(async (incident) => (await incidentDetail(service, incident.id)).alerts.map((alert) => alert.eventCount)));
       expect(counts).toEqual(Array.from({ length: 8 }, () => [PARALLEL / 8]));
+    }
+  });
+});
+
+describe('concurrent Feishu messages at two instances on one MariaDB database', () => {
+  let database: DatabaseConfig;
+  let a: TestService;
+  let b: TestService;
+  beforeAll(async () => {
+    database = await freshDatabase('mariadb', 'feishu_concurrency_two');
+    a = await startServiceOn(database);
+    b = await startServiceOn(database);
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    if (database) await dropDatabase(database);
+  });
+
+  it.each([
+    ['by_title', {}],
+    ['by_rules', { pushRules: RESOLVE_RULES }],
+  ])(`%s: ${PARALLEL} simultaneous messages over 4 keys, split between the instances, make exactly 4 open alerts`, async (pushMode, extra) => {
+    const integration = await createIntegration(a, { pushMode, ...extra });
+    const answers = await Promise.all(
+      Array.from({ length: PARALLEL }, (_, i) => (i % 2 === 0 ? a : b).post(integration.path, postMessage(`Split herd ${i % 4}`, `FIRING ${i}`))),
+    );
+    expect(answers.filter((answer) => answer.status !== 200 || answer.body?.code !== 0)).toEqual([]);
+    const incidents = await incidentsOfChannel(b, integration.channelId);
+    expect(incidents.map((incident) => incident.title).sort()).toEqual(['Split herd 0', 'Split herd 1', 'Split herd 2', 'Split herd 3']);
+    for (const incident of incidents) {
+      const detail = await incidentDetail(a, incident.id);
+      expect(detail.alerts.map((alert) => ({ status: alert.status, eventCount: alert.eventCount }))).toEqual([{ status: 'firing', eventCount: PARALLEL / 4 }]);
     }
   });
 });

@@ -86,6 +86,12 @@ describe.each(DATABASE_KINDS)('admin API members on %s', (kind) => {
   });
 
   describe('email uniqueness', () => {
+    it('emails are kept lowercase, so one differing only in case is the same email on every database → 409', async () => {
+      const member = await createMember(service, 'Cased', { email: 'Cased.Person@Example.COM' });
+      expect(member.email).toBe('cased.person@example.com');
+      expectError(await service.api('POST', '/members', { name: 'Other', email: 'cased.PERSON@example.com' }), 409, 'conflict', 'cased.person@example.com');
+    });
+
     it('a second member with the same email → 409', async () => {
       await createMember(service, 'First', { email: 'oncall@example.com' });
       expectError(await service.api('POST', '/members', { name: 'Second', email: 'oncall@example.com' }), 409, 'conflict', 'oncall@example.com');

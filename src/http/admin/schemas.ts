@@ -44,7 +44,8 @@ export const channelPatchSchema = z.object(channelFields).partial().strict();
 
 const memberFields = {
   name: z.string().trim().min(1).max(100),
-  email: z.email().max(255).nullable(),
+  // Kept lowercase: uniqueness and matching then agree on SQLite (case-sensitive) and MariaDB (case-insensitive).
+  email: z.email().max(255).toLowerCase().nullable(),
   phone: z
     .string()
     .trim()

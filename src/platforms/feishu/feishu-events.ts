@@ -34,7 +34,11 @@ const WELCOME = [
  */
 export function createFeishuDispatcher(deps: FeishuEventDeps): lark.EventDispatcher {
   const dispatcher = new lark.EventDispatcher({ loggerLevel: lark.LoggerLevel.warn, logger: feishuSdkLogger(deps.logger) });
-  const seenBefore = async (event: FeishuEvent) => !event.event_id || !(await deps.deduper.firstSeen(`feishu:${event.event_id}`));
+  const seenBefore = async (event: FeishuEvent) => {
+    const key = dedupeKeyOf(event);
+    // Nothing to recognise a re-delivery by: handled every time rather than never.
+    return key !== undefined && !(await deps.deduper.firstSeen(key));
+  };
 
   dispatcher.register({
     'card.action.trigger': async (event: FeishuEvent) => {
@@ -56,6 +60,13 @@ export function createFeishuDispatcher(deps: FeishuEventDeps): lark.EventDispatc
     },
   } as any);
   return dispatcher;
+}
+
+/** Schema 2.0 events carry header.event_id, schema 1.0 ones a top-level uuid (the SDK flattens both onto the event). */
+export function dedupeKeyOf(event: FeishuEvent): string | undefined {
+  if (typeof event.event_id === 'string' && event.event_id !== '') return `feishu:${event.event_id}`;
+  if (typeof event.uuid === 'string' && event.uuid !== '') return `feishu:uuid:${event.uuid}`;
+  return undefined;
 }
 
 async function answerCardAction(deps: FeishuEventDeps, event: FeishuEvent): Promise<FeishuCardAnswer> {

@@ -128,5 +128,10 @@ async function runCommand(deps: FeishuEventDeps, event: FeishuEvent): Promise<vo
   // Mentions arrive as @_user_N placeholders; the bot's own mention is just the way to address it.
   const command = text.replace(/@_user_\d+/g, ' ').trim();
   const reply = await deps.interactions.handleCommand({ platform: 'feishu', externalId: openId }, { chatId, isDirect }, command);
-  await deps.platform.sendChatText(chatId, reply.text);
+  if (isDirect || reply.forEveryone) {
+    await deps.platform.sendChatText(chatId, reply.text);
+    return;
+  }
+  // The group has been told when the direct message could not go (the user blocked the bot, or is out of its range).
+  await deps.platform.sendPrivateReply(chatId, openId, reply.text).catch((error: unknown) => deps.logger.warn({ err: error }, 'private command answer not delivered'));
 }

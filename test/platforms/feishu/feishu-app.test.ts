@@ -672,6 +672,33 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(fake.state.cardsInChat(setup.chatId)).toHaveLength(1);
     });
 
+    it('a 230020 (chat frequency limit) on the card send is retried with the same uuid, and one card is posted', async () => {
+      const setup = await boundChat();
+      fake.state.injectFailures.push({
+        method: 'POST',
+        pathPrefix: '/open-apis/im/v1/messages',
+        status: 400,
+        body: { code: 230020, msg: 'This operation triggers the frequency limit.' },
+        times: 1,
+      });
+      const deduped = fake.state.dedupedSends;
+      const { incident, card } = await triggerWithCard(setup);
+
+      const sends = fake.state.requestsTo('/open-apis/im/v1/messages', 'POST').filter((request) => (request.body as any)?.receive_id === setup.chatId);
+      expect(sends.map((request) => [request.status, request.code])).toEqual([
+        [400, 230020],
+        [200, 0],
+      ]);
+      expect(sends[1].at - sends[0].at).toBeGreaterThanOrEqual(100);
+      expect((sends[1].body as any).uuid).toBe((sends[0].body as any).uuid);
+      expect(fake.state.dedupedSends).toBe(deduped);
+      expect(fake.state.injectFailures).toEqual([]);
+      expect(fake.state.cardsInChat(setup.chatId)).toEqual([card]);
+      expect(card.content).toEqual(await currentCard(incident.id));
+      const rows = await service.db.manager.findBy(ChatMessageEntity, { incidentId: incident.id });
+      expect(rows.map((row) => row.messageId)).toEqual([card.messageId]);
+    });
+
     it('a card older than 14 days is replaced by a fresh card on the next change, which later changes then update', async () => {
       const setup = await boundChat();
       const { incident, card: old } = await triggerWithCard(setup);

@@ -105,7 +105,8 @@ export class ChatInteractionService {
     if (!isCardAction(pendingAction.action)) return;
     const carriedOut = await this.actAs(member, pendingAction.action, pendingAction.incidentId);
     const platform = this.platforms.find((candidate) => candidate.name === platformName);
-    await platform?.sendDirectText(externalId, `You are now linked to on-call member ${member.name}.\n${carriedOut.toast.text}`).catch(() => undefined);
+    // Not awaited: the link may be made inside a click, whose answer a throttled DM must not hold up.
+    void platform?.sendDirectText(externalId, `You are now linked to on-call member ${member.name}.\n${carriedOut.toast.text}`).catch(() => undefined);
   }
 
   private resolve(user: ChatUser): Promise<Member | null> {

@@ -1,19 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadConfig } from '../config/config.js';
-import { findProjectRoot } from '../lib/project-root.js';
+import { feishuManifestOutput } from './feishu-manifest-output.js';
 
-/** Prints the Feishu app manifest with this deployment's URLs filled in. */
-const config = loadConfig();
-const root = findProjectRoot();
-const manifest = JSON.parse(
-  readFileSync(join(root, 'app-manifests/feishu/app.json'), 'utf8').replaceAll('${PUBLIC_BASE_URL}', config.publicBaseUrl),
-);
-const websocket = config.feishu?.connection === 'websocket';
-for (const section of [manifest.event_subscription, manifest.callbacks]) {
-  if (websocket) {
-    delete section.request_url_http_mode;
-    section.mode = 'persistent connection (no request URL)';
-  }
-}
-process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n\nInstall guide: ${join(root, 'app-manifests/feishu/INSTALL.md')}\n`);
+/** Prints the Feishu app manifest and install guide filled in for this deployment (`-- --websocket` for long-connection mode). */
+process.stdout.write(feishuManifestOutput(process.argv.slice(2)));

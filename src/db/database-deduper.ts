@@ -1,9 +1,8 @@
 import { LessThan } from 'typeorm';
-import type { Deduper } from '../lib/dedupe.js';
+import { EVENT_DEDUPE_RETENTION_MS, type Deduper } from '../lib/dedupe.js';
 import { ProcessedEventEntity } from './entities/processed-event.entity.js';
 import { isUniqueViolation, type Database } from './database.js';
 
-const KEEP_MS = 7 * 24 * 3600 * 1000;
 const CLEANUP_EVERY_MS = 3600 * 1000;
 const KEY_INDEX = { name: 'PRIMARY', columns: 'processed_events.event_key' };
 
@@ -30,6 +29,6 @@ export class DatabaseDeduper implements Deduper {
     if (now - this.lastCleanup < CLEANUP_EVERY_MS) return;
     this.lastCleanup = now;
     // A failed cleanup (database closing, busy) is retried at the next turn; the keys only take space meanwhile.
-    void this.db.manager.delete(ProcessedEventEntity, { createdAt: LessThan(new Date(now - KEEP_MS)) }).catch(() => undefined);
+    void this.db.manager.delete(ProcessedEventEntity, { createdAt: LessThan(new Date(now - EVENT_DEDUPE_RETENTION_MS)) }).catch(() => undefined);
   }
 }

@@ -108,7 +108,7 @@ export function buildOpenApiDocument(publicBaseUrl: string) {
         delete: { tags: ['Chat'], summary: 'Unbind a group chat', responses: { '204': { description: 'Unbound' }, ...errors, ...notFound } },
       },
       '/im-identities': {
-        post: { tags: ['Chat'], summary: 'Map members (by id or email) to their IM user ids; without externalId, the IM user with the member’s email (Slack)', requestBody: { required: true, ...json(input(identityMappingSchema)) }, responses: { '200': { description: 'Linked', ...json({ type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }) }, ...errors } },
+        post: { tags: ['Chat'], summary: 'Map members (by id or email) to their IM accounts: by externalId (Feishu open_id, Slack user id), by userId / unionId (Feishu user_id / union_id; without externalId the link is completed at the account’s first click or command, and items show externalId null), or, with none, the IM user with the member’s email', requestBody: { required: true, ...json(input(identityMappingSchema)) }, responses: { '200': { description: 'Linked', ...json({ type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }) }, ...errors } },
       },
       '/members/{id}/im-identities': {
         parameters: [idParameter],

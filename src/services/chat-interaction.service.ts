@@ -1,5 +1,6 @@
 import { In } from 'typeorm';
 import type { PlatformName } from '../db/entities/chat-binding.entity.js';
+import type { AlternateIds } from '../db/entities/im-identity.entity.js';
 import { IncidentEntity } from '../db/entities/incident.entity.js';
 import type { PendingAction } from '../db/entities/link-code.entity.js';
 import { MemberEntity, type Member } from '../db/entities/member.entity.js';
@@ -11,7 +12,7 @@ import type { IncidentView } from '../rendering/incident-view.js';
 import type { Actor } from './actor.js';
 import type { ChatBindingService } from './chat-binding.service.js';
 import type { EscalationService } from './escalation.service.js';
-import type { IdentityService } from './identity.service.js';
+import type { IdentityService, NewlyLinked } from './identity.service.js';
 import type { ChangeNotes, RedrawnCard } from './incident-change-feed.js';
 import type { IncidentViewService } from './incident-view.service.js';
 import type { IncidentService } from './incident.service.js';
@@ -27,7 +28,10 @@ export function isCardAction(value: unknown): value is CardAction {
 
 export interface ChatUser {
   platform: PlatformName;
+  /** The account's primary id on the platform (the one to DM and @mention). */
   externalId: string;
+  /** Other ids the platform gave for the account; a link may know it by any of them. */
+  alternateIds?: AlternateIds;
 }
 
 export interface CommandReply {
@@ -63,14 +67,16 @@ export class ChatInteractionService {
     private readonly bindings: ChatBindingService,
     private readonly platforms: ChatPlatform[],
     private readonly escalations: EscalationService,
-  ) {}
+  ) {
+    identities.onLinked((linked) => this.carryOutPending(linked));
+  }
 
   /**
    * A click on a card. `redrawnMessageId`: the clicked card, when the platform's answer replaces it with the
    * answer's view — card sync then leaves that card alone for this change.
    */
   async handleAction(user: ChatUser, action: CardAction, incidentId: number, chatId?: string, redrawnMessageId?: string): Promise<ActionAnswer> {
-    const member = await this.identities.resolveMember(user.platform, user.externalId);
+    const member = await this.resolve(user);
     if (!member) return this.promptToLink(user, { action, incidentId, chatId });
     const redrawn = chatId && redrawnMessageId ? { platform: user.platform, chatId, messageId: redrawnMessageId } : undefined;
     return this.actAs(member, action, incidentId, redrawn);
@@ -85,14 +91,26 @@ export class ChatInteractionService {
 
   /** An admin redeemed a link code: the account is linked, and what the user had clicked is carried out. */
   async completeLink(code: string, memberId: number): Promise<{ member: Member; carriedOut?: ActionAnswer }> {
-    const { linkCode } = await this.identities.redeemLinkCode(code, memberId);
+    const { linkCode, pendingAction: pending } = await this.identities.redeemLinkCode(code, memberId);
     const member = await this.db.manager.findOneByOrFail(MemberEntity, { id: memberId });
-    const pending = linkCode.pendingAction;
     const carriedOut = pending && isCardAction(pending.action) ? await this.actAs(member, pending.action, pending.incidentId) : undefined;
     const platform = this.platforms.find((candidate) => candidate.name === linkCode.platform);
     const note = carriedOut ? `\n${carriedOut.toast.text}` : '';
     await platform?.sendDirectText(linkCode.externalId, `You are now linked to on-call member ${member.name}.${note}`).catch(() => undefined);
     return { member, carriedOut };
+  }
+
+  /** Linked some other way (admin mapping, automatically): what the user had clicked while unlinked is done now. */
+  private async carryOutPending({ platform: platformName, externalId, member, pendingAction }: NewlyLinked): Promise<void> {
+    if (!isCardAction(pendingAction.action)) return;
+    const carriedOut = await this.actAs(member, pendingAction.action, pendingAction.incidentId);
+    const platform = this.platforms.find((candidate) => candidate.name === platformName);
+    // Not awaited: the link may be made inside a click, whose answer a throttled DM must not hold up.
+    void platform?.sendDirectText(externalId, `You are now linked to on-call member ${member.name}.\n${carriedOut.toast.text}`).catch(() => undefined);
+  }
+
+  private resolve(user: ChatUser): Promise<Member | null> {
+    return this.identities.resolveMember(user.platform, user.externalId, user.alternateIds);
   }
 
   private async actAs(member: Member, action: CardAction, incidentId: number, redrawn?: RedrawnCard): Promise<ActionAnswer> {
@@ -132,7 +150,7 @@ export class ChatInteractionService {
   }
 
   private async promptToLink(user: ChatUser, pending: PendingAction): Promise<ActionAnswer> {
-    const code = await this.identities.createLinkCode(user.platform, user.externalId, pending);
+    const code = await this.identities.createLinkCode(user.platform, user.externalId, pending, user.alternateIds);
     const platform = this.platforms.find((candidate) => candidate.name === user.platform);
     // Not awaited: a throttled DM must not hold the click's answer past the platform's 3-second limit.
     void platform
@@ -148,19 +166,19 @@ export class ChatInteractionService {
       case 'help':
         return `Commands:\n${COMMAND_USAGE}`;
       case 'whoami': {
-        const member = await this.identities.resolveMember(user.platform, user.externalId);
+        const member = await this.resolve(user);
         return member ? `You act as ${member.name}${member.email ? ` <${member.email}>` : ''} (member ${member.id}).` : `Your account is not linked to an on-call member. To link it: ${this.syntax(user, 'link')}.`;
       }
       case 'link': {
-        const member = await this.identities.resolveMember(user.platform, user.externalId);
+        const member = await this.resolve(user);
         if (member) return `You are already linked to ${member.name}.`;
-        const code = await this.identities.createLinkCode(user.platform, user.externalId, null);
+        const code = await this.identities.createLinkCode(user.platform, user.externalId, null, user.alternateIds);
         return linkInstructions(code.code, '');
       }
       case 'list':
         return this.listOpen(user, chat);
       default: {
-        const member = await this.identities.resolveMember(user.platform, user.externalId);
+        const member = await this.resolve(user);
         if (!member) {
           const answer = await this.promptToLink(user, { action: COMMAND_ACTION[command.name], incidentId: command.incidentId, chatId: chat.chatId });
           return answer.toast.text;
@@ -173,7 +191,7 @@ export class ChatInteractionService {
   private async bind(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, channelRef: string): Promise<CommandReply> {
     const refuse = (text: string): CommandReply => ({ text, forEveryone: false });
     if (chat.isDirect) return refuse('bind works in a group chat or channel: run it there.');
-    const member = await this.identities.resolveMember(user.platform, user.externalId);
+    const member = await this.resolve(user);
     if (!member) return refuse(`Only linked on-call members can bind a chat. Link your account first: ${this.syntax(user, 'link')}.`);
     try {
       const { channel } = await this.bindings.bind(user.platform, chat.chatId, channelRef, chat.chatName);

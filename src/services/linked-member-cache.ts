@@ -39,6 +39,12 @@ export class LinkedMemberCache {
     this.entries.delete(key(platform, externalId));
   }
 
+  /** For a change whose accounts are not known by their primary id (a mapping by an alternate id). */
+  forgetAll(): void {
+    this.forgets++;
+    this.entries.clear();
+  }
+
   private dropExpired(): void {
     const now = this.now();
     for (const [k, entry] of this.entries) {

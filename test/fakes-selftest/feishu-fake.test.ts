@@ -142,6 +142,36 @@ describe('fake Feishu Open API, driven by the real SDK', () => {
     expect(fake.state.messages.get(messageId)!.updates).toBe(2);
   });
 
+  it('answers an edit (PUT) of a card with 230001 and a PATCH of a message that cannot be updated with its code, never a bare 404', async () => {
+    const sentCard = await client.im.v1.message.create({
+      params: { receive_id_type: 'chat_id' },
+      data: { receive_id: chatId, msg_type: 'interactive', content: JSON.stringify(card('v1')) },
+    });
+    const cardId = sentCard.data!.message_id!;
+    const put = await rejection(client.im.v1.message.update({ path: { message_id: cardId }, data: { msg_type: 'interactive', content: JSON.stringify(card('v2')) } }));
+    expect(put).toMatchObject({ status: 400, data: { code: 230001, msg: expect.stringContaining('invalid message_id') } });
+    expect(fake.state.messages.get(cardId)).toMatchObject({ updates: 0, content: card('v1') });
+
+    // A text message is edited with PUT, and cannot be PATCHed.
+    const sentText = await client.im.v1.message.create({
+      params: { receive_id_type: 'chat_id' },
+      data: { receive_id: chatId, msg_type: 'text', content: JSON.stringify({ text: 'first' }) },
+    });
+    const textId = sentText.data!.message_id!;
+    const edited = await client.im.v1.message.update({ path: { message_id: textId }, data: { msg_type: 'text', content: JSON.stringify({ text: 'second' }) } });
+    expect(edited).toMatchObject({ code: 0, data: { message_id: textId, msg_type: 'text', updated: true } });
+    expect(fake.state.messages.get(textId)!.content).toEqual({ text: 'second' });
+    const patchText = await rejection(client.im.v1.message.patch({ path: { message_id: textId }, data: { content: JSON.stringify(card('x')) } }));
+    expect(patchText).toMatchObject({ status: 400, data: { code: 230054 } });
+
+    fake.state.recallMessage(cardId);
+    const recalled = await rejection(client.im.v1.message.patch({ path: { message_id: cardId }, data: { content: JSON.stringify(card('v3')) } }));
+    expect(recalled).toMatchObject({ status: 400, data: { code: 230011, msg: 'The message is recalled.' } });
+    const unknown = await rejection(client.im.v1.message.update({ path: { message_id: 'om_nope' }, data: { msg_type: 'text', content: JSON.stringify({ text: 'x' }) } }));
+    expect(unknown).toMatchObject({ status: 400, data: { code: 230001 } });
+    expect(fake.state.requestsTo('/open-apis/im/v1/messages/').filter((request) => request.status === 404)).toEqual([]);
+  });
+
   it('rejects sends to a chat without the bot, bad content and oversized cards', async () => {
     const outside = fake.state.addChat({ name: 'no bot', botIsMember: false });
     const notMember = await rejection(

@@ -278,6 +278,30 @@ export function cardActionEvent(p: CardActionParams): EventEnvelope<CardActionEv
   };
 }
 
+export interface SchemaV1Envelope<E = Record<string, unknown>> {
+  uuid: string;
+  token: string;
+  /** Seconds with a fraction, as a string: "1603977298.000000". */
+  ts: string;
+  type: 'event_callback';
+  event: E & { type: string };
+}
+
+/**
+ * A schema 1.0 event ("v1" subscriptions, e.g. add_bot / message): no header and no event_id; `uuid` identifies the
+ * delivery and `event.type` names the event.
+ */
+export function schemaV1Event<E extends Record<string, unknown>>(p: { type: string; event: E; uuid?: string; token?: string; createTime?: number }): SchemaV1Envelope<E> {
+  const ms = p.createTime ?? Date.now();
+  return {
+    uuid: p.uuid ?? hex(16),
+    token: p.token ?? '',
+    ts: `${Math.floor(ms / 1000)}.000000`,
+    type: 'event_callback',
+    event: { ...p.event, type: p.type },
+  };
+}
+
 export interface BotMembershipParams extends CommonEventParams {
   chatId: string;
   chatName: string;

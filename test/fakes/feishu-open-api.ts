@@ -16,7 +16,8 @@
  * Endpoints:
  *   POST  /open-apis/auth/v3/tenant_access_token/internal
  *   POST  /open-apis/im/v1/messages?receive_id_type=chat_id|open_id|user_id|union_id|email
- *   PATCH /open-apis/im/v1/messages/:message_id
+ *   PATCH /open-apis/im/v1/messages/:message_id  (update a card)
+ *   PUT   /open-apis/im/v1/messages/:message_id  (edit a text/post message; a card answers 230001, as Feishu does)
  *   GET   /open-apis/contact/v3/users/:user_id?user_id_type=open_id|user_id|union_id
  *   POST  /open-apis/contact/v3/users/batch_get_id?user_id_type=open_id|user_id|union_id
  * Anything else: HTTP 404 text/plain "404 page not found" (what the real gateway answers, [P]).
@@ -24,6 +25,8 @@
  * Codes used, and where they come from:
  *   [D-create] open.feishu.cn/document/server-docs/im-v1/message/create (error table, HTTP 400 for all)
  *   [D-patch]  open.feishu.cn/document/server-docs/im-v1/message-card/patch (error table, HTTP 400 for all)
+ *   [D-update] open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/update ("edit message": text and
+ *              post only, cards through PATCH; the message_id must be of a text/post message)
  *   [D-230001] open.feishu.cn/document/uAjLw4CM/ugTN1YjL4UTN24CO1UjN/trouble-shooting/how-to-resolve-error-230001
  *   [D-user]   open.feishu.cn/document/server-docs/contact-v3/user/get (error table)
  *   [D-batch]  open.feishu.cn/document/server-docs/contact-v3/user/batch_get_id (response example)
@@ -48,7 +51,8 @@
  *            for these endpoints), HTTP 429 with x-ogw-ratelimit-limit / x-ogw-ratelimit-reset [D-limit].
  *   230001   "Your request contains an invalid request parameter, ext=…" — ext=invalid receive_id,
  *            invalid receive_id_type, invalid msg_type, invalid message_id [D-230001]; ext=content is not a
- *            string in json format [O].
+ *            string in json format [O]. Also a PUT (edit) of a card, whose message_id is not of an editable
+ *            (text/post) message [D-update]; the exact ext text of that case is not documented.
  *   230002   "Bot/User can NOT be out of the chat." — bot not in the chat [D-create lists the code with
  *            "The bot can not be outside the group."; the live msg text is the [O] one used here].
  *   230011   "The message is recalled." [D-patch]
@@ -630,6 +634,25 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     return { code: 0, data: {}, msg: 'ok' };
   };
 
+  /** "Edit message": text and post only, same msg_type as sent; the 20-edit cap and the tenant's edit window are not modelled. */
+  const editMessage = (appId: string, messageId: string, body: any) => {
+    gateway(appId, 'PUT /open-apis/im/v1/messages/:message_id');
+    const message = state.messages.get(messageId);
+    if (!message) throw invalidParam('invalid message_id');
+    if (message.recalled) throw new FeishuError(400, 230011, 'The message is recalled.');
+    if (message.msgType !== 'text' && message.msgType !== 'post') throw invalidParam('invalid message_id');
+    const msgType = isObject(body) ? body.msg_type : undefined;
+    if (msgType !== message.msgType) throw invalidParam('invalid msg_type');
+    const parsed = checkContent(msgType, body.content);
+    const now = state.now();
+    message.content = parsed;
+    message.rawContent = body.content;
+    message.updateTime = now;
+    message.updates += 1;
+    message.history.push({ at: now, content: parsed });
+    return { code: 0, msg: 'success', data: messageView(message) };
+  };
+
   const userView = (user: FakeUser) => ({
     open_id: user.open_id,
     user_id: user.user_id,
@@ -726,18 +749,20 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
         if (method !== 'POST') return notFound(res, entry);
         return json(res, entry, 200, issueToken(body));
       }
-      const messagePatch = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(path);
+      const messageById = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(path);
       const userGet = /^\/open-apis\/contact\/v3\/users\/([^/]+)$/.exec(path);
       const route =
         path === '/open-apis/im/v1/messages' && method === 'POST'
           ? 'send'
-          : messagePatch && method === 'PATCH'
+          : messageById && method === 'PATCH'
             ? 'patch'
-            : path === '/open-apis/contact/v3/users/batch_get_id' && method === 'POST'
-              ? 'batch'
-              : userGet && method === 'GET'
-                ? 'user'
-                : undefined;
+            : messageById && method === 'PUT'
+              ? 'edit'
+              : path === '/open-apis/contact/v3/users/batch_get_id' && method === 'POST'
+                ? 'batch'
+                : userGet && method === 'GET'
+                  ? 'user'
+                  : undefined;
       if (!route) return notFound(res, entry);
       const appId = authenticate(req);
       entry.appId = appId;
@@ -746,7 +771,9 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
         case 'send':
           return json(res, entry, 200, sendMessage(appId, query, body));
         case 'patch':
-          return json(res, entry, 200, patchMessage(appId, decodeURIComponent(messagePatch![1]), body));
+          return json(res, entry, 200, patchMessage(appId, decodeURIComponent(messageById![1]), body));
+        case 'edit':
+          return json(res, entry, 200, editMessage(appId, decodeURIComponent(messageById![1]), body));
         case 'batch':
           return json(res, entry, 200, batchGetId(appId, query, body));
         case 'user':

@@ -13,7 +13,8 @@ export interface FeishuAppSecrets {
   appId: string;
   appSecret: string;
   verificationToken: string;
-  encryptKey: string;
+  /** Unset: the app has a Verification Token only, and Feishu posts plain, unsigned JSON. */
+  encryptKey?: string;
 }
 
 export interface CallbackAnswer {
@@ -25,7 +26,8 @@ export interface CallbackAnswer {
 
 /**
  * POSTs `object` to the callback URL the way Feishu does: encrypted with the app's Encrypt Key and signed over the raw
- * body (url_verification is encrypted but unsigned). `tamper` may rewrite the request before it is sent.
+ * body (url_verification is encrypted but unsigned), or plain JSON when the app has no Encrypt Key. `tamper` may
+ * rewrite the request before it is sent.
  */
 export async function postCallback(
   service: TestService,

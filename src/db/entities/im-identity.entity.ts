@@ -4,7 +4,16 @@ import { createdAtColumn, idColumn } from './columns.js';
 
 export type LinkMethod = 'auto_email' | 'auto_mobile' | 'admin' | 'link_code';
 
-/** An IM account (Feishu open_id, Slack user id, …) acting as a member. */
+/**
+ * Other ids a platform has for the same account, next to its primary one (Feishu: user_id, per tenant, and union_id,
+ * per developer, next to the per-app open_id). A stored link may know an account by any of them.
+ */
+export interface AlternateIds {
+  userId?: string;
+  unionId?: string;
+}
+
+/** An IM account (Feishu open_id, Slack user id, …: its primary id) acting as a member. */
 export interface ImIdentity {
   id: number;
   platform: PlatformName;

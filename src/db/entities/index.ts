@@ -3,6 +3,7 @@ import { AlertEntity } from './alert.entity.js';
 import { ChatBindingEntity } from './chat-binding.entity.js';
 import { ChatMessageEntity } from './chat-message.entity.js';
 import { EscalationRuleEntity } from './escalation-rule.entity.js';
+import { ImAlternateMappingEntity } from './im-alternate-mapping.entity.js';
 import { ImIdentityEntity } from './im-identity.entity.js';
 import { LinkCodeEntity } from './link-code.entity.js';
 import { ProcessedEventEntity } from './processed-event.entity.js';
@@ -22,6 +23,7 @@ export const allEntities = [
   ChatBindingEntity,
   ChatMessageEntity,
   ImIdentityEntity,
+  ImAlternateMappingEntity,
   LinkCodeEntity,
   ProcessedEventEntity,
   EscalationRuleEntity,

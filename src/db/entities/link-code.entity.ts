@@ -14,6 +14,9 @@ export interface LinkCode {
   code: string;
   platform: PlatformName;
   externalId: string;
+  /** The account's alternate ids, when the platform gave them: an admin mapping by one of them finds this code. */
+  userId?: string | null;
+  unionId?: string | null;
   pendingAction: PendingAction | null;
   expiresAt: Date;
   createdAt: Date;
@@ -26,6 +29,8 @@ export const LinkCodeEntity = new EntitySchema<LinkCode>({
     code: { type: 'varchar', length: 32, primary: true },
     platform: { type: 'varchar', length: 16 },
     externalId: { type: 'varchar', length: 128, name: 'external_id' },
+    userId: { type: 'varchar', length: 128, nullable: true, name: 'user_id' },
+    unionId: { type: 'varchar', length: 128, nullable: true, name: 'union_id' },
     pendingAction: { type: 'simple-json', nullable: true, name: 'pending_action' },
     expiresAt: { ...timestampColumn, name: 'expires_at' },
     createdAt: createdAtColumn,

@@ -20,7 +20,11 @@ export const chatBindingInputSchema = z
   .object({ platform, chatId: z.string().trim().min(1).max(128), channelId: z.number().int().positive(), chatName: z.string().max(200).default('') })
   .strict();
 
-/** Flashduty-style "mapping data": member (by id or email) → IM user id; without one, the IM user with the member's email. */
+/**
+ * Flashduty-style "mapping data": member (by id or email) → IM account, by its primary id (`externalId`: Feishu
+ * open_id, Slack user id) and/or an alternate id (`userId` / `unionId`: Feishu user_id / union_id); with none, the IM
+ * user with the member's email.
+ */
 export const identityMappingSchema = z
   .object({
     platform,
@@ -29,6 +33,8 @@ export const identityMappingSchema = z
         z
           .object({
             externalId: z.string().trim().min(1).max(128).optional(),
+            userId: z.string().trim().min(1).max(128).optional(),
+            unionId: z.string().trim().min(1).max(128).optional(),
             memberId: z.number().int().positive().optional(),
             memberEmail: z.email().optional(),
           })
@@ -65,8 +71,13 @@ export function registerChatAdmin(router: Router, deps: ChatAdminDeps): void {
         mapping.memberId !== undefined ? candidate.id === mapping.memberId : candidate.email?.toLowerCase() === mapping.memberEmail!.toLowerCase(),
       );
       if (!member) throw new AppError('validation', `mappings.${index}: no member with ${mapping.memberId ?? mapping.memberEmail}`);
+      const alternateIds = { userId: mapping.userId, unionId: mapping.unionId };
       if (mapping.externalId !== undefined) {
-        linked.push(await deps.identities.link(input.platform, mapping.externalId, member.id, 'admin'));
+        linked.push(await deps.identities.link(input.platform, mapping.externalId, member.id, 'admin', alternateIds));
+        continue;
+      }
+      if (mapping.userId !== undefined || mapping.unionId !== undefined) {
+        linked.push(...(await deps.identities.linkByAlternateIds(input.platform, alternateIds, member.id)));
         continue;
       }
       if (!deps.identities.canFindByEmail(input.platform)) {

@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Context } from 'koa';
 import type { FeishuAppConfig } from '../../config/config.js';
+import { EVENT_DEDUPE_RETENTION_MS } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import { readBody } from '../../lib/read-body.js';
 
@@ -14,8 +15,9 @@ type Json = Record<string, any>;
 /**
  * Event subscription and card callback URL (one URL serves both). Verifies what the SDK does not: the
  * signature over the raw body and the Verification Token; then hands the plain event to the dispatcher, as the
- * long connection does. No timestamp window: Feishu re-delivers events for hours, and a replayed event is
- * stopped by the event_id dedupe instead.
+ * long connection does. The timestamp window is as long as event ids are remembered (Feishu re-delivers events for
+ * hours, so a tighter one would refuse genuine retries): a replay is stopped by the event_id dedupe while it is
+ * younger than that, and by the window after.
  */
 export function registerFeishuCallbacks(router: Router, config: FeishuAppConfig, dispatcher: lark.EventDispatcher): void {
   const cipher = config.encryptKey ? new lark.AESCipher(config.encryptKey) : undefined;
@@ -48,7 +50,10 @@ export function registerFeishuCallbacks(router: Router, config: FeishuAppConfig,
       ctx.body = { challenge: payload.challenge };
       return;
     }
-    if (config.encryptKey && !signatureValid(ctx, config.encryptKey, body.raw)) return reject(ctx, 401, 'bad signature');
+    if (config.encryptKey) {
+      if (!signatureValid(ctx, config.encryptKey, body.raw)) return reject(ctx, 401, 'bad signature');
+      if (!timestampRecent(ctx.get('x-lark-request-timestamp'))) return reject(ctx, 401, 'request timestamp outside the accepted window');
+    }
     if (!tokenMatches(config, payload.header?.token ?? payload.token)) return reject(ctx, 401, 'verification token mismatch');
 
     const result = await dispatcher.invoke(payload, { needCheck: false });
@@ -75,6 +80,12 @@ function signatureValid(ctx: Context, encryptKey: string, rawBody: string): bool
   if (!timestamp || !signature) return false;
   const expected = createHash('sha256').update(timestamp + nonce + encryptKey + rawBody).digest('hex');
   return safeEqual(expected, signature);
+}
+
+/** X-Lark-Request-Timestamp is in seconds; what is older than the dedupe retention could be a replay nobody would notice. */
+function timestampRecent(timestamp: string): boolean {
+  const seconds = Number(timestamp);
+  return Number.isFinite(seconds) && Date.now() - seconds * 1000 <= EVENT_DEDUPE_RETENTION_MS;
 }
 
 function safeEqual(a: string, b: string): boolean {

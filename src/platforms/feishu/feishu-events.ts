@@ -3,7 +3,7 @@ import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat-binding.service.js';
-import { isCardAction, type ActionAnswer, type ChatInteractionService } from '../../services/chat-interaction.service.js';
+import { isCardAction, type ActionAnswer, type ChatInteractionService, type ChatUser } from '../../services/chat-interaction.service.js';
 import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
 import type { FeishuPlatform } from './feishu.platform.js';
 
@@ -34,7 +34,11 @@ const WELCOME = [
  */
 export function createFeishuDispatcher(deps: FeishuEventDeps): lark.EventDispatcher {
   const dispatcher = new lark.EventDispatcher({ loggerLevel: lark.LoggerLevel.warn, logger: feishuSdkLogger(deps.logger) });
-  const seenBefore = async (event: FeishuEvent) => !event.event_id || !(await deps.deduper.firstSeen(`feishu:${event.event_id}`));
+  const seenBefore = async (event: FeishuEvent) => {
+    const key = dedupeKeyOf(event);
+    // Nothing to recognise a re-delivery by: handled every time rather than never.
+    return key !== undefined && !(await deps.deduper.firstSeen(key));
+  };
 
   dispatcher.register({
     'card.action.trigger': async (event: FeishuEvent) => {
@@ -58,6 +62,13 @@ export function createFeishuDispatcher(deps: FeishuEventDeps): lark.EventDispatc
   return dispatcher;
 }
 
+/** Schema 2.0 events carry header.event_id, schema 1.0 ones a top-level uuid (the SDK flattens both onto the event). */
+export function dedupeKeyOf(event: FeishuEvent): string | undefined {
+  if (typeof event.event_id === 'string' && event.event_id !== '') return `feishu:${event.event_id}`;
+  if (typeof event.uuid === 'string' && event.uuid !== '') return `feishu:uuid:${event.uuid}`;
+  return undefined;
+}
+
 async function answerCardAction(deps: FeishuEventDeps, event: FeishuEvent): Promise<FeishuCardAnswer> {
   const value = parseValue(event.action?.value);
   const openId = event.operator?.open_id;
@@ -67,7 +78,7 @@ async function answerCardAction(deps: FeishuEventDeps, event: FeishuEvent): Prom
   }
   // The answer's card replaces the clicked one (for everyone: the card is shared, update_multi).
   const answer = await deps.interactions.handleAction(
-    { platform: 'feishu', externalId: openId },
+    feishuUser(openId, event.operator),
     value.action,
     incidentId,
     stringOrUndefined(event.context?.open_chat_id),
@@ -80,6 +91,11 @@ export function toFeishuAnswer(answer: ActionAnswer): FeishuCardAnswer {
   const reply: FeishuCardAnswer = { toast: { type: answer.toast.kind, content: answer.toast.text } };
   if (answer.view) reply.card = { type: 'raw', data: renderFeishuIncidentCard(answer.view) };
   return reply;
+}
+
+/** The open_id is this app's id of the user; user_id and union_id (sent when the app may read them) are the same person's in every app. */
+function feishuUser(openId: string, ids: { user_id?: unknown; union_id?: unknown } | undefined): ChatUser {
+  return { platform: 'feishu', externalId: openId, alternateIds: { userId: stringOrUndefined(ids?.user_id), unionId: stringOrUndefined(ids?.union_id) } };
 }
 
 function stringOrUndefined(value: unknown): string | undefined {
@@ -116,6 +132,11 @@ async function runCommand(deps: FeishuEventDeps, event: FeishuEvent): Promise<vo
   }
   // Mentions arrive as @_user_N placeholders; the bot's own mention is just the way to address it.
   const command = text.replace(/@_user_\d+/g, ' ').trim();
-  const reply = await deps.interactions.handleCommand({ platform: 'feishu', externalId: openId }, { chatId, isDirect }, command);
-  await deps.platform.sendChatText(chatId, reply.text);
+  const reply = await deps.interactions.handleCommand(feishuUser(openId, event.sender?.sender_id), { chatId, isDirect }, command);
+  if (isDirect || reply.forEveryone) {
+    await deps.platform.sendChatText(chatId, reply.text);
+    return;
+  }
+  // The group has been told when the direct message could not go (the user blocked the bot, or is out of its range).
+  await deps.platform.sendPrivateReply(chatId, openId, reply.text).catch((error: unknown) => deps.logger.warn({ err: error }, 'private command answer not delivered'));
 }

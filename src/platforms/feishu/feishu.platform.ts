@@ -43,6 +43,22 @@ export class FeishuPlatform implements ChatPlatform {
     return this.api.sendText('chat_id', chatId, neutralizeMentions(text));
   }
 
+  /**
+   * An answer only the caller may see (a link code, their email), asked for in a group chat. Feishu's cards "visible
+   * only to you" (ephemeral/v1/send) have no method in the SDK and are not shown on clients that are offline, so the
+   * answer goes by direct message, and the group is only told where to look.
+   */
+  async sendPrivateReply(chatId: string, openId: string, text: string): Promise<void> {
+    const caller = [{ externalId: openId, name: '' }];
+    try {
+      await this.sendDirectText(openId, text);
+    } catch (error) {
+      await this.sendChatNotice(chatId, 'I could not send you a direct message with the answer. Send the command to me in a direct chat.', caller);
+      throw error;
+    }
+    await this.sendChatNotice(chatId, 'I sent you a direct message.', caller);
+  }
+
   commandSyntax(command: string): string {
     return `"${command}" (to me in a direct chat, or @mention me in the group)`;
   }

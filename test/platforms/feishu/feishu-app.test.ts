@@ -462,9 +462,13 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
   });
 
   describe('commands (im.message.receive_v1)', () => {
-    /** Sends `text` to the bot (mentioned as @_user_1 in groups) and waits for its reply in the chat. */
+    /**
+     * Sends `text` to the bot (mentioned as @_user_1 in groups) and waits for the answer the sender sees: the reply in
+     * the chat, or, for an answer meant for them only asked in a group, the direct message the group points to.
+     */
     async function command(chatId: string, chatType: 'group' | 'p2p', sender: string, text: string): Promise<string> {
       const skip = fake.state.messagesInChat(chatId).length;
+      const skipDirect = directTexts(fake, sender).length;
       const event = messageReceiveEvent({
         chatId,
         chatType,
@@ -479,7 +483,11 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(answer.status).toBe(200);
       expect(answer.body).toEqual({});
       expect(answer.elapsedMs).toBeLessThan(ANSWER_DEADLINE_MS);
-      return textOf(await nextTextInChat(fake, chatId, skip));
+      const said = textOf(await nextTextInChat(fake, chatId, skip));
+      if (chatType === 'group' && said === `<at user_id="${sender}"></at> I sent you a direct message.`) {
+        return textOf(await waitFor('the private answer', () => directTexts(fake, sender)[skipDirect]));
+      }
+      return said;
     }
 
     it('list, ack <id>, and usage for malformed or unknown commands, in a group and in p2p', async () => {
@@ -604,7 +612,11 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
         messageReceiveEvent({ chatId: setup.chatId, chatType: 'group', senderOpenId: alice.user.open_id, text: 'list', mentionBot: true, appId: secrets.appId }),
         { needCheck: false },
       );
-      expect(textOf(await nextTextInChat(fake, setup.chatId, skip))).toBe(`Open incidents:\n#${incident.id} [acknowledged] ${incident.title}`);
+      // Answered to Alice only: by direct message, the group hearing where to look.
+      expect(textOf(await nextTextInChat(fake, setup.chatId, skip))).toBe(`<at user_id="${alice.user.open_id}"></at> I sent you a direct message.`);
+      expect(textOf(await waitFor('the list by DM', () => directTexts(fake, alice.user.open_id)[0]))).toBe(
+        `Open incidents:\n#${incident.id} [acknowledged] ${incident.title}`,
+      );
     });
   });
 
@@ -658,6 +670,33 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(cardStatus(latestCard(card).content)).toBe('Acknowledged');
       expect(latestCard(card).content).toEqual(await currentCard(incident.id));
       expect(fake.state.cardsInChat(setup.chatId)).toHaveLength(1);
+    });
+
+    it('a 230020 (chat frequency limit) on the card send is retried with the same uuid, and one card is posted', async () => {
+      const setup = await boundChat();
+      fake.state.injectFailures.push({
+        method: 'POST',
+        pathPrefix: '/open-apis/im/v1/messages',
+        status: 400,
+        body: { code: 230020, msg: 'This operation triggers the frequency limit.' },
+        times: 1,
+      });
+      const deduped = fake.state.dedupedSends;
+      const { incident, card } = await triggerWithCard(setup);
+
+      const sends = fake.state.requestsTo('/open-apis/im/v1/messages', 'POST').filter((request) => (request.body as any)?.receive_id === setup.chatId);
+      expect(sends.map((request) => [request.status, request.code])).toEqual([
+        [400, 230020],
+        [200, 0],
+      ]);
+      expect(sends[1].at - sends[0].at).toBeGreaterThanOrEqual(100);
+      expect((sends[1].body as any).uuid).toBe((sends[0].body as any).uuid);
+      expect(fake.state.dedupedSends).toBe(deduped);
+      expect(fake.state.injectFailures).toEqual([]);
+      expect(fake.state.cardsInChat(setup.chatId)).toEqual([card]);
+      expect(card.content).toEqual(await currentCard(incident.id));
+      const rows = await service.db.manager.findBy(ChatMessageEntity, { incidentId: incident.id });
+      expect(rows.map((row) => row.messageId)).toEqual([card.messageId]);
     });
 
     it('a card older than 14 days is replaced by a fresh card on the next change, which later changes then update', async () => {

@@ -90,7 +90,7 @@ describe.each(DATABASE_KINDS)('secrets never logged, on %s', (kind) => {
 
     for (const token of fake.state.tokens.keys()) tenantTokens.add(token);
     expect(tenantTokens.size).toBeGreaterThan(0);
-    const secretsUsed = { adminToken: TEST_ADMIN_TOKEN, signingSecret, key, appSecret: secrets.appSecret, encryptKey: secrets.encryptKey, verificationToken: secrets.verificationToken, ...Object.fromEntries([...tenantTokens].map((token, index) => [`tenantToken${index}`, token])) };
+    const secretsUsed = { adminToken: TEST_ADMIN_TOKEN, signingSecret, key, appSecret: secrets.appSecret, encryptKey: secrets.encryptKey!, verificationToken: secrets.verificationToken, ...Object.fromEntries([...tenantTokens].map((token, index) => [`tenantToken${index}`, token])) };
     // The log did record all this (so the check below is not vacuous) ...
     expect(log.text).toContain('statement failed');
     expect(log.text).toContain('no_such_table');

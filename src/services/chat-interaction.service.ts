@@ -34,10 +34,16 @@ export interface ChatUser {
   alternateIds?: AlternateIds;
 }
 
+/**
+ * Who may see a command's answer: `chat`, everyone there (a successful bind); `caller`, it is for the caller but
+ * harmless to show (a platform with private answers uses them, others answer in the chat); `private`, nobody else
+ * may see it (a link code, the caller's email), so a platform without private answers sends it directly.
+ */
+export type ReplyAudience = 'chat' | 'caller' | 'private';
+
 export interface CommandReply {
   text: string;
-  /** True when the whole chat should see the answer (a successful bind); otherwise only the caller needs it. */
-  forEveryone: boolean;
+  audience: ReplyAudience;
 }
 
 export type ToastKind = 'success' | 'info' | 'warning' | 'error';
@@ -84,9 +90,9 @@ export class ChatInteractionService {
 
   async handleCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, text: string): Promise<CommandReply> {
     const parsed = parseCommand(text);
-    if (!parsed.ok) return { text: `${parsed.error}\n\nCommands:\n${parsed.usage}`, forEveryone: false };
+    if (!parsed.ok) return { text: `${parsed.error}\n\nCommands:\n${parsed.usage}`, audience: 'caller' };
     if (parsed.command.name === 'bind') return this.bind(user, chat, parsed.command.channel);
-    return { text: await this.runCommand(user, chat, parsed.command), forEveryone: false };
+    return this.runCommand(user, chat, parsed.command);
   }
 
   /** An admin redeemed a link code: the account is linked, and what the user had clicked is carried out. */
@@ -161,41 +167,43 @@ export class ChatInteractionService {
     };
   }
 
-  private async runCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, command: Exclude<Command, { name: 'bind' }>): Promise<string> {
+  private async runCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, command: Exclude<Command, { name: 'bind' }>): Promise<CommandReply> {
+    const forCaller = (text: string): CommandReply => ({ text, audience: 'caller' });
     switch (command.name) {
       case 'help':
-        return `Commands:\n${COMMAND_USAGE}`;
+        return forCaller(`Commands:\n${COMMAND_USAGE}`);
       case 'whoami': {
         const member = await this.resolve(user);
-        return member ? `You act as ${member.name}${member.email ? ` <${member.email}>` : ''} (member ${member.id}).` : `Your account is not linked to an on-call member. To link it: ${this.syntax(user, 'link')}.`;
+        if (!member) return forCaller(`Your account is not linked to an on-call member. To link it: ${this.syntax(user, 'link')}.`);
+        return { text: `You act as ${member.name}${member.email ? ` <${member.email}>` : ''} (member ${member.id}).`, audience: 'private' };
       }
       case 'link': {
         const member = await this.resolve(user);
-        if (member) return `You are already linked to ${member.name}.`;
+        if (member) return forCaller(`You are already linked to ${member.name}.`);
         const code = await this.identities.createLinkCode(user.platform, user.externalId, null, user.alternateIds);
-        return linkInstructions(code.code, '');
+        return { text: linkInstructions(code.code, ''), audience: 'private' };
       }
       case 'list':
-        return this.listOpen(user, chat);
+        return forCaller(await this.listOpen(user, chat));
       default: {
         const member = await this.resolve(user);
         if (!member) {
           const answer = await this.promptToLink(user, { action: COMMAND_ACTION[command.name], incidentId: command.incidentId, chatId: chat.chatId });
-          return answer.toast.text;
+          return forCaller(answer.toast.text);
         }
-        return (await this.actAs(member, COMMAND_ACTION[command.name], command.incidentId)).toast.text;
+        return forCaller((await this.actAs(member, COMMAND_ACTION[command.name], command.incidentId)).toast.text);
       }
     }
   }
 
   private async bind(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, channelRef: string): Promise<CommandReply> {
-    const refuse = (text: string): CommandReply => ({ text, forEveryone: false });
+    const refuse = (text: string): CommandReply => ({ text, audience: 'caller' });
     if (chat.isDirect) return refuse('bind works in a group chat or channel: run it there.');
     const member = await this.resolve(user);
     if (!member) return refuse(`Only linked on-call members can bind a chat. Link your account first: ${this.syntax(user, 'link')}.`);
     try {
       const { channel } = await this.bindings.bind(user.platform, chat.chatId, channelRef, chat.chatName);
-      return { text: `This chat now shows incidents of channel "${channel.name}".`, forEveryone: true };
+      return { text: `This chat now shows incidents of channel "${channel.name}".`, audience: 'chat' };
     } catch (error) {
       if (error instanceof AppError && error.code === 'not_found') return refuse(`${error.message}. Usage: ${this.syntax(user, 'bind <channel name or id>')}`);
       throw error;

@@ -133,7 +133,8 @@ async function runCommand(deps: FeishuEventDeps, event: FeishuEvent): Promise<vo
   // Mentions arrive as @_user_N placeholders; the bot's own mention is just the way to address it.
   const command = text.replace(/@_user_\d+/g, ' ').trim();
   const reply = await deps.interactions.handleCommand(feishuUser(openId, event.sender?.sender_id), { chatId, isDirect }, command);
-  if (isDirect || reply.forEveryone) {
+  // Feishu has no private answers in a group: only what nobody else may see goes by direct message.
+  if (isDirect || reply.audience !== 'private') {
     await deps.platform.sendChatText(chatId, reply.text);
     return;
   }

@@ -40,7 +40,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       command.text ?? '',
     );
     // Answers are plain text; Slack reads `text` as mrkdwn, where "<id>" or "<alice@example.com>" would be markup.
-    await respond({ response_type: reply.forEveryone ? 'in_channel' : 'ephemeral', text: escapeMrkdwn(reply.text) });
+    await respond({ response_type: reply.audience === 'chat' ? 'in_channel' : 'ephemeral', text: escapeMrkdwn(reply.text) });
   });
 
   for (const action of CARD_ACTIONS) {

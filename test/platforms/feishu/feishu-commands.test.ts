@@ -1,6 +1,6 @@
 /**
- * Bot commands (im.message.receive_v1) end to end: where answers go (a group sees only what is meant for everyone,
- * private answers go by direct message), and help / close / escalate / reopen / link.
+ * Bot commands (im.message.receive_v1) end to end: where answers go (in a group, what nobody else may see — a link
+ * code, the caller's email — goes by direct message, the rest is said in the group), and help / close / escalate / reopen / link.
  */
 import { COMMAND_USAGE } from '../../../src/domain/commands.js';
 import { DATABASE_KINDS } from '../../support/databases.js';
@@ -60,13 +60,17 @@ describe.each(DATABASE_KINDS)('Feishu bot commands on %s', (kind) => {
       expect(groupTexts(setup.chatId).join('\n')).not.toContain(code!);
     });
 
-    it('a usage error in a group is answered privately; bind, meant for everyone, is said in the group', async () => {
+    it('answers that are harmless to show (usage, help, bind) are said in the group, without a direct message', async () => {
       const alice = await world.person('Alice');
       const group = world.fake.state.addChat({ name: 'new war room', memberOpenIds: [alice.user.open_id] });
 
-      const usage = await privateAnswerInGroup(group.chatId, alice.user, 'ack twelve');
+      const dmsAtFirst = directTexts(world.fake, alice.user.open_id).length;
+      const skipUsage = world.fake.state.messagesInChat(group.chatId).length;
+      await world.sendCommand(group.chatId, 'group', alice.user.open_id, 'ack twelve');
+      const usage = textOf(await nextTextInChat(world.fake, group.chatId, skipUsage));
       expect(usage).toContain('usage: ack <incident id>');
       expect(usage).toContain(COMMAND_USAGE);
+      expect(directTexts(world.fake, alice.user.open_id)).toHaveLength(dmsAtFirst);
 
       const channel = await createChannel(world.service, world.unique('payments'));
       const skip = world.fake.state.messagesInChat(group.chatId).length;
@@ -99,11 +103,13 @@ describe.each(DATABASE_KINDS)('Feishu bot commands on %s', (kind) => {
   });
 
   describe('commands', () => {
-    it('help lists every command, in a direct chat and (privately) from a group', async () => {
+    it('help lists every command, in a direct chat and in a group', async () => {
       const alice = await world.person('Alice');
       const setup = await world.boundChat({ members: [alice.user.open_id] });
       expect(await world.directCommand(alice.user, 'help')).toBe(`Commands:\n${COMMAND_USAGE}`);
-      expect(await privateAnswerInGroup(setup.chatId, alice.user, 'help')).toBe(`Commands:\n${COMMAND_USAGE}`);
+      const skip = world.fake.state.messagesInChat(setup.chatId).length;
+      await world.sendCommand(setup.chatId, 'group', alice.user.open_id, 'help');
+      expect(textOf(await nextTextInChat(world.fake, setup.chatId, skip))).toBe(`Commands:\n${COMMAND_USAGE}`);
     });
 
     it('close <id> and reopen <id> change the incident, write one timeline entry each and update its card', async () => {

@@ -7,7 +7,7 @@ import { DatabaseDeduper } from './db/database-deduper.js';
 import { openDatabase } from './db/data-source.js';
 import { Database } from './db/database.js';
 import { createHttpApp } from './http/app.js';
-import { RedisDeduper, type Deduper } from './lib/dedupe.js';
+import { FallbackDeduper, RedisDeduper, type Deduper } from './lib/dedupe.js';
 import type { Logger } from './lib/logger.js';
 import { connectRedis, type Redis } from './lib/redis.js';
 import { FeishuApp } from './platforms/feishu/feishu.app.js';
@@ -80,7 +80,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     logger.info('redis connected');
     redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection problem'));
   }
-  const deduper: Deduper = redis ? new RedisDeduper(redis) : new DatabaseDeduper(db);
+  const deduper: Deduper = redis ? new FallbackDeduper(new RedisDeduper(redis), new DatabaseDeduper(db), logger) : new DatabaseDeduper(db);
 
   const feishu = config.feishu ? new FeishuApp(config.feishu, logger) : undefined;
   const slack = config.slack ? new SlackApp(config.slack, logger) : undefined;

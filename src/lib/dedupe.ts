@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+import { withTimeout } from './timeout.js';
 
 /**
  * How long an inbound event id is remembered. Callback routes refuse signed requests older than this, so a captured
@@ -20,5 +22,31 @@ export class RedisDeduper implements Deduper {
 
   async firstSeen(key: string): Promise<boolean> {
     return (await this.redis.set(`dedupe:${key}`, '1', 'EX', this.ttlSeconds, 'NX')) === 'OK';
+  }
+}
+
+/** How long an event waits for Redis before the database answers instead. */
+const PRIMARY_WAIT_MS = 300;
+
+/**
+ * Redis first; while it cannot answer, the database. A Redis outage then delays no click or command, at the price
+ * that an event re-delivered across the switch may be handled twice — which the incident's state makes harmless
+ * ("already acknowledged by …").
+ */
+export class FallbackDeduper implements Deduper {
+  constructor(
+    private readonly primary: Deduper,
+    private readonly fallback: Deduper,
+    private readonly logger: Logger,
+    private readonly waitMs = PRIMARY_WAIT_MS,
+  ) {}
+
+  async firstSeen(key: string): Promise<boolean> {
+    try {
+      return await withTimeout(this.primary.firstSeen(key), this.waitMs);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'event dedupe on Redis failed; using the database');
+      return this.fallback.firstSeen(key);
+    }
   }
 }

@@ -1,14 +1,16 @@
 /**
  * The database or Redis going away under a running service (cut at a TCP proxy in front of the real servers):
  * /readyz says which, the Feishu endpoint answers in Feishu's shape with a 5xx so senders retry, nothing is half
- * stored, and everything works again once the server is back.
+ * stored, clicks go on without Redis, and everything works again once the server is back.
  */
 import { createConnection } from 'mysql2/promise';
 import { createLogger } from '../../src/lib/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { dropDatabase, freshDatabase, MARIADB_ROOT_URL } from '../support/databases.js';
 import { serviceClient, type ServiceClient } from '../support/escalation-helpers.js';
-import { FEISHU_SUCCESS } from '../support/feishu-helpers.js';
+import { postCallback } from '../support/feishu-app-helpers.js';
+import { ANSWER_DEADLINE_MS, FeishuAppWorld } from '../support/feishu-app-world.js';
+import { FEISHU_SUCCESS, incidentDetail } from '../support/feishu-helpers.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { hookPath, testServiceConfig } from '../support/test-service.js';
 import type { DatabaseConfig } from '../../src/config/config.js';
@@ -106,4 +108,38 @@ describe('outages of MariaDB and Redis under a running service', () => {
     redisProxy.restore();
     await until('ready again', async () => ((await readyz()).status === 200 ? true : undefined), 15_000);
   }, 40_000);
+});
+
+describe('a Feishu click while Redis is down', () => {
+  let redisProxy: TcpProxy;
+  let world: FeishuAppWorld;
+  beforeAll(async () => {
+    redisProxy = await startTcpProxy('127.0.0.1', 6379);
+    world = await FeishuAppWorld.start('mariadb', 'outage_click', { config: { redisUrl: `redis://127.0.0.1:${redisProxy.port}/15` } });
+  }, 30_000);
+  afterAll(async () => {
+    redisProxy?.restore();
+    await world?.stop();
+    await redisProxy?.close();
+  }, 30_000);
+
+  it('is answered in time and acts once (event ids fall back to the database), and a re-delivery is still ignored', async () => {
+    const alice = await world.person('Alice');
+    const setup = await world.boundChat({ members: [alice.user.open_id] });
+    const { incident, card } = await world.triggerWithCard(setup);
+    redisProxy.cut();
+
+    const event = world.clickEvent(alice.user.open_id, 'acknowledge', incident.id, card);
+    const answer = await postCallback(world.service, world.secrets, event);
+    expect(answer.status).toBe(200);
+    expect(answer.elapsedMs).toBeLessThan(ANSWER_DEADLINE_MS);
+    expect(answer.body.toast).toEqual({ type: 'success', content: `Acknowledged #${incident.id}` });
+    const again = await postCallback(world.service, world.secrets, event);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({});
+
+    const detail = await incidentDetail(world.service, incident.id);
+    expect(detail.incident).toMatchObject({ status: 'acknowledged', acknowledgedBy: alice.member!.id });
+    expect(detail.timeline.filter((entry) => entry.kind === 'acknowledged')).toHaveLength(1);
+  }, 30_000);
 });

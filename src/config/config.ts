@@ -93,6 +93,10 @@ export interface SlackAppConfig {
   apiUrl?: string;
   /** How long one Web API request may take before it counts as failed (and is retried); default 10 s. */
   requestTimeoutMs?: number;
+  /** chat.update calls per workspace (Slack's Tier 3); default 50 a minute with bursts of 10. Not from the environment. */
+  updateLimit?: { perMinute: number; burst: number };
+  /** Waits between auth.test attempts while Slack cannot be reached at start; default 1 s doubling to 60 s. Not from the environment. */
+  identityRetry?: { firstDelayMs: number; maxDelayMs: number };
 }
 
 export interface AppConfig {

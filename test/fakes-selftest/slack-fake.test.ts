@@ -247,6 +247,37 @@ describe('fake Slack Web API with the real WebClient', () => {
     for (let i = 0; i < 5; i++) expect((await rejecting.chat.postMessage({ channel: busy.id, text: `n${i}` })).ok).toBe(true);
   });
 
+  it('chat.update is limited per workspace (Tier 3): a burst, then 429 with Retry-After across every channel, the message left as it was', async () => {
+    const first = fake.state.addChannel({ name: 'updates-a' });
+    const second = fake.state.addChannel({ name: 'updates-b' });
+    const rejecting = clientWith({ rejectRateLimitedCalls: true });
+    const a = await client.chat.postMessage({ channel: first.id, text: 'a' });
+    const b = await client.chat.postMessage({ channel: second.id, text: 'b' });
+    const saved = { ...fake.state.updateLimit };
+    fake.state.updateLimit.perMinute = 60;
+    fake.state.updateLimit.burst = 3;
+    try {
+      const results = [];
+      // Two channels, two messages: one budget.
+      for (const [index, target] of [a, b, a, b].entries()) {
+        results.push(await rejecting.chat.update({ channel: target.channel!, ts: target.ts!, text: `edit ${index}` }).then(() => 'ok', (error) => error.code));
+      }
+      expect(results).toEqual(['ok', 'ok', 'ok', 'slack_webapi_rate_limited_error']);
+      const limited = fake.state.requestsTo('chat.update').at(-1)!;
+      expect(limited).toMatchObject({ status: 429, retryAfter: 1, error: 'ratelimited' });
+      expect(fake.state.message(second.id, b.ts!)!.text).toBe('edit 1');
+      // Other methods keep their own limits.
+      expect((await rejecting.chat.postMessage({ channel: second.id, text: 'still posting' })).ok).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 1050));
+      expect((await rejecting.chat.update({ channel: second.id, ts: b.ts!, text: 'later' })).ok).toBe(true);
+
+      fake.state.updateLimit.enabled = false;
+      for (let i = 0; i < 5; i++) expect((await rejecting.chat.update({ channel: first.id, ts: a.ts!, text: `free ${i}` })).ok).toBe(true);
+    } finally {
+      Object.assign(fake.state.updateLimit, saved);
+    }
+  });
+
   it('injected platform errors answer HTTP 200 ok:false, for the matching calls and the given number of times', async () => {
     const channel = fake.state.addChannel({ name: 'flaky' });
     fake.state.failNext('chat.postMessage', 'fatal_error', { times: 2, match: (args) => args.text === 'boom' });

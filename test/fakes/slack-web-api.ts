@@ -43,6 +43,10 @@
  * Posting limit: chat.postMessage allows about one message per second per channel with short bursts. Modelled as a
  * token bucket per channel (`state.postingLimit`: `perSecond` 1, `burst` 3), on unless `enabled` is switched off.
  *
+ * Update limit: chat.update is a Tier 3 method, "50+ per minute" per workspace with occasional bursts (Slack gives no
+ * burst size; 20 is this fake's assumption). Modelled as one token bucket for the workspace (`state.updateLimit`:
+ * `perMinute` 50, `burst` 20), on unless `enabled` is switched off; over it: HTTP 429 with `Retry-After`, nothing changed.
+ *
  * response_url: Slack hands a `response_url` with every slash command and block action. The fake serves them too:
  * `state.newResponseUrl({kind, channel, user, messageTs?})` returns `<origin>/response/<id>`; POSTs there (JSON, as
  * Bolt's `respond()` sends) are captured in `state.responses` and applied: `delete_original` / `replace_original:
@@ -207,6 +211,14 @@ export interface PostingLimit {
   burst: number;
 }
 
+export interface UpdateLimit {
+  enabled: boolean;
+  /** Sustained chat.update rate for the whole workspace. */
+  perMinute: number;
+  /** Updates a quiet workspace may take at once. */
+  burst: number;
+}
+
 export interface FakeSlackState {
   bot: FakeSlackBot;
   /** The app-level token (Socket Mode). */
@@ -223,6 +235,7 @@ export interface FakeSlackState {
   requests: FakeSlackRequest[];
   injectFailures: InjectedSlackFailure[];
   postingLimit: PostingLimit;
+  updateLimit: UpdateLimit;
   /** Tokens that answer `token_revoked`. */
   revokedTokens: Set<string>;
   /** The outage going on, if any (see startOutage). */
@@ -276,6 +289,7 @@ export interface FakeSlackOptions {
   /** Default: the scopes of app-manifests/slack/manifest.yaml. */
   scopes?: string[];
   postingLimit?: Partial<PostingLimit>;
+  updateLimit?: Partial<UpdateLimit>;
 }
 
 /** The bot scopes the app's manifest asks for. */
@@ -442,6 +456,7 @@ function createState(options: FakeSlackOptions): FakeSlackState {
     requests: [],
     injectFailures: [],
     postingLimit: { enabled: true, perSecond: 1, burst: 3, ...options.postingLimit },
+    updateLimit: { enabled: true, perMinute: 50, burst: 20, ...options.updateLimit },
     revokedTokens: new Set(),
     outage: null,
     now: () => Date.now(),
@@ -544,6 +559,7 @@ function jsonArrayArg(value: unknown, error: string): any[] | undefined {
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const state = createState(options);
   const postBuckets = new Buckets();
+  const updateBuckets = new Buckets();
   /** Answers a 'hang' outage holds back. */
   const held = new Set<ServerResponse>();
   const responseUrls = new Map<string, { context: ResponseUrlContext; uses: number; createdAt: number }>();
@@ -727,6 +743,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     'chat.update': (args) => {
       requireScopes('chat:write');
+      if (state.updateLimit.enabled) {
+        const taken = updateBuckets.take(state.team.id, state.now(), state.updateLimit.perMinute / 60, state.updateLimit.burst);
+        if (!taken.ok) throw new RateLimited(taken.retryAfter);
+      }
       const channel = typeof args.channel === 'string' ? state.channels.get(args.channel) : undefined;
       if (!channel) throw new SlackError('channel_not_found');
       const message = typeof args.ts === 'string' ? state.message(channel.id, args.ts) : undefined;
@@ -939,6 +959,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     close: () =>
       new Promise<void>((resolve, reject) => {
         postBuckets.clear();
+        updateBuckets.clear();
         socket.close();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));

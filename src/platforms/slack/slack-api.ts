@@ -1,14 +1,21 @@
 import { webApi } from '@slack/bolt';
 import type { SlackAppConfig } from '../../config/config.js';
+import { HoldBack } from '../../lib/hold-back.js';
 import type { Logger } from '../../lib/logger.js';
 import { Pacer } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/chat-platform.js';
-import { toSlackApiError, type SlackApiError } from './slack-api-error.js';
+import { SlackApiError, toSlackApiError } from './slack-api-error.js';
 
 /** chat.postMessage allows about one message per second per channel; updates are paced the same per message. */
 const POSTS_PER_CHANNEL_PER_SECOND = 1;
 const UPDATES_PER_MESSAGE_PER_SECOND = 1;
+/**
+ * chat.update is a Tier 3 method: about 50 calls a minute per workspace, with short bursts. Card sync coalesces
+ * changes per incident, but a storm over many incidents (or many acks at once) still means one update per incident.
+ */
+export const DEFAULT_UPDATE_LIMIT = { perMinute: 50, burst: 10 };
+const WORKSPACE = 'workspace';
 /**
  * One Web API request gives up after this long. Without it a Slack that takes requests and never answers holds every
  * caller (a card sync, an escalation page) forever, and fills the client's request queue until no call goes out.
@@ -21,14 +28,24 @@ export interface SlackMessage {
   attachments?: unknown[];
 }
 
+/** Who the bot token belongs to (auth.test). */
+export interface SlackBotIdentity {
+  botUserId: string;
+  botId?: string;
+  teamId?: string;
+}
+
 /**
  * The Web API calls the app makes. The client never queues on a 429 (that would stall every channel behind one
- * busy channel); each call waits out its own Retry-After instead.
+ * busy channel): a 429 holds back the channel it was for — every later or waiting call to that channel waits out the
+ * Retry-After, and the refused call is retried after it — while other channels go on.
  */
 export class SlackApi {
   readonly client: webApi.WebClient;
   private readonly channelPacer = new Pacer(POSTS_PER_CHANNEL_PER_SECOND);
   private readonly messagePacer = new Pacer(UPDATES_PER_MESSAGE_PER_SECOND);
+  private readonly updatePacer: Pacer;
+  private readonly heldChannels = new HoldBack();
 
   constructor(
     config: SlackAppConfig,
@@ -41,21 +58,43 @@ export class SlackApi {
       timeout: config.requestTimeoutMs ?? DEFAULT_SLACK_REQUEST_TIMEOUT_MS,
       logLevel: webApi.LogLevel.ERROR,
     });
+    const updateLimit = config.updateLimit ?? DEFAULT_UPDATE_LIMIT;
+    this.updatePacer = new Pacer(updateLimit.perMinute / 60, updateLimit.burst);
+  }
+
+  /** auth.test, once (the caller decides about retrying): the bot's own user id. */
+  async authTest(): Promise<SlackBotIdentity> {
+    let result: webApi.AuthTestResponse;
+    try {
+      result = await this.client.auth.test();
+    } catch (error) {
+      throw toSlackApiError(error);
+    }
+    if (!result.user_id) throw new SlackApiError('bad_request', 'no_user_id');
+    return { botUserId: result.user_id, botId: result.bot_id, teamId: result.team_id };
   }
 
   async postMessage(channel: string, message: SlackMessage): Promise<string> {
-    const result = await this.call(() => this.client.chat.postMessage({ channel, ...message } as webApi.ChatPostMessageArguments), `channel:${channel}`);
+    const result = await this.call(() => this.client.chat.postMessage({ channel, ...message } as webApi.ChatPostMessageArguments), {
+      channel,
+      pace: () => this.channelPacer.wait(channel),
+    });
     return String(result.ts);
   }
 
   async updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void> {
-    await this.messagePacer.wait(`${channel}:${ts}`);
-    await this.call(() => this.client.chat.update({ channel, ts, ...message } as webApi.ChatUpdateArguments), undefined);
+    await this.call(() => this.client.chat.update({ channel, ts, ...message } as webApi.ChatUpdateArguments), {
+      channel,
+      pace: async () => {
+        await this.messagePacer.wait(`${channel}:${ts}`);
+        await this.updatePacer.wait(WORKSPACE);
+      },
+    });
   }
 
   async getUser(userId: string): Promise<PlatformUserProfile | null> {
     try {
-      const result = await this.call(() => this.client.users.info({ user: userId }), undefined);
+      const result = await this.call(() => this.client.users.info({ user: userId }));
       return result.user ? profileOf(userId, result.user) : null;
     } catch (error) {
       const classified = error as SlackApiError;
@@ -67,7 +106,7 @@ export class SlackApi {
   /** users.lookupByEmail (users:read.email); null when nobody active has that email. */
   async findUserByEmail(email: string): Promise<PlatformUserProfile | null> {
     try {
-      const result = await this.call(() => this.client.users.lookupByEmail({ email }), undefined);
+      const result = await this.call(() => this.client.users.lookupByEmail({ email }));
       const user = result.user;
       return user?.id && !user.deleted ? profileOf(user.id, user) : null;
     } catch (error) {
@@ -77,18 +116,29 @@ export class SlackApi {
     }
   }
 
-  private async call<T>(request: () => Promise<T>, paceKey: string | undefined): Promise<T> {
+  /** `lane`: the channel the call is for (held back by its 429s) and how calls there are paced. */
+  private async call<T>(request: () => Promise<T>, lane?: { channel: string; pace: () => Promise<void> }): Promise<T> {
     return withRetry(
       async () => {
-        if (paceKey) await this.channelPacer.wait(paceKey);
+        if (lane) await this.waitTurn(lane.channel, lane.pace);
         try {
           return await request();
         } catch (error) {
-          throw toSlackApiError(error);
+          const classified = toSlackApiError(error);
+          if (lane && classified.kind === 'rate_limited') this.heldChannels.hold(lane.channel, classified.retryAfterMs ?? 1000);
+          throw classified;
         }
       },
       platformRetryPolicy((error, attempt) => this.logger.debug({ kind: error.kind, attempt }, 'slack call retried')),
     );
+  }
+
+  /** Past any hold on the channel, then its pacing; a 429 that held the channel meanwhile is waited out as well. */
+  private async waitTurn(channel: string, pace: () => Promise<void>): Promise<void> {
+    do {
+      await this.heldChannels.waitOut(channel);
+      await pace();
+    } while (this.heldChannels.isHeld(channel));
   }
 }
 

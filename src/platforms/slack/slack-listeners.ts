@@ -4,6 +4,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat-binding.service.js';
 import { CARD_ACTIONS, isCardAction, type ChatInteractionService } from '../../services/chat-interaction.service.js';
 import { escapeMrkdwn } from './slack-message.renderer.js';
+import type { SlackIdentity } from './slack-identity.js';
 import { ENVELOPE_ID_CONTEXT_KEY } from './slack-socket-mode.js';
 import type { SlackPlatform } from './slack.platform.js';
 
@@ -11,9 +12,14 @@ export interface SlackListenerDeps {
   interactions: ChatInteractionService;
   bindings: ChatBindingService;
   platform: SlackPlatform;
+  identity: SlackIdentity;
   deduper: Deduper;
   logger: Logger;
 }
+
+/** Events are acknowledged before they are handled, so one about the bot itself may wait this long for its identity. */
+const IDENTITY_WAIT_MS = 15_000;
+const COMMAND_FAILED = 'Something went wrong while handling that command. Please try again in a moment; if it keeps failing, tell your on-call admin.';
 
 const WELCOME = 'Hi! I post incident messages here. Bind this channel to an on-call channel with `/oncall bind <channel>`; `/oncall help` lists everything.';
 
@@ -34,11 +40,17 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   app.command('/oncall', async ({ command, ack, respond }) => {
     await ack();
     const isDirect = command.channel_name === 'directmessage' || command.channel_id.startsWith('D');
-    const reply = await deps.interactions.handleCommand(
-      { platform: 'slack', externalId: command.user_id },
-      { chatId: command.channel_id, isDirect, chatName: command.channel_name },
-      command.text ?? '',
-    );
+    let reply: { text: string; forEveryone: boolean };
+    try {
+      reply = await deps.interactions.handleCommand(
+        { platform: 'slack', externalId: command.user_id },
+        { chatId: command.channel_id, isDirect, chatName: command.channel_name },
+        command.text ?? '',
+      );
+    } catch (error) {
+      deps.logger.error({ err: error, command: command.text?.split(/\s+/, 1)[0] }, 'slack command failed');
+      reply = { text: COMMAND_FAILED, forEveryone: false };
+    }
     // Answers are plain text; Slack reads `text` as mrkdwn, where "<id>" or "<alice@example.com>" would be markup.
     await respond({ response_type: reply.audience === 'chat' ? 'in_channel' : 'ephemeral', text: escapeMrkdwn(reply.text) });
   });
@@ -62,17 +74,22 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     await ack();
   });
 
-  // Bolt's context carries the bot's own user id (from auth.test), to tell its joins and leaves from other people's.
-  app.event('member_joined_channel', async ({ event, context }) => {
-    if (event.user !== context.botUserId) return;
+  // The bot's own user id (auth.test) tells its joins and leaves from other people's.
+  const isTheBot = async (user: string) => {
+    const identity = await deps.identity.within(IDENTITY_WAIT_MS);
+    if (!identity) deps.logger.warn('slack event about a member left unhandled: the bot does not know its own user id yet');
+    return identity !== undefined && user === identity.botUserId;
+  };
+  app.event('member_joined_channel', async ({ event }) => {
+    if (!(await isTheBot(event.user))) return;
     await deps.platform.sendChatText(event.channel, WELCOME).catch((error: unknown) => deps.logger.warn({ err: error }, 'welcome not sent'));
   });
   // The bot left (channel_left) or was removed (member_left_channel): the channel no longer shows incidents.
   app.event('channel_left', async ({ event }) => {
     await deps.bindings.unbind('slack', event.channel);
   });
-  app.event('member_left_channel', async ({ event, context }) => {
-    if (event.user === context.botUserId) await deps.bindings.unbind('slack', event.channel);
+  app.event('member_left_channel', async ({ event }) => {
+    if (await isTheBot(event.user)) await deps.bindings.unbind('slack', event.channel);
   });
 }
 

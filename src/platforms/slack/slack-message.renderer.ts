@@ -32,6 +32,8 @@ function escapedWithin(text: string, limit: number): string {
   return escaped;
 }
 
+const ACKNOWLEDGE_ACTION_ID = 'oncall:acknowledge';
+
 const buttonValue = (action: string, incidentId: number) => JSON.stringify({ action, incidentId });
 
 /** The incident as a Block Kit message (colour bar through an attachment), from cards/slack/*.json. */
@@ -58,6 +60,8 @@ export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
   };
   const message = fillTemplate(loadCardTemplate('slack/incident.json') as Block, values);
   const actions = fillTemplate(loadCardTemplate(view.status === 'closed' ? 'slack/actions-closed.json' : 'slack/actions-open.json') as Block, values);
+  // Slack buttons cannot be disabled (Feishu's card greys Acknowledge out): once acknowledged, the button goes.
+  if (view.status === 'acknowledged') actions.elements = (actions.elements as Block[]).filter((element) => element.action_id !== ACKNOWLEDGE_ACTION_ID);
   const attachment = message.attachments[0];
   attachment.blocks = (attachment.blocks as Block[]).map((block) => (block.type === '__actions__' ? actions : block));
   return message as SlackMessage;

@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat-binding.service.js';
 import type { ChatInteractionService } from '../../services/chat-interaction.service.js';
 import { SlackApi } from './slack-api.js';
+import { SlackIdentity } from './slack-identity.js';
 import { registerSlackListeners } from './slack-listeners.js';
 import { SlackSocketConnection } from './slack-socket-mode.js';
 import { SlackPlatform } from './slack.platform.js';
@@ -39,6 +40,7 @@ function boltLogger(logger: Logger): BoltLogger {
 export class SlackApp {
   readonly platform: SlackPlatform;
   readonly api: SlackApi;
+  readonly identity: SlackIdentity;
   bolt?: App;
   private socket?: SlackSocketConnection;
 
@@ -48,12 +50,18 @@ export class SlackApp {
   ) {
     this.api = new SlackApi(config, logger);
     this.platform = new SlackPlatform(this.api);
+    this.identity = new SlackIdentity(this.api, logger, config.identityRetry);
   }
 
   /** Builds the Bolt app and mounts its URL (HTTP) — call before the server listens; `start()` opens Socket Mode. */
   connect(router: Router, deps: SlackInboundDeps): void {
     const common = {
-      token: this.config.botToken,
+      // Our own authorize instead of Bolt's token handling (see SlackIdentity): never waits for Slack.
+      authorize: async () => {
+        const known = this.identity.current();
+        if (!known) this.identity.nudge();
+        return { botToken: this.config.botToken, botUserId: known?.botUserId, botId: known?.botId, teamId: known?.teamId };
+      },
       logger: boltLogger(this.logger),
       clientOptions: { slackApiUrl: this.config.apiUrl },
     };
@@ -81,16 +89,19 @@ export class SlackApp {
       this.socket = new SlackSocketConnection(this.config.appToken!, this.config.apiUrl, common.logger, this.logger);
       this.bolt = new App({ ...common, receiver: this.socket.receiver });
     }
-    registerSlackListeners(this.bolt, { ...deps, platform: this.platform, logger: this.logger });
+    registerSlackListeners(this.bolt, { ...deps, platform: this.platform, identity: this.identity, logger: this.logger });
   }
 
+  /** Returns without waiting for Slack: the bot's identity is learnt in the background. */
   async start(): Promise<void> {
+    this.identity.start();
     const bolt = this.bolt;
     if (this.socket && bolt) await this.socket.open(() => bolt.start());
     else this.logger.info({ path: SLACK_EVENTS_PATH }, 'slack app listening over HTTP');
   }
 
   async stop(): Promise<void> {
+    this.identity.stop();
     await this.socket?.close();
   }
 }

@@ -5,10 +5,20 @@
  * dedupes events on the database, the MariaDB one on Redis.
  */
 import { renderFeishuIncidentCard } from '../../../src/platforms/feishu/feishu-card.renderer.js';
+import { ChatMessageEntity } from '../../../src/db/entities/chat-message.entity.js';
 import { renderSlackIncidentMessage } from '../../../src/platforms/slack/slack-message.renderer.js';
 import { cardActionEvent } from '../../fakes/feishu-callbacks.js';
 import { startFakeFeishu, type FakeFeishu } from '../../fakes/feishu-open-api.js';
-import { slackVisibleText, startFakeSlack, type FakeSlack, type FakeSlackChannel, type FakeSlackMessage, type FakeSlackResponse, type FakeSlackUser } from '../../fakes/slack-web-api.js';
+import {
+  slackVisibleText,
+  startFakeSlack,
+  type FakeSlack,
+  type FakeSlackChannel,
+  type FakeSlackMessage,
+  type FakeSlackMessageVersion,
+  type FakeSlackResponse,
+  type FakeSlackUser,
+} from '../../fakes/slack-web-api.js';
 import { createChannel, createMember } from '../../support/admin-helpers.js';
 import { DATABASE_KINDS, REDIS_TEST_URL } from '../../support/databases.js';
 import { cardStatus, cardText, postCallback, randomHex, waitFor, type FeishuAppSecrets } from '../../support/feishu-app-helpers.js';
@@ -98,9 +108,9 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
   }
 
   /** A channel with an integration, and a Slack channel (the bot in it) bound to it through the admin API. */
-  async function boundChannel(members: Person[] = [], on: TestService = service): Promise<BoundChannel> {
+  async function boundChannel(members: Person[] = [], on: TestService = service, integrationSettings: Record<string, unknown> = {}): Promise<BoundChannel> {
     const channel = await createChannel(on, unique('sre'));
-    const integration = await createIntegration(on, { channelId: channel.id });
+    const integration = await createIntegration(on, { channelId: channel.id, ...integrationSettings });
     const slack = fake.state.addChannel({ name: channel.name, members: members.map((p) => p.user.id) });
     const binding = await on.api('POST', '/chat-bindings', { platform: 'slack', chatId: slack.id, channelId: channel.id, chatName: slack.name });
     expect(binding).toEqual({ status: 201, body: expect.objectContaining({ platform: 'slack', chatId: slack.id, channelId: channel.id }) });
@@ -140,16 +150,21 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
     return sendToApp(on.url, request);
   }
 
-  /** Clicks the message's button `actionId` as `who`, the way Slack delivers it. */
+  /**
+   * Clicks the message's button `actionId` as `who`, the way Slack delivers it. `shown`: the version of the message
+   * the user's Slack still showed (a click on a stale message); default the message as it is now.
+   */
   async function click(
     who: Person,
     message: FakeSlackMessage,
     actionId: string,
-    options: { sign?: SignOptions; tamper?: (request: SlackRequest) => void; secret?: string; on?: TestService } = {},
+    options: { sign?: SignOptions; tamper?: (request: SlackRequest) => void; secret?: string; on?: TestService; shown?: FakeSlackMessageVersion } = {},
   ): Promise<Click> {
     const channel = fake.state.channels.get(message.channel)!;
     const responseUrl = fake.state.newResponseUrl({ kind: 'action', channel: channel.id, user: who.user.id, messageTs: message.ts });
-    const payload = blockActionsPayload(workspace, { user: who.user, channel, message: latest(message), actionId, responseUrl });
+    const current = latest(message);
+    const asShown = options.shown ? { ...current, text: options.shown.text, blocks: options.shown.blocks, attachments: options.shown.attachments } : current;
+    const payload = blockActionsPayload(workspace, { user: who.user, channel, message: asShown, actionId, responseUrl });
     const request = signedRequest(options.secret ?? signingSecret, payloadBody(payload), FORM_CONTENT_TYPE, options.sign);
     const answer = await send(request, options.tamper, options.on);
     return { answer, responseUrl };
@@ -159,8 +174,8 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
     waitFor(`response #${index + 1} at ${url}`, () => fake.state.responsesTo(url)[index]);
 
   /** A genuine click, acknowledged at once (empty 200), and the answer posted to its response_url. */
-  async function clickAndAnswer(who: Person, message: FakeSlackMessage, actionId: string, on?: TestService): Promise<FakeSlackResponse> {
-    const { answer, responseUrl } = await click(who, message, actionId, { on });
+  async function clickAndAnswer(who: Person, message: FakeSlackMessage, actionId: string, on?: TestService, shown?: FakeSlackMessageVersion): Promise<FakeSlackResponse> {
+    const { answer, responseUrl } = await click(who, message, actionId, { on, shown });
     expect(answer).toEqual({ status: 200, text: '', elapsedMs: expect.any(Number) });
     expect(answer.elapsedMs).toBeLessThan(ACK_DEADLINE_MS);
     return responseAt(responseUrl);
@@ -181,6 +196,21 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
   function deliverEvent(envelope: object, retryNum?: number): Promise<SlackAnswer> {
     return send(signedRequest(signingSecret, JSON.stringify(envelope), 'application/json', { retryNum }));
   }
+
+  /** A two-level escalation rule on the channel (one person per level, long waits: only Escalate moves it on). */
+  async function escalationRule(setup: BoundChannel, people: Person[]): Promise<void> {
+    const created = await service.api('POST', `/channels/${setup.channel.id}/escalation-rules`, {
+      name: unique('rule'),
+      levels: people.map((who) => ({ memberIds: [who.member!.id], waitMinutes: 60 })),
+    });
+    expect(created.status).toBe(201);
+  }
+
+  /** The escalation page for `level` in the channel, @mentioning `who`. */
+  const noticeIn = (channelId: string, level: number, who: Person) =>
+    waitFor(`the level-${level} page in the channel`, () =>
+      botMessagesIn(channelId).find((posted) => posted.text.includes(`Escalation level ${level}:`) && posted.text.includes(`<@${who.user.id}>`)),
+    );
 
   const visible = (response: FakeSlackResponse) => slackVisibleText(String(response.body.text ?? ''), fake.state.users, fake.state.channels);
 
@@ -235,16 +265,24 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
       expect(slackMessageText(updated)).toContain('Acknowledged by Alice');
       expect(contentOf(updated)).toEqual(await currentMessage(incident.id));
       expect(incidentMessagesIn(setup.slack.id)).toHaveLength(1);
+      // Acknowledged: no Acknowledge button any more (Slack cannot disable one, as Feishu's card does); Close and
+      // Escalate stay, with the values they had.
+      expect(slackButtons(updated).map((button) => button.actionId)).toEqual(['oncall:close', 'oncall:escalate', 'oncall:details']);
+      expect(slackButtons(updated).filter((button) => button.value !== undefined)).toEqual(
+        buttons.filter((button) => button.value !== undefined && button.actionId !== 'oncall:acknowledge'),
+      );
     });
 
-    it('a second click answers "already acknowledged by Alice" and adds nothing to the timeline', async () => {
+    it('a second click (on the message as it was before the update) answers "already acknowledged by Alice" and adds nothing to the timeline', async () => {
       const alice = await person('Alice');
       const setup = await boundChannel([alice]);
       const { incident, message } = await triggerWithMessage(setup);
+      const asPosted = message.history[0];
 
       expect((await clickAndAnswer(alice, message, 'oncall:acknowledge')).body.text).toBe(`Acknowledged #${incident.id}`);
       await service.services.cards.idle();
-      const again = await clickAndAnswer(alice, message, 'oncall:acknowledge');
+      expect(slackButtons(latest(message)).map((button) => button.actionId)).not.toContain('oncall:acknowledge');
+      const again = await clickAndAnswer(alice, message, 'oncall:acknowledge', undefined, asPosted);
       expect(again.body.response_type).toBe('ephemeral');
       expect(again.body.replace_original).toBe(false);
       expect(visible(again)).toBe(`#${incident.id} is already acknowledged by Alice`);
@@ -272,6 +310,7 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
       expect((await clickAndAnswer(alice, closed, 'oncall:reopen')).body.text).toBe(`Reopened #${incident.id}`);
       await service.services.cards.idle();
       expect(slackStatus(latest(message))).toBe('Triggered');
+      expect(slackButtons(latest(message)).map((button) => button.actionId)).toEqual(['oncall:acknowledge', 'oncall:close', 'oncall:escalate', 'oncall:details']);
       expect(kindsOf((await incidentDetail(service, incident.id)).timeline)).toEqual(['triggered', 'closed', 'reopened']);
     });
 
@@ -553,10 +592,12 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
       const channel = await createChannel(service, `Payments SRE ${randomHex(3)}`);
       const room = fake.state.addChannel({ name: unique('payments-war-room'), members: [alice.user.id, mallory.user.id] });
 
-      // (Every bind answer goes to the channel, the refusal too: the listener picks the response type by verb.)
+      // The refusal is for the caller only; only a successful bind is announced to the channel.
       const refused = await command(mallory, room, `bind ${channel.name}`);
+      expect(refused.body.response_type).toBe('ephemeral');
       expect(visible(refused)).toMatch(/Only linked on-call members can bind/);
       expect(await bindingsOf(room.id)).toEqual([]);
+      expect(fake.state.messagesIn(room.id)).toEqual([]);
 
       const bound = await command(alice, room, `bind ${channel.name}`);
       expect(bound.body.response_type).toBe('in_channel');
@@ -568,6 +609,160 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
       expect(await service.post(integration.path, postMessage('Payment gateway 5xx', 'error rate 12%'))).toEqual({ status: 200, body: FEISHU_SUCCESS });
       await service.services.cards.idle();
       expect(incidentMessagesIn(room.id).map((message) => slackTitle(message))).toEqual(['Payment gateway 5xx']);
+    });
+
+    it('escalate <id>, close <id> and reopen <id> act as the caller, answer only them, and the channel message follows', async () => {
+      const alice = await person('Alice');
+      const bob = await person('Bob');
+      const setup = await boundChannel([alice, bob]);
+      await escalationRule(setup, [alice, bob]);
+      const { incident, message } = await triggerWithMessage(setup);
+      await noticeIn(setup.slack.id, 1, alice);
+
+      const escalated = await command(alice, setup.slack, `escalate ${incident.id}`);
+      expect(escalated.body.response_type).toBe('ephemeral');
+      expect(visible(escalated)).toBe(`Escalated #${incident.id} to level 2: paged Bob`);
+      const page = await noticeIn(setup.slack.id, 2, bob);
+      expect(page.text).toContain(`#${incident.id}`);
+      await waitFor('the level-2 DM to Bob', () => fake.state.dmsTo(bob.user.id).find((dm) => /Escalation level 2/.test(dm.text)));
+      await service.services.cards.idle();
+      expect(slackMessageText(latest(message))).toContain('level 2/2 paged Bob');
+
+      const closed = await command(alice, setup.slack, `close ${incident.id}`);
+      expect(closed.body.response_type).toBe('ephemeral');
+      expect(visible(closed)).toBe(`Closed #${incident.id}`);
+      expect((await incidentDetail(service, incident.id)).incident).toMatchObject({ status: 'closed', closedBy: alice.member!.id });
+      await service.services.cards.idle();
+      expect(slackStatus(latest(message))).toBe('Closed');
+      expect(visible(await command(bob, setup.slack, `close ${incident.id}`))).toBe(`#${incident.id} is already closed by Alice`);
+
+      const reopened = await command(bob, setup.slack, `reopen ${incident.id}`);
+      expect(reopened.body.response_type).toBe('ephemeral');
+      expect(visible(reopened)).toBe(`Reopened #${incident.id}`);
+      await service.services.cards.idle();
+      expect(slackStatus(latest(message))).toBe('Triggered');
+      expect(contentOf(latest(message))).toEqual(await currentMessage(incident.id));
+      const detail = await incidentDetail(service, incident.id);
+      expect(detail.incident.status).toBe('triggered');
+      expect(detail.timeline.filter((entry) => entry.kind === 'reopened')).toEqual([expect.objectContaining({ actorId: bob.member!.id, actorName: 'Bob' })]);
+
+      expect(visible(await command(alice, setup.slack, 'close 999999'))).toBe('Incident #999999 does not exist');
+      expect(visible(await command(alice, setup.slack, 'escalate 999999'))).toBe('Incident #999999 does not exist');
+      // Posted for everyone: the incident message and the escalation pages, none of the answers.
+      const others = botMessagesIn(setup.slack.id).filter((posted) => posted.attachments === undefined);
+      expect(others.length).toBeGreaterThanOrEqual(2);
+      expect(others.every((posted) => /Escalation level \d/.test(posted.text))).toBe(true);
+    });
+
+    it('link answers the caller only (ephemeral) with a one-time code, and sends no DM; redeeming it links them', async () => {
+      const alice = await person('Alice');
+      const dan = await person('Dan', { member: false });
+      const setup = await boundChannel([alice, dan]);
+
+      const answer = await command(dan, setup.slack, 'link');
+      expect(answer.body.response_type).toBe('ephemeral');
+      const text = visible(answer);
+      const code = /^Your link code is ([A-Z0-9]{8}) \(valid for 30 minutes\)\./.exec(text)?.[1];
+      expect(code).toBeDefined();
+      expect(text).toContain(`POST /api/v1/link-codes/${code}/redeem`);
+      expect(fake.state.ephemeralsFor(dan.user.id, setup.slack.id).map((shown) => shown.text)).toEqual([answer.body.text]);
+      expect(fake.state.dmsTo(dan.user.id)).toEqual([]);
+      expect(botMessagesIn(setup.slack.id)).toEqual([]);
+
+      const danMember = await createMember(service, 'Dan Dispatcher');
+      const redeemed = await service.api('POST', `/link-codes/${code}/redeem`, { memberId: danMember.id });
+      expect(redeemed).toEqual({ status: 200, body: { member: expect.objectContaining({ id: danMember.id }), carriedOut: null } });
+      const confirmation = await waitFor('the confirmation DM', () => fake.state.dmsTo(dan.user.id)[0]);
+      expect(slackVisibleText(confirmation.text)).toBe('You are now linked to on-call member Dan Dispatcher.');
+      expect(visible(await command(dan, setup.slack, 'whoami'))).toBe(`You act as Dan Dispatcher (member ${danMember.id}).`);
+      expect(visible(await command(dan, setup.slack, 'link'))).toBe('You are already linked to Dan Dispatcher.');
+      expect(visible(await command(alice, setup.slack, 'link'))).toBe('You are already linked to Alice.');
+    });
+
+    it('a command that fails inside (the database refuses) is still answered, privately: "Something went wrong…"', async () => {
+      const erin = await person('Erin', { member: false });
+      const setup = await boundChannel([erin]);
+      // `link` for an unlinked user stores a link code: without its table, the command throws inside the service.
+      await service.db.manager.query('ALTER TABLE link_codes RENAME TO link_codes_away');
+      let answer: FakeSlackResponse;
+      try {
+        answer = await command(erin, setup.slack, 'link');
+      } finally {
+        await service.db.manager.query('ALTER TABLE link_codes_away RENAME TO link_codes');
+      }
+      expect(answer.body.response_type).toBe('ephemeral');
+      expect(visible(answer)).toMatch(/^Something went wrong while handling that command\. Please try again/);
+      expect(botMessagesIn(setup.slack.id)).toEqual([]);
+      // Once the database is fine again, so is the command.
+      expect(visible(await command(erin, setup.slack, 'link'))).toMatch(/^Your link code is [A-Z0-9]{8}/);
+    });
+  });
+
+  describe('the Escalate button', () => {
+    it('pages the next level now, answers who was paged, and the message shows the level', async () => {
+      const alice = await person('Alice');
+      const bob = await person('Bob');
+      const setup = await boundChannel([alice, bob]);
+      await escalationRule(setup, [alice, bob]);
+      const { incident, message } = await triggerWithMessage(setup);
+      await noticeIn(setup.slack.id, 1, alice);
+
+      const answer = await clickAndAnswer(alice, message, 'oncall:escalate');
+      expect(answer.body).toEqual({ response_type: 'ephemeral', replace_original: false, text: `Escalated #${incident.id} to level 2: paged Bob` });
+      await noticeIn(setup.slack.id, 2, bob);
+      await service.services.cards.idle();
+      const updated = latest(message);
+      expect(slackMessageText(updated)).toContain('level 2/2 paged Bob');
+      expect(slackStatus(updated)).toBe('Triggered');
+      expect(contentOf(updated)).toEqual(await currentMessage(incident.id));
+      expect(kindsOf((await incidentDetail(service, incident.id)).timeline)).toContain('escalated');
+    });
+  });
+
+  describe('keeping the message current', () => {
+    it('a chat.update answered message_not_found (the message was deleted) posts a fresh message, which later changes update', async () => {
+      const alice = await person('Alice');
+      const setup = await boundChannel([alice]);
+      const { incident, message } = await triggerWithMessage(setup);
+      message.deleted = true; // someone deleted it in Slack
+
+      expect((await service.api('POST', `/incidents/${incident.id}/acknowledge`, { memberId: alice.member!.id })).status).toBe(200);
+      await service.services.cards.idle();
+      expect(updatesOf(message).map((request) => [request.status, request.error])).toEqual([[200, 'message_not_found']]);
+      const [fresh] = incidentMessagesIn(setup.slack.id);
+      expect(fresh.ts).not.toBe(message.ts);
+      expect(slackStatus(fresh)).toBe('Acknowledged');
+      expect(contentOf(fresh)).toEqual(await currentMessage(incident.id));
+      const stored = await service.db.manager.findBy(ChatMessageEntity, { incidentId: incident.id, platform: 'slack' });
+      expect(stored.map((row) => [row.chatId, row.messageId])).toEqual([[setup.slack.id, fresh.ts]]);
+
+      // The next change goes to the fresh message, with no more posts.
+      expect((await clickAndAnswer(alice, fresh, 'oncall:close')).body.text).toBe(`Closed #${incident.id}`);
+      await service.services.cards.idle();
+      expect(updatesOf(fresh).map((request) => request.status)).toEqual([200]);
+      expect(slackStatus(latest(fresh))).toBe('Closed');
+      expect(updatesOf(message)).toHaveLength(1);
+      expect(incidentMessagesIn(setup.slack.id)).toHaveLength(1);
+    });
+
+    it('an alert storm onto one incident (30 alerts, push mode by_title) costs a few chat.update calls, and the message ends up current', async () => {
+      const setup = await boundChannel([], service, { pushMode: 'by_title' });
+      const { incident, message } = await triggerWithMessage(setup);
+      const text = incident.description;
+      const storm = Array.from({ length: 30 }, () => sendAlert(service, setup.integration.path, text));
+      await Promise.all(storm);
+      expect(await incidentsOfChannel(service, setup.channel.id)).toHaveLength(1);
+      await service.services.cards.idle();
+
+      const view = await service.services.views.build(incident.id);
+      expect(view.alertCount).toBe(31);
+      const updates = updatesOf(message);
+      expect(updates.every((request) => request.status === 200)).toBe(true);
+      expect(updates.length).toBeGreaterThanOrEqual(1);
+      expect(updates.length).toBeLessThanOrEqual(5);
+      expect(contentOf(latest(message))).toEqual(renderSlackIncidentMessage(view));
+      expect(incidentMessagesIn(setup.slack.id)).toHaveLength(1);
+      process.stdout.write(`[slack storm ${kind}] 30 alerts onto #${incident.id}: ${updates.length} chat.update calls\n`);
     });
   });
 

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat-binding.service.js';
-import { CARD_ACTIONS, isCardAction, type ChatInteractionService } from '../../services/chat-interaction.service.js';
+import { CARD_ACTIONS, isCardAction, shownEscalationStep, type ChatInteractionService } from '../../services/chat-interaction.service.js';
 import { escapeMrkdwn } from './slack-message.renderer.js';
 import { ENVELOPE_ID_CONTEXT_KEY } from './slack-socket-mode.js';
 import type { SlackPlatform } from './slack.platform.js';
@@ -48,12 +48,13 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       await ack();
       const value = parseValue((pressed as { value?: string }).value);
       const incidentId = Number(value?.incidentId);
-      if (!value || value.action !== action || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0) {
+      const step = value ? shownEscalationStep(value) : undefined;
+      if (!value || value.action !== action || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0 || step === null) {
         await respond({ response_type: 'ephemeral', replace_original: false, text: 'This button is not one of ours, or the message is malformed.' });
         return;
       }
       const channelId = (body as { channel?: { id?: string } }).channel?.id;
-      const answer = await deps.interactions.handleAction({ platform: 'slack', externalId: body.user.id }, value.action, incidentId, channelId);
+      const answer = await deps.interactions.handleAction({ platform: 'slack', externalId: body.user.id }, value.action, incidentId, channelId, undefined, step);
       await respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(answer.toast.text) });
     });
   }
@@ -76,7 +77,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   });
 }
 
-function parseValue(value: string | undefined): { action?: unknown; incidentId?: unknown } | undefined {
+function parseValue(value: string | undefined): { action?: unknown; incidentId?: unknown; step?: unknown } | undefined {
   if (!value) return undefined;
   try {
     const parsed = JSON.parse(value);

@@ -145,7 +145,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(callbackValues(card.content)).toEqual([
         { action: 'acknowledge', incidentId: incident.id },
         { action: 'close', incidentId: incident.id },
-        { action: 'escalate', incidentId: incident.id },
+        { action: 'escalate', incidentId: incident.id, step: 0 },
       ]);
 
       const answer = await clickCard(alice.user.open_id, 'acknowledge', incident.id, card);

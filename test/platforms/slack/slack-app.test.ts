@@ -203,7 +203,7 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
       expect(buttons.filter((button) => button.value !== undefined)).toEqual([
         { actionId: 'oncall:acknowledge', text: 'Acknowledge', value: { action: 'acknowledge', incidentId: incident.id }, style: 'primary' },
         { actionId: 'oncall:close', text: 'Close', value: { action: 'close', incidentId: incident.id }, style: 'danger' },
-        { actionId: 'oncall:escalate', text: 'Escalate', value: { action: 'escalate', incidentId: incident.id } },
+        { actionId: 'oncall:escalate', text: 'Escalate', value: { action: 'escalate', incidentId: incident.id, step: 0 } },
       ]);
       expect(buttons.find((button) => button.actionId === 'oncall:details')).toEqual({
         actionId: 'oncall:details',

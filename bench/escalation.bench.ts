@@ -18,6 +18,13 @@
  *               (it equals level-1 'escalated' createdAt + wait; checked)
  *   lateness  = level-2 'escalated' createdAt - due
  *
+ * Then, on the same service, a second figure: the real capacity when BENCH_SAME_INSTANT level-2 steps fall due at
+ * the same instant (an alert storm whose incidents all came within one 200 ms grid point). Another channel and
+ * rule; its incidents are created over BENCH_SAME_INSTANT_CREATE_SECONDS, and once every one has paged level 1 their
+ * due times are all set (in the database) to the earliest of them, T, for which a timer job is already stored. At T
+ * the job fires every step due; reported: the time from T to the last firing, firings/s from the first firing to
+ * the last (the capacity, not an offered rate), and lateness (firing - T).
+ *
  * Environment (all optional):
  *   BENCH_INCIDENTS          incidents (= level-2 firings) per backend (default 10000)
  *   BENCH_SPREAD_SECONDS     creation window, hence the due-time window (default 25)
@@ -31,6 +38,8 @@
  *   BENCH_MARIADB_URL        default mysql://root@127.0.0.1:3306 (127.0.0.1/localhost only)
  *   BENCH_REDIS_URL          default redis://127.0.0.1:6379/14 (127.0.0.1/localhost only); the scheduler runs
  *                            with redisKeyPrefix 'bench-escalation-<pid>:', whose keys are deleted before and after
+ *   BENCH_SAME_INSTANT       level-2 steps due at the same instant, per backend (default 5000; 0 skips it)
+ *   BENCH_SAME_INSTANT_CREATE_SECONDS  creation window of those incidents (default 10)
  *   BENCH_PROFILE=1          also time scheduler repository calls and EscalationService.fire from outside
  *
  * No chat platform is configured, so "paging" is the notifier's two member/identity queries and no message is sent.
@@ -141,6 +150,8 @@ const STOP_BOUND_MS = 60_000;
 
 interface Settings {
   incidents: number;
+  sameInstant: number;
+  sameInstantCreateSeconds: number;
   spreadSeconds: number;
   marginSeconds: number;
   waitSeconds: number;
@@ -152,8 +163,25 @@ interface Settings {
   profile: boolean;
 }
 
+/** The second figure: every step due at one instant T. */
+interface SameInstantResult {
+  steps: number;
+  created: CreateResult;
+  /** Steps whose due time was set to T (at level 1 when it was set). */
+  atT: number;
+  fired: number;
+  /** From T to the last firing. */
+  allFiredAfterMs: number;
+  /** fired / (last firing - first firing). */
+  firingsPerSecond: number;
+  lateness: { p50: number; p99: number; max: number; mean: number };
+  exactlyOnce: boolean;
+  problems: string[];
+}
+
 interface BackendResult {
   backend: Backend;
+  sameInstant?: SameInstantResult;
   created: CreateResult;
   incidents: number;
   level1DoneAfterMs: number | null;
@@ -300,6 +328,94 @@ async function readOutcome(
     }
   }
   return { events, leftoverJobs };
+}
+
+interface SameInstantContext {
+  api(method: string, path: string, body: unknown): Promise<any>;
+  manager: import('typeorm').EntityManager;
+  port: number;
+  memberId: number;
+}
+
+/** The second figure (see the file comment): BENCH_SAME_INSTANT level-2 steps due at one instant T. */
+async function runSameInstant(backend: Backend, settings: Settings, { api, manager, port, memberId }: SameInstantContext): Promise<SameInstantResult> {
+  const { IncidentEntity } = await import('../src/db/entities/incident.entity.js');
+  const { IncidentEventEntity } = await import('../src/db/entities/incident-event.entity.js');
+  const { In, MoreThanOrEqual } = await import('typeorm');
+  const steps = settings.sameInstant;
+  const waitSeconds = settings.sameInstantCreateSeconds + settings.marginSeconds;
+  const channel = await api('POST', '/channels', { name: `bench escalation ${backend} same instant` });
+  await api('POST', `/channels/${channel.id}/escalation-rules`, {
+    name: 'bench same instant',
+    levels: [
+      { memberIds: [memberId], waitMinutes: waitSeconds / 60, notifyGroupChats: true, notifyDirect: true },
+      { memberIds: [memberId], waitMinutes: 5, notifyGroupChats: true, notifyDirect: true },
+    ],
+  });
+  const integration = await api('POST', '/integrations', { name: 'bench feishu same instant', kind: 'dedicated', channelId: channel.id, pushMode: 'always_new' });
+  log(`[${backend}] same instant: creating ${steps} incidents over ~${settings.sameInstantCreateSeconds} s (level-1 wait ${waitSeconds} s)`);
+  const created = await runInWorker<CreateSpec, CreateResult>(new URL(import.meta.url), {
+    port,
+    path: new URL(integration.url as string).pathname,
+    label: `${backend}-same-instant`,
+    count: steps,
+    rate: steps / settings.sameInstantCreateSeconds,
+    maxInFlight: settings.concurrency,
+    maxMs: (waitSeconds + 60) * 1000,
+  });
+  const countAtStep = (step: number) => manager.count(IncidentEntity, { where: { channelId: channel.id, escalationStep: MoreThanOrEqual(step) } });
+  const incidents = await manager.count(IncidentEntity, { where: { channelId: channel.id } });
+  const levelOneBound = Date.now() + waitSeconds * 1000;
+  while ((await countAtStep(1)) < incidents && Date.now() < levelOneBound) await sleep(200);
+
+  // T: the earliest due time, whose timer job is stored. Every step due then, as one storm's would be.
+  const rows = await manager.find(IncidentEntity, { where: { channelId: channel.id }, select: { id: true, escalationStep: true, escalationDueAt: true } });
+  const dues = rows.filter((row) => row.escalationStep === 1 && row.escalationDueAt).map((row) => row.escalationDueAt!.getTime());
+  const problems: string[] = [];
+  if (dues.length < rows.length) problems.push(`${rows.length - dues.length} incidents had not paged level 1 (or had passed it) when T was set`);
+  const t = Math.min(...dues);
+  const lastOriginalDue = Math.max(...dues);
+  if (t < Date.now() + 2000) problems.push(`T was only ${f0(t - Date.now())} ms ahead when set: raise BENCH_MARGIN_SECONDS`);
+  const moved = await manager.update(IncidentEntity, { channelId: channel.id, escalationStep: 1 }, { escalationDueAt: new Date(t) });
+  const atT = moved.affected ?? dues.length;
+  log(`[${backend}] same instant: ${atT} level-2 steps due at T (${f1((t - Date.now()) / 1000)} s from now)`);
+
+  const deadline = t + settings.fireTimeoutMs;
+  let atLevel2 = 0;
+  while (Date.now() <= deadline) {
+    atLevel2 = (await within(countAtStep(2), 10_000)) ?? atLevel2;
+    if (atLevel2 >= incidents) break;
+    await sleep(100);
+  }
+  // The jobs of the original due times still run (and find nothing): let them, so the store is left as in part 1.
+  await sleep(Math.max(0, Math.min(lastOriginalDue + 1500, deadline) - Date.now()));
+
+  const ids = rows.map((row) => row.id);
+  const level2At = new Map<number, number[]>();
+  for (let index = 0; index < ids.length; index += 1000) {
+    const events = await manager.find(IncidentEventEntity, { where: { incidentId: In(ids.slice(index, index + 1000)), kind: 'escalated' }, select: { incidentId: true, detail: true, createdAt: true } });
+    for (const event of events) {
+      if (Number(event.detail?.level) !== 2) continue;
+      level2At.set(event.incidentId, [...(level2At.get(event.incidentId) ?? []), event.createdAt.getTime()]);
+    }
+  }
+  const firings = [...level2At.values()].map((times) => times[0]);
+  const twice = [...level2At.values()].filter((times) => times.length > 1).length;
+  if (twice > 0) problems.push(`${twice} incidents with more than one level-2 entry`);
+  if (firings.length < incidents) problems.push(`${incidents - firings.length} level-2 steps not fired within ${settings.fireTimeoutMs / 1000} s of T`);
+  const first = Math.min(...firings);
+  const last = Math.max(...firings);
+  return {
+    steps,
+    created,
+    atT,
+    fired: firings.length,
+    allFiredAfterMs: last - t,
+    firingsPerSecond: firings.length / (Math.max(1, last - first) / 1000),
+    lateness: latencyFigures(firings.map((at) => at - t)),
+    exactlyOnce: twice === 0 && firings.length === incidents,
+    problems,
+  };
 }
 
 async function runBackend(backend: Backend, settings: Settings): Promise<BackendResult> {
@@ -476,6 +592,10 @@ async function runBackend(backend: Backend, settings: Settings): Promise<Backend
     const stages = timer?.report(true);
     if (slowestProbeMs > 2000) diagnostics.push(`slowest progress query while waiting: ${f1(slowestProbeMs / 1000)} s (the bench shares the service's event loop)`);
 
+    // ---- second figure: steps all due at the same instant ------------------------------------------------------
+    const sameInstant =
+      settings.sameInstant > 0 ? await runSameInstant(backend, settings, { api, manager, port: Number(new URL(running.url).port), memberId: member.id }) : undefined;
+
     // ---- stop the service, then read what it wrote through the bench's own connections -----------------------
     const stopStarted = Date.now();
     const stopOutcome = await within(
@@ -587,6 +707,7 @@ async function runBackend(backend: Backend, settings: Settings): Promise<Backend
 
     return {
       backend,
+      sameInstant,
       created,
       incidents,
       level1DoneAfterMs,
@@ -625,6 +746,8 @@ async function main(): Promise<number> {
   const pollRaw = process.env.BENCH_POLL_MS;
   const settings: Settings = {
     incidents: intEnv('BENCH_INCIDENTS', 10_000, 1, 1_000_000),
+    sameInstant: intEnv('BENCH_SAME_INSTANT', 5000, 0, 1_000_000),
+    sameInstantCreateSeconds: intEnv('BENCH_SAME_INSTANT_CREATE_SECONDS', 10, 1, 3600),
     spreadSeconds,
     marginSeconds,
     waitSeconds: spreadSeconds + marginSeconds,
@@ -644,8 +767,11 @@ async function main(): Promise<number> {
   // Hard stop: creation + wait + timeout + stop/cleanup, per backend.
   // Hard stop (skips cleanup; every phase is bounded on its own well within it): per backend, creation + level-1
   // wait + burst wait + stop + slack.
+  // The same-instant part: creation, its level-1 wait (creation + margin), the level-1 bound, and its firing bound.
+  const sameInstantSeconds = settings.sameInstant > 0 ? 3 * (settings.sameInstantCreateSeconds + settings.marginSeconds) + 60 + settings.fireTimeoutMs / 1000 : 0;
   startWatchdog(
-    backends.length * (settings.spreadSeconds + settings.waitSeconds + 60 + (2 * settings.fireTimeoutMs + STOP_BOUND_MS) / 1000 + 180) * 1000 + 60_000,
+    backends.length * (settings.spreadSeconds + settings.waitSeconds + 60 + (2 * settings.fireTimeoutMs + STOP_BOUND_MS) / 1000 + 180 + sameInstantSeconds) * 1000 +
+      60_000,
   );
 
   log(
@@ -679,6 +805,18 @@ async function main(): Promise<number> {
   row('firings/s during the burst', results.map((r) => f0(r.firingsPerSecond)));
   row('burst length, first to last firing (s)', results.map((r) => f1(r.burstMs / 1000)));
   row('exactly one level-2 entry per incident', results.map((r) => (r.exactlyOnce ? 'yes' : 'NO')));
+  if (results.some((r) => r.sameInstant)) {
+    const same = (format: (s: SameInstantResult) => string) => results.map((r) => (r.sameInstant ? format(r.sameInstant) : '-'));
+    log('  -- steps all due at the same instant T --');
+    row('steps due at T', same((s) => `${s.atT}/${s.steps}`));
+    row('level-2 fired', same((s) => `${s.fired}/${s.atT}`));
+    row('all fired after T (ms)', same((s) => f0(s.allFiredAfterMs)));
+    row('capacity (firings/s, first to last)', same((s) => f0(s.firingsPerSecond)));
+    row('lateness p50 (ms)', same((s) => f0(s.lateness.p50)));
+    row('lateness p99 (ms)', same((s) => f0(s.lateness.p99)));
+    row('lateness max (ms)', same((s) => f0(s.lateness.max)));
+    row('exactly one level-2 entry per incident', same((s) => (s.exactlyOnce ? 'yes' : 'NO')));
+  }
   log('--------------------------------------------------------------------------------------');
   for (const r of results) {
     const target = TARGET_P99_MS[r.backend];
@@ -695,6 +833,7 @@ async function main(): Promise<number> {
     );
     if (r.unfired > 0) log(`    ${r.unfired} level-2 steps not fired within ${settings.fireTimeoutMs / 1000} s of the last due time (late by >= ${f0(r.unfiredLateAtLeastMs)} ms)`);
     for (const problem of r.onceProblems) log(`    ! ${problem}`);
+    for (const problem of r.sameInstant?.problems ?? []) log(`    ! same instant: ${problem}`);
     if (r.created.failed > 0) for (const failure of r.created.failures) log(`    ! creation: ${failure}`);
     log(`    creation worst send lag behind schedule: ${f0(r.created.maxFireLagMs)} ms; scheduler jobs left in the store: ${r.leftoverJobs}`);
     log(`    warnings/errors logged by the service: ${r.warnings}${r.warningSamples.length ? `, e.g. ${r.warningSamples[0]}` : ''}`);

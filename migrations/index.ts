@@ -3,6 +3,14 @@ import { ChatPlatforms1764100000000 } from './1764100000000-chat-platforms.js';
 import { Escalation1764200000000 } from './1764200000000-escalation.js';
 import { AgendaJobs1764300000000 } from './1764300000000-agenda-jobs.js';
 import { IdentityAlternateIds1764400000000 } from './1764400000000-identity-alternate-ids.js';
+import { EscalationDelivery1764500000000 } from './1764500000000-escalation-delivery.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
-export const allMigrations = [InitialSchema1764000000000, ChatPlatforms1764100000000, Escalation1764200000000, AgendaJobs1764300000000, IdentityAlternateIds1764400000000];
+export const allMigrations = [
+  InitialSchema1764000000000,
+  ChatPlatforms1764100000000,
+  Escalation1764200000000,
+  AgendaJobs1764300000000,
+  IdentityAlternateIds1764400000000,
+  EscalationDelivery1764500000000,
+];

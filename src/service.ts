@@ -93,7 +93,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const identities = new IdentityService(db, platforms, logger);
   const bindings = new ChatBindingService(db);
   const channelsWithRules = new ChannelsWithRules(db);
-  const escalations = new EscalationService(db, new EscalationNotifier(db, platforms, identities, logger), links, changes, channelsWithRules, logger);
+  const notifier = new EscalationNotifier(db, platforms, identities, logger);
+  const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, config.escalationRedeliveryMs);
   const services: Services = {
     channels: new ChannelService(db),
     members: new MemberService(db),
@@ -138,12 +139,14 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000;
   const stop = async () => {
-    sweep.stop();
+    const sweepStopped = sweep.stop();
     feishu?.close();
     await slack?.stop();
     if (server.listening) await closeServer(server);
-    // Running escalation jobs finish (drain) before the database they write to closes.
+    // Running escalation jobs and the running sweep finish (drain), then the pages they started, before the
+    // database they write to closes.
     await stopAgenda(agenda, 15_000);
+    await sweepStopped;
     await escalations.idle();
     services.cards.close();
     await services.cards.idle();
@@ -187,22 +190,26 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-/** At start, then every `seconds`: fire escalation steps whose timer was lost. */
-function startSweeping(escalations: EscalationService, seconds: number, logger: Logger): { stop(): void } {
-  let running: Promise<unknown> = Promise.resolve();
+/**
+ * At start, then every `seconds`: fire escalation steps whose timer was lost (and the rest of the sweep). One sweep
+ * at a time; stop() resolves once the running one has finished.
+ */
+function startSweeping(escalations: EscalationService, seconds: number, logger: Logger): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
   const run = () => {
-    running = escalations
+    running ??= escalations
       .sweep()
-      .then((fired) => fired > 0 && logger.info({ fired }, 'escalation sweep fired overdue steps'))
-      .catch((error: unknown) => logger.error({ err: error }, 'escalation sweep failed'));
+      .then((fired) => void (fired > 0 && logger.info({ fired }, 'escalation sweep fired overdue steps')))
+      .catch((error: unknown) => logger.error({ err: error }, 'escalation sweep failed'))
+      .finally(() => (running = undefined));
   };
   run();
   const timer = setInterval(run, seconds * 1000);
   timer.unref();
   return {
-    stop: () => {
+    stop: async () => {
       clearInterval(timer);
-      void running;
+      await running;
     },
   };
 }

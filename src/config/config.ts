@@ -119,6 +119,11 @@ export interface AppConfig {
   escalationSweepSeconds: number;
   /** How often the scheduler (Agenda) looks for due jobs. */
   schedulerPollMs?: number;
+  /**
+   * How long an escalation page may stay undelivered, with nobody renewing it, before the sweep delivers it again
+   * (its instance died between taking the step and sending the page); default in escalation-deliveries.ts.
+   */
+  escalationRedeliveryMs?: number;
   /** Retry pace of incident cards a platform could not take (unavailable, rate limited); defaults in card-sync.service.ts. */
   cardRedelivery?: { firstDelayMs: number; maxDelayMs: number };
   /** Present when the Slack app is configured. */

@@ -20,6 +20,11 @@ export interface IncidentView {
   /** A few recent timeline lines, newest last. */
   recentActivity: string[];
   detailsUrl: string;
+  /**
+   * How many escalation steps have been taken: the Escalate button carries it, so that a click on a card that is no
+   * longer current (a double click, a stale card) escalates nothing.
+   */
+  escalationStep: number;
   escalation?: EscalationView;
 }
 

@@ -26,6 +26,16 @@ export function isCardAction(value: unknown): value is CardAction {
   return typeof value === 'string' && (CARD_ACTIONS as readonly string[]).includes(value);
 }
 
+/**
+ * The escalation step an Escalate button showed (its value's `step`): undefined when the button has none (cards
+ * posted before buttons carried it, which then escalate the next level, like the command), null when malformed.
+ */
+export function shownEscalationStep(value: { step?: unknown }): number | undefined | null {
+  if (value.step === undefined) return undefined;
+  const step = typeof value.step === 'string' && value.step.trim() !== '' ? Number(value.step) : value.step;
+  return typeof step === 'number' && Number.isInteger(step) && step >= 0 ? step : null;
+}
+
 export interface ChatUser {
   platform: PlatformName;
   /** The account's primary id on the platform (the one to DM and @mention). */
@@ -79,13 +89,21 @@ export class ChatInteractionService {
 
   /**
    * A click on a card. `redrawnMessageId`: the clicked card, when the platform's answer replaces it with the
-   * answer's view — card sync then leaves that card alone for this change.
+   * answer's view — card sync then leaves that card alone for this change. `shownStep`: the escalation step an
+   * Escalate button showed (see shownEscalationStep).
    */
-  async handleAction(user: ChatUser, action: CardAction, incidentId: number, chatId?: string, redrawnMessageId?: string): Promise<ActionAnswer> {
+  async handleAction(
+    user: ChatUser,
+    action: CardAction,
+    incidentId: number,
+    chatId?: string,
+    redrawnMessageId?: string,
+    shownStep?: number,
+  ): Promise<ActionAnswer> {
     const member = await this.resolve(user);
     if (!member) return this.promptToLink(user, { action, incidentId, chatId });
     const redrawn = chatId && redrawnMessageId ? { platform: user.platform, chatId, messageId: redrawnMessageId } : undefined;
-    return this.actAs(member, action, incidentId, redrawn);
+    return this.actAs(member, action, incidentId, redrawn, shownStep);
   }
 
   async handleCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, text: string): Promise<CommandReply> {
@@ -119,9 +137,9 @@ export class ChatInteractionService {
     return this.identities.resolveMember(user.platform, user.externalId, user.alternateIds);
   }
 
-  private async actAs(member: Member, action: CardAction, incidentId: number, redrawn?: RedrawnCard): Promise<ActionAnswer> {
+  private async actAs(member: Member, action: CardAction, incidentId: number, redrawn?: RedrawnCard, shownStep?: number): Promise<ActionAnswer> {
     const actor: Actor = { type: 'member', id: member.id, name: member.name };
-    if (action === 'escalate') return this.escalate(incidentId, actor);
+    if (action === 'escalate') return this.escalate(incidentId, actor, shownStep);
     try {
       // A change is announced with the view read after its commit: the answer and card sync share one read.
       let built: IncidentView | undefined;
@@ -142,13 +160,14 @@ export class ChatInteractionService {
     }
   }
 
-  private async escalate(incidentId: number, actor: Actor): Promise<ActionAnswer> {
+  private async escalate(incidentId: number, actor: Actor, shownStep?: number): Promise<ActionAnswer> {
     try {
-      const result = await this.escalations.escalateNow(incidentId, actor);
+      const result = await this.escalations.escalateNow(incidentId, actor, shownStep);
       const view = await this.viewOrUndefined(incidentId);
       if (result.outcome === 'skipped') return { toast: { kind: 'info', text: `Not escalated: ${result.reason}.` }, view };
+      // The step is taken; its page is on its way (delivered after the answer).
       const who = result.paged.length ? result.paged.join(', ') : 'nobody (the level has no members)';
-      return { toast: { kind: 'success', text: `Escalated #${incidentId} to level ${result.level}: paged ${who}` }, view };
+      return { toast: { kind: 'success', text: `Escalated #${incidentId} to level ${result.level}: paging ${who}` }, view };
     } catch (error) {
       if (error instanceof AppError && error.code === 'not_found') return { toast: { kind: 'error', text: `Incident #${incidentId} does not exist` } };
       throw error;

@@ -25,7 +25,11 @@ export class EscalationNotifier {
     private readonly logger: Logger,
   ) {}
 
-  async page(incident: Incident, level: EscalationLevel, levelNumber: number, detailsUrl: string): Promise<PageResult> {
+  /**
+   * `deliveryKey` names this page (one step of one escalation run): each message gets a key derived from it and its
+   * target, so delivering the page again sends nothing twice where the platform deduplicates.
+   */
+  async page(incident: Incident, level: EscalationLevel, levelNumber: number, detailsUrl: string, deliveryKey: string): Promise<PageResult> {
     const members = level.memberIds.length ? await this.db.manager.findBy(MemberEntity, { id: In(level.memberIds) }) : [];
     await this.identityService.linkByEmail(members);
     const identities = members.length
@@ -40,10 +44,10 @@ export class EscalationNotifier {
       if (level.notifyGroupChats) {
         const chats = await this.db.manager.findBy(ChatBindingEntity, { platform: platform.name, channelId: incident.channelId });
         const mentions = mine.map((identity) => ({ externalId: identity.externalId, name: nameOf(identity.memberId) }));
-        for (const chat of chats) deliveries.push(platform.sendChatNotice(chat.chatId, text, mentions));
+        for (const chat of chats) deliveries.push(platform.sendChatNotice(chat.chatId, text, mentions, `${deliveryKey}:${platform.name}:group:${chat.chatId}`));
       }
       if (level.notifyDirect) {
-        for (const identity of mine) deliveries.push(platform.sendDirectText(identity.externalId, text));
+        for (const identity of mine) deliveries.push(platform.sendDirectText(identity.externalId, text, `${deliveryKey}:${platform.name}:dm:${identity.externalId}`));
       }
     }
     const results = await Promise.allSettled(deliveries);

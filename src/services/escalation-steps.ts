@@ -5,6 +5,7 @@ import { MemberEntity } from '../db/entities/member.entity.js';
 import type { Database } from '../db/database.js';
 import { decideStep, type EscalationPolicy, type StepDecision } from '../domain/escalation-policy.js';
 import { SYSTEM_ACTOR, type Actor } from './actor.js';
+import { escalationRun } from './escalation-deliveries.js';
 import { timelineEntry } from './timeline.js';
 
 export interface StepRequest {
@@ -15,8 +16,12 @@ export interface StepRequest {
 
 /** A step this instance took (committed), still to be delivered. */
 export interface TakenStep {
+  /** The row as it was before the step was taken. */
   incident: Incident;
   policy: EscalationPolicy;
+  /** The step taken, and the escalation run it belongs to (see escalationRun). */
+  step: number;
+  run: number;
   level: number;
   round: number;
   paged: string[];
@@ -31,7 +36,11 @@ export type StepTaking = TakenStep | { skipped: string };
  * it. Many steps are taken in one transaction (one commit for a burst of due steps).
  */
 export class EscalationSteps {
-  constructor(private readonly db: Database) {}
+  /** `redeliverAt`: when the sweep delivers a step taken at a given time again, unless its page went out first. */
+  constructor(
+    private readonly db: Database,
+    private readonly redeliverAt: (takenAt: Date) => Date,
+  ) {}
 
   /** One result per request, in order. A timer passes no actor; a person pressing Escalate does. */
   async take(requests: StepRequest[], actor?: Actor): Promise<StepTaking[]> {
@@ -69,10 +78,13 @@ export class EscalationSteps {
       const incident = byId.get(request.incidentId)!;
       const policy = incident.escalationPolicy!;
       const paged = policy.levels[decision.level].memberIds.map((id) => names.get(id)).filter((name): name is string => name !== undefined);
+      // Listed as undelivered in the same write: a crash before the page goes out leaves it to the sweep.
       await tx.update(IncidentEntity, incident.id, {
         escalationStep: request.step + 1,
         escalationDueAt: decision.nextDueAt,
         escalationPaged: paged,
+        escalationUndelivered: [...(incident.escalationUndelivered ?? []), request.step],
+        escalationRedeliverAt: this.redeliverAt(now),
         updatedAt: now,
       });
       entries.push(
@@ -83,7 +95,7 @@ export class EscalationSteps {
           rule: policy.ruleName,
         }),
       );
-      results.push({ incident, policy, level: decision.level, round: decision.round, paged, nextDueAt: decision.nextDueAt });
+      results.push({ incident, policy, step: request.step, run: escalationRun(incident), level: decision.level, round: decision.round, paged, nextDueAt: decision.nextDueAt });
     }
     if (entries.length > 0) await tx.insert(IncidentEventEntity, entries);
     return results;

@@ -1,13 +1,10 @@
 import { IsNull, LessThan, LessThanOrEqual, Not, type EntityManager } from 'typeorm';
 import { ChannelEntity } from '../db/entities/channel.entity.js';
 import { EscalationRuleEntity } from '../db/entities/escalation-rule.entity.js';
+import { IncidentEventEntity } from '../db/entities/incident-event.entity.js';
 import { IncidentEntity, type Incident } from '../db/entities/incident.entity.js';
 import type { Database } from '../db/database.js';
-import {
-  chooseRule,
-  totalSteps,
-  type EscalationPolicy,
-} from '../domain/escalation-policy.js';
+import { chooseRule, levelOfStep, totalSteps, type EscalationPolicy } from '../domain/escalation-policy.js';
 import { AppError } from '../lib/errors.js';
 import { forEachBounded } from '../lib/for-each-bounded.js';
 import type { Logger } from '../lib/logger.js';
@@ -15,12 +12,14 @@ import type { Actor } from './actor.js';
 import type { EscalationNotifier } from './escalation-notifier.js';
 import type { ChannelsWithRules } from './channels-with-rules.js';
 import { EscalationCheckedMarker } from './escalation-checked-marker.js';
+import { DEFAULT_REDELIVERY_MS, EscalationDeliveries, escalationRun, pageKey, type PageDelivery } from './escalation-deliveries.js';
 import { EscalationSteps, type TakenStep } from './escalation-steps.js';
 import type { IncidentChangeFeed } from './incident-change-feed.js';
 import type { IncidentLinks } from './incident-links.js';
 import type { EscalationTimers } from './ports/escalation-timers.js';
 
 export type FireOutcome =
+  /** The step is taken (committed); `paged` names the level's targets, whose page is being delivered. */
   | { outcome: 'paged'; level: number; round: number; paged: string[]; nextDueAt: Date | null }
   /** Another instance (or an earlier run) already paged this step, or escalation no longer applies. */
   | { outcome: 'skipped'; reason: string };
@@ -39,13 +38,17 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 /**
  * Pages the next person when nobody answers. The incident row holds the state (policy snapshot, step, due time);
- * every step is taken by a compare-and-set on that row, so each level is paged once however many instances
- * and timers race for it. Timers only wake the service; the sweep covers timers that were lost.
+ * every step is taken by a compare-and-set on that row, so each level is taken once however many instances
+ * and timers race for it. Its page is delivered after the commit, in the background, at least once: a step stays
+ * listed as undelivered until its page is out, and the sweep delivers again what a dead instance left, under the
+ * same idempotency keys. Timers only wake the service; the sweep also covers timers that were lost.
  */
 export class EscalationService {
   private timers?: EscalationTimers;
   private readonly checkedMarks: EscalationCheckedMarker;
-  private readonly deliveries = new Set<Promise<unknown>>();
+  private readonly pages: EscalationDeliveries;
+  /** Work started here that stop() must wait for: starts, pages, confirmations. */
+  private readonly running = new Set<Promise<unknown>>();
   /** Public so that tests can watch every step taken or refused. */
   readonly steps: EscalationSteps;
 
@@ -56,9 +59,11 @@ export class EscalationService {
     private readonly changes: IncidentChangeFeed,
     private readonly channelsWithRules: ChannelsWithRules,
     private readonly logger: Logger,
+    redeliveryMs = DEFAULT_REDELIVERY_MS,
   ) {
     this.checkedMarks = new EscalationCheckedMarker(db, logger);
-    this.steps = new EscalationSteps(db);
+    this.pages = new EscalationDeliveries(db, logger, redeliveryMs);
+    this.steps = new EscalationSteps(db, (takenAt) => this.pages.redeliverAt(takenAt));
   }
 
   useTimers(timers: EscalationTimers): void {
@@ -67,8 +72,8 @@ export class EscalationService {
 
   attach(feed: IncidentChangeFeed): void {
     feed.subscribe(async (change) => {
-      if (change.kind === 'triggered') await this.start(change.incidentId, change.channelId);
-      else if (change.kind === 'reopened') await this.restart(change.incidentId);
+      if (change.kind === 'triggered') await this.tracked(this.start(change.incidentId, change.channelId));
+      else if (change.kind === 'reopened') await this.tracked(this.restart(change.incidentId));
       // Acknowledge and close drop the pending step themselves (escalationOnStatus), in the same write.
     });
   }
@@ -82,7 +87,8 @@ export class EscalationService {
       this.track(this.confirmNoRule(incidentId, channelId));
       return { outcome: 'skipped', reason: 'no escalation rule applies' };
     }
-    return this.begin(incidentId, async (tx, incident) => (incident.escalationCheckedAt ? 'unchanged' : await this.choosePolicy(tx, incident)));
+    // The rule whose time window held when the incident was created, even when the sweep starts it later.
+    return this.begin(incidentId, async (tx, incident) => (incident.escalationCheckedAt ? 'unchanged' : await this.choosePolicy(tx, incident, incident.createdAt)));
   }
 
   /**
@@ -104,7 +110,7 @@ export class EscalationService {
   /** Reopened: start again from level 1 (with the rule snapshotted at trigger, or the one that matches now). */
   async restart(incidentId: number): Promise<FireOutcome> {
     return this.begin(incidentId, async (tx, incident) =>
-      incident.status !== 'triggered' ? 'unchanged' : (incident.escalationPolicy ?? (await this.choosePolicy(tx, incident))),
+      incident.status !== 'triggered' ? 'unchanged' : (incident.escalationPolicy ?? (await this.choosePolicy(tx, incident, new Date()))),
     );
   }
 
@@ -119,11 +125,14 @@ export class EscalationService {
       const policy = await pick(tx, incident);
       if (policy === 'unchanged') return undefined;
       const now = new Date();
+      // A new run: what an earlier run left undelivered is moot (its incident was closed).
       await tx.update(IncidentEntity, incidentId, {
         escalationPolicy: policy ?? null,
         escalationStep: 0,
         escalationDueAt: policy ? now : null,
         escalationCheckedAt: now,
+        escalationUndelivered: null,
+        escalationRedeliverAt: null,
       });
       if (!policy) return undefined;
       const [step] = await this.steps.takeWithin(tx, [{ incidentId, step: 0 }]);
@@ -133,21 +142,41 @@ export class EscalationService {
     return this.deliver(taken);
   }
 
-  /** Someone pressed Escalate: page the next level now, whatever the timers say. */
-  async escalateNow(incidentId: number, actor: Actor): Promise<FireOutcome> {
+  /**
+   * Someone pressed Escalate: page the next level now, whatever the timers say. `shownStep`: the step the pressed
+   * card showed (how many steps had been taken); when the incident has moved on since (a double click, a stale card,
+   * someone else's click), nothing is paged and the reason says who escalated. Without it (the command), the next
+   * level is paged.
+   */
+  async escalateNow(incidentId: number, actor: Actor, shownStep?: number): Promise<FireOutcome> {
     const incident = await this.db.manager.findOneBy(IncidentEntity, { id: incidentId });
     if (!incident) throw new AppError('not_found', `incident ${incidentId} does not exist`);
     if (incident.status === 'closed') return { outcome: 'skipped', reason: `incident #${incidentId} is closed` };
     if (!incident.escalationPolicy) return { outcome: 'skipped', reason: `no escalation rule applies to incident #${incidentId}` };
+    if (shownStep !== undefined && shownStep !== incident.escalationStep) return { outcome: 'skipped', reason: await this.escalatedSince(incidentId) };
     if (incident.escalationStep >= totalSteps(incident.escalationPolicy)) {
       return { outcome: 'skipped', reason: `incident #${incidentId} has already been escalated to its last level` };
     }
-    return this.fire(incidentId, incident.escalationStep, actor);
+    const outcome = await this.fire(incidentId, incident.escalationStep, actor);
+    // Lost the race for the step (two clicks at once, or its timer).
+    if (outcome.outcome === 'skipped' && (await this.db.manager.findOneBy(IncidentEntity, { id: incidentId }))?.escalationStep !== incident.escalationStep) {
+      return { outcome: 'skipped', reason: await this.escalatedSince(incidentId) };
+    }
+    return outcome;
+  }
+
+  /** Who took the incident's latest step, for a click that came too late: "… was already escalated to level 2 by Alice". */
+  private async escalatedSince(incidentId: number): Promise<string> {
+    const latest = await this.db.manager.findOne(IncidentEventEntity, { where: { incidentId, kind: 'escalated' }, order: { id: 'DESC' } });
+    if (!latest) return `incident #${incidentId} has changed since this card was shown`;
+    const by = latest.actorType === 'system' ? 'by its escalation rule' : `by ${latest.actorName}`;
+    const paged = latest.detail?.paged ? ` (paged ${latest.detail.paged})` : '';
+    return `incident #${incidentId} was already escalated to level ${latest.detail?.level ?? '?'} ${by}${paged}`;
   }
 
   /**
    * Pages step `step` if it is still the next one. A timer passes no actor; a person pressing Escalate does, and
-   * may escalate an acknowledged incident too. Resolves once the page is delivered.
+   * may escalate an acknowledged incident too. Resolves once the step is taken; the page goes out in the background.
    */
   async fire(incidentId: number, step: number, actor?: Actor): Promise<FireOutcome> {
     const [taken] = await this.steps.take([{ incidentId, step }], actor);
@@ -188,33 +217,77 @@ export class EscalationService {
     }
   }
 
-  /** Resolves when the pages this instance is delivering have gone out and its marks are stored (for shutdown and tests). */
-  async idle(): Promise<void> {
-    while (this.deliveries.size > 0) await Promise.allSettled([...this.deliveries]);
-    // Confirmed "no rule" answers among those mark their incidents.
-    await this.checkedMarks.flush();
-  }
-
   /**
-   * This instance won the step: it alone delivers the page, after the commit. The next step's timer is set first:
-   * a delivery held up by Feishu's per-chat limit must not make the next level late.
+   * Resolves when what this instance started (starts, pages) has finished and its marks are stored: for shutdown,
+   * which stops new work first, and for tests.
    */
-  private async deliver({ incident, policy, level, round, nextDueAt }: TakenStep): Promise<FireOutcome> {
-    if (nextDueAt) await this.wakeAt(incident.id, nextDueAt);
-    const result = await this.notifier.page(incident, policy.levels[level], level + 1, this.links.detailsUrl(incident.id));
-    this.changes.publish({ incidentId: incident.id, channelId: incident.channelId, kind: 'escalated' });
-    return { outcome: 'paged', level: level + 1, round: round + 1, paged: result.paged, nextDueAt };
-  }
-
-  private track(delivery: Promise<unknown>): void {
-    const settled = delivery.catch((error: unknown) => this.logger.error({ err: error }, 'escalation page failed'));
-    this.deliveries.add(settled);
-    void settled.finally(() => this.deliveries.delete(settled));
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    // Confirmed "no rule" answers among those mark their incidents; delivered pages clear theirs.
+    await this.checkedMarks.flush();
+    await this.pages.flush();
   }
 
   /**
-   * Fires what is overdue (a lost timer) and starts what was never started (a crash after the alert).
-   * Run at start and periodically; safe on every instance at once.
+   * This instance won the step: it alone delivers the page, after the commit, without waiting for it (a click's
+   * answer must not wait for a chat's rate limit). The next step's timer is set first: a delivery held up by
+   * Feishu's per-chat limit must not make the next level late.
+   */
+  private async deliver({ incident, policy, step, run, level, round, paged, nextDueAt }: TakenStep): Promise<FireOutcome> {
+    if (nextDueAt) await this.wakeAt(incident.id, nextDueAt);
+    this.changes.publish({ incidentId: incident.id, channelId: incident.channelId, kind: 'escalated' });
+    this.track(this.sendPage(incident, policy, { incidentId: incident.id, run, step }));
+    return { outcome: 'paged', level: level + 1, round: round + 1, paged, nextDueAt };
+  }
+
+  /** Sends one step's page under its delivery key; its undelivered mark is cleared once it is out. */
+  private sendPage(incident: Incident, policy: EscalationPolicy, page: PageDelivery): Promise<void> {
+    const { level } = levelOfStep(policy, page.step);
+    return this.pages.deliver(page, () => this.notifier.page(incident, policy.levels[level], level + 1, this.links.detailsUrl(incident.id), pageKey(page)));
+  }
+
+  /**
+   * Delivers again the pages whose delivery never finished (the instance delivering them died between the step's
+   * commit and the page). Platforms that deduplicate (Feishu's uuid) send nothing twice; a closed incident's
+   * leftover pages are dropped. Returns how many pages are being delivered again.
+   */
+  private async redeliverUnfinished(now: Date): Promise<number> {
+    let pages = 0;
+    for (const incident of await this.pages.claimUnfinished(now)) {
+      const policy = incident.escalationPolicy;
+      for (const step of incident.escalationUndelivered ?? []) {
+        const page = { incidentId: incident.id, run: escalationRun(incident), step };
+        if (!policy || incident.status === 'closed' || step >= totalSteps(policy)) {
+          this.pages.markDelivered(page);
+          continue;
+        }
+        pages++;
+        this.track(this.sendPage(incident, policy, page));
+      }
+    }
+    if (pages > 0) this.logger.warn({ pages }, 'escalation pages whose delivery did not finish are delivered again');
+    return pages;
+  }
+
+  private track(work: Promise<unknown>): void {
+    void this.tracked(work);
+  }
+
+  /** `work`, counted until it settles (idle() waits for it); failures are logged, never thrown. */
+  private tracked<T>(work: Promise<T>): Promise<T | undefined> {
+    const settled = work.catch((error: unknown) => {
+      this.logger.error({ err: error }, 'escalation work failed');
+      return undefined;
+    });
+    this.running.add(settled);
+    void settled.finally(() => this.running.delete(settled));
+    return settled;
+  }
+
+  /**
+   * Fires what is overdue (a lost timer), starts what was never started (a crash after the alert), and delivers
+   * again the pages whose delivery did not finish (a crash after the step). Run at start and periodically; safe on
+   * every instance at once. Returns how many steps it took.
    */
   async sweep(now = new Date()): Promise<number> {
     let fired = await this.fireDue(new Date(now.getTime() - OVERDUE_GRACE_MS));
@@ -224,6 +297,7 @@ export class EscalationService {
       take: DUE_BATCH,
     });
     for (const incident of unchecked) if ((await this.start(incident.id)).outcome === 'paged') fired++;
+    await this.redeliverUnfinished(now);
     return fired;
   }
 
@@ -243,12 +317,13 @@ export class EscalationService {
     });
   }
 
-  private async choosePolicy(tx: EntityManager, incident: Incident): Promise<EscalationPolicy | undefined> {
+  /** The first rule that matches the incident at `at` (its time window judged in the channel's time zone). */
+  private async choosePolicy(tx: EntityManager, incident: Incident, at: Date): Promise<EscalationPolicy | undefined> {
     const [rules, channel] = await Promise.all([
       tx.find(EscalationRuleEntity, { where: { channelId: incident.channelId, enabled: true }, order: { position: 'ASC', id: 'ASC' } }),
       tx.findOneBy(ChannelEntity, { id: incident.channelId }),
     ]);
-    const rule = chooseRule(rules, incident, new Date(), channel?.timeZone ?? 'UTC');
+    const rule = chooseRule(rules, incident, at, channel?.timeZone ?? 'UTC');
     if (!rule) return undefined;
     return { ruleId: rule.id, ruleName: rule.name, levels: rule.levels, repeat: rule.repeat, stopOn: rule.stopOn };
   }

@@ -47,6 +47,7 @@ export class IncidentViewService {
       responders: [...new Set(chronological.filter((entry) => entry.actorType === 'member').map((entry) => entry.actorName))],
       recentActivity: chronological.slice(-3).map((entry) => `${entry.createdAt.toISOString().slice(11, 16)} ${ACTIVITY_VERB[entry.kind]} ${entry.actorName}`),
       detailsUrl: this.links.detailsUrl(incident.id),
+      escalationStep: incident.escalationStep,
       escalation: escalationView(incident),
     };
   }

@@ -7,8 +7,9 @@
  * Each scenario has its own channel, chat and people, so the scenarios of all setups run concurrently.
  * The sweep runs at a 60 s pace here, so a level paged on time was paged by its timer.
  */
-import { cardActionEvent } from '../fakes/feishu-callbacks.js';
-import { startFakeFeishu, type FakeFeishu, type FakeMessage } from '../fakes/feishu-open-api.js';
+import { inTimeWindow, localTime } from '../../src/domain/escalation-policy.js';
+import { cardActionEvent, messageReceiveEvent } from '../fakes/feishu-callbacks.js';
+import { startFakeFeishu, type FakeFeishu, type FakeMessage, type FakeRequest } from '../fakes/feishu-open-api.js';
 import {
   FAST_TIMERS,
   MARIADB,
@@ -38,7 +39,7 @@ import {
   type OnCallTeam,
   type Page,
 } from '../support/escalation-helpers.js';
-import { cardText, postCallback, randomHex } from '../support/feishu-app-helpers.js';
+import { cardButtons, cardText, postCallback, randomHex, textOf } from '../support/feishu-app-helpers.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 const SETUPS: EscalationSetup[] = [SQLITE, MARIADB, MARIADB_REDIS];
@@ -83,6 +84,9 @@ afterAll(async () => {
   await fake?.close();
   await deleteRedisKeys(redis.redisKeyPrefix);
 }, 60_000);
+
+/** The value of the card's Escalate button. */
+const escalateValue = (card: unknown) => cardButtons(card).find((button) => button.text === 'Escalate')?.value as Record<string, unknown> | undefined;
 
 /** ms past the due time (negative: early). */
 const lateness = (page: Page, dueAt: Date) => page.at - dueAt.getTime();
@@ -303,59 +307,207 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
   );
 
   it.concurrent(
-    "Alice's Escalate click pages level 2 now, the toast names Bob, and the old timer pages nobody again",
+    "Escalate pages the level after the one the card showed, now; a double click or the stale card again pages nobody more and says who escalated",
     async () => {
       const { service, app } = world();
       const team = await createTeam(service, fake, 'flow-button');
       const { alice, bob } = team;
-      const wait = 0.04; // 2.4 s: the click comes well before
+      // Level 3 is there to be paged by mistake: a second click acting on the incident's current step would page it.
       await createRule(service, team, [
-        { people: [alice], waitMinutes: wait },
-        { people: [bob], waitMinutes: wait },
+        { people: [alice], waitMinutes: 0.04 }, // 2.4 s: the clicks come well before
+        { people: [bob], waitMinutes: 10 },
+        { people: [alice, bob], waitMinutes: 10 },
       ]);
       const incident = await trigger(service, team);
       await waitForPage(fake, team, incident.id, alice, { timeoutMs: 3000 });
       const dueAt = await dueAtAfterLevel(service, incident.id, 1);
-      const card = await cardShowing(world(), team, /level 1\/2 paged Alice/);
+      const card = await cardShowing(world(), team, /level 1\/3 paged Alice/);
+      // The button carries the step the card shows (one step taken: level 1).
+      const shown = escalateValue(card.content);
+      expect(shown).toEqual({ action: 'escalate', incidentId: incident.id, step: 1 });
 
-      const click = (eventId?: string) =>
+      const click = () =>
         postCallback(
           service,
           app.secrets,
           cardActionEvent({
             operatorOpenId: alice.user.open_id,
-            value: { action: 'escalate', incidentId: incident.id },
+            value: shown!,
             openMessageId: card.messageId,
             openChatId: team.chatId,
             appId: app.secrets.appId,
             tenantKey: fake.state.tenantKey,
             token: app.secrets.verificationToken,
-            eventId,
           }),
         );
+      const already = `Not escalated: incident #${incident.id} was already escalated to level 2 by Alice (paged Bob).`;
       const clickedAt = Date.now();
-      const answer = await click();
-      expect(answer.status).toBe(200);
-      expect(answer.elapsedMs).toBeLessThan(3000);
-      expect(answer.body.toast).toEqual({ type: 'success', content: `Escalated #${incident.id} to level 2: paged Bob` });
-      expect(cardText(answer.body.card.data)).toMatch(/Escalation \(.+\): level 2\/2 paged Bob/);
-      expect(cardText(answer.body.card.data)).not.toContain('next level at');
+      // A double click: both land at once, on the same card.
+      const double = await Promise.all([click(), click()]);
+      for (const answer of double) {
+        expect(answer.status).toBe(200);
+        expect(answer.elapsedMs).toBeLessThan(3000);
+      }
+      expect(double.map((answer) => answer.body.toast).sort((a, b) => a.type.localeCompare(b.type))).toEqual([
+        { type: 'info', content: already },
+        { type: 'success', content: `Escalated #${incident.id} to level 2: paging Bob` },
+      ]);
+      for (const answer of double) {
+        expect(cardText(answer.body.card.data)).toMatch(/Escalation \(.+\): level 2\/3 paged Bob · next level at/);
+        expect(escalateValue(answer.body.card.data)).toEqual({ action: 'escalate', incidentId: incident.id, step: 2 });
+      }
 
       const bobPage = await waitForPage(fake, team, incident.id, bob, { timeoutMs: 3000 });
       expect(bobPage.at - clickedAt).toBeLessThan(AT_ONCE_MS);
       expect(bobPage.at).toBeLessThan(dueAt.getTime());
 
-      const again = await click();
-      expect(again.body.toast).toEqual({ type: 'info', content: `Not escalated: incident #${incident.id} has already been escalated to its last level.` });
+      // The stale card clicked again later: still nothing, and the same explanation.
+      const stale = await click();
+      expect(stale.body.toast).toEqual({ type: 'info', content: already });
 
       // Past level 1's original due time: its timer found the step taken and paged nobody.
-      await waitUntil('the original due time to pass', () => (Date.now() > dueAt.getTime() + MAX_LATENESS_MS ? true : undefined), wait * MINUTE_MS + 5000);
+      await waitUntil('the original due time to pass', () => (Date.now() > dueAt.getTime() + MAX_LATENESS_MS ? true : undefined), 0.04 * MINUTE_MS + 5000);
       expect(pageSummary(pagesFor(fake, team, incident.id))).toEqual(['L1 Alice dm', 'L1 Alice group', 'L2 Bob dm', 'L2 Bob group']);
       const entries = await escalatedEntries(service, incident.id);
       expect(entries.map((entry) => [entry.detail.level, entry.actorType, entry.actorName])).toEqual([
         [1, 'system', 'system'],
         [2, 'member', 'Alice'],
       ]);
+      expect(await incidentRow(service.db, incident.id)).toMatchObject({ escalationStep: 2, escalationUndelivered: null, escalationRedeliverAt: null });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it.concurrent(
+    "an Escalate click is answered at once while Feishu throttles the page (429, come back in 2 s): who is being paged, and the page arrives after",
+    async () => {
+      const { service, app } = world();
+      const team = await createTeam(service, fake, 'flow-throttled');
+      const { alice, bob } = team;
+      await createRule(service, team, [
+        { people: [alice], waitMinutes: 10 },
+        { people: [bob], waitMinutes: 10 },
+      ]);
+      const incident = await trigger(service, team);
+      await waitForPage(fake, team, incident.id, alice, { timeoutMs: 3000 });
+      const card = await cardShowing(world(), team, /level 1\/2 paged Alice/);
+      // Feishu's gateway throttles the level-2 notice to this chat twice, each time saying to come back in 2 s.
+      const isLevel2Notice = (request: FakeRequest) =>
+        (request.body as any)?.receive_id === team.chatId && String((request.body as any)?.content).includes('Escalation level 2');
+      const throttled = { code: 99991400, msg: 'request trigger frequency limit', error: {} };
+      for (let time = 0; time < 2; time++) {
+        fake.state.injectFailures.push({
+          method: 'POST', pathPrefix: '/open-apis/im/v1/messages', match: isLevel2Notice, status: 429, body: throttled,
+          headers: { 'x-ogw-ratelimit-limit': '50', 'x-ogw-ratelimit-reset': '2' },
+        });
+      }
+
+      const clickedAt = Date.now();
+      const answer = await postCallback(
+        service,
+        app.secrets,
+        cardActionEvent({
+          operatorOpenId: alice.user.open_id,
+          value: escalateValue(card.content)!,
+          openMessageId: card.messageId,
+          openChatId: team.chatId,
+          appId: app.secrets.appId,
+          tenantKey: fake.state.tenantKey,
+          token: app.secrets.verificationToken,
+        }),
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.elapsedMs).toBeLessThan(1000);
+      expect(answer.body.toast).toEqual({ type: 'success', content: `Escalated #${incident.id} to level 2: paging Bob` });
+
+      // The notice went out once Feishu let it: after two throttled tries, ≥ 4 s after the click, well after the answer.
+      const notice = await waitUntil(
+        "Bob's level-2 notice in the chat",
+        () => pagesFor(fake, team, incident.id).find((page) => page.person === 'Bob' && page.via === 'group'),
+        10_000,
+      );
+      expect(notice.at - clickedAt).toBeGreaterThanOrEqual(4000);
+      expect(fake.state.requests.filter((request) => isLevel2Notice(request)).map((request) => request.status)).toEqual([429, 429, 200]);
+      await service.services.escalations.idle();
+      expect(pageSummary(pagesFor(fake, team, incident.id))).toEqual(['L1 Alice dm', 'L1 Alice group', 'L2 Bob dm', 'L2 Bob group']);
+      expect(await incidentRow(service.db, incident.id)).toMatchObject({ escalationStep: 2, escalationUndelivered: null });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it.concurrent(
+    '"escalate <id>" sent to the bot in the group chat pages the next level and answers who is being paged',
+    async () => {
+      const { service, app } = world();
+      const team = await createTeam(service, fake, 'flow-command');
+      const { alice, bob } = team;
+      await createRule(service, team, [
+        { people: [alice], waitMinutes: 10 },
+        { people: [bob], waitMinutes: 10 },
+      ]);
+      const incident = await trigger(service, team);
+      await waitForPage(fake, team, incident.id, alice, { timeoutMs: 3000 });
+      await dueAtAfterLevel(service, incident.id, 1);
+
+      const command = (text: string) =>
+        postCallback(
+          service,
+          app.secrets,
+          messageReceiveEvent({
+            chatId: team.chatId,
+            chatType: 'group',
+            senderOpenId: alice.user.open_id,
+            text,
+            mentionBot: true,
+            appId: app.secrets.appId,
+            tenantKey: fake.state.tenantKey,
+            token: app.secrets.verificationToken,
+          }),
+        );
+      const reply = (pattern: RegExp) =>
+        waitUntil(`a reply matching ${pattern} in the chat`, () => fake.state.messagesInChat(team.chatId).find((message) => pattern.test(textOf(message))), 5000);
+      expect((await command(`escalate ${incident.id}`)).status).toBe(200);
+      expect(textOf(await reply(/^Escalated #/))).toBe(`Escalated #${incident.id} to level 2: paging Bob`);
+      await waitForPage(fake, team, incident.id, bob, { timeoutMs: 3000 });
+
+      // Typed again, it escalates again (no card, no step to compare): here the rule has no level left.
+      expect((await command(`escalate ${incident.id}`)).status).toBe(200);
+      expect(textOf(await reply(/^Not escalated/))).toBe(`Not escalated: incident #${incident.id} has already been escalated to its last level.`);
+      await sleep(QUIET_MS);
+      expect(pageSummary(pagesFor(fake, team, incident.id))).toEqual(['L1 Alice dm', 'L1 Alice group', 'L2 Bob dm', 'L2 Bob group']);
+      expect((await escalatedEntries(service, incident.id)).map((entry) => [entry.detail.level, entry.actorName])).toEqual([
+        [1, 'system'],
+        [2, 'Alice'],
+      ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it.concurrent(
+    "a rule's time window is judged in the channel's time zone: a window that holds now only far east applies there, not in a UTC channel",
+    async () => {
+      const { service } = world();
+      const zone = 'Pacific/Kiritimati'; // UTC+14
+      const far = await createTeam(service, fake, 'flow-zone-far');
+      const utc = await createTeam(service, fake, 'flow-zone-utc');
+      expect((await service.api('PATCH', `/channels/${far.channelId}`, { timeZone: zone })).status).toBe(200);
+      // The local hour there, give or take an hour, on every weekday: 10 hours away from UTC's hour.
+      const hour = localTime(new Date(), zone).minute / 60;
+      const clock = (h: number) => `${String((Math.floor(h) + 24) % 24).padStart(2, '0')}:00`;
+      const timeWindow = { weekdays: [0, 1, 2, 3, 4, 5, 6], start: clock(hour - 1), end: clock(hour + 2) };
+      expect(inTimeWindow(timeWindow, new Date(), zone)).toBe(true);
+      expect(inTimeWindow(timeWindow, new Date(), 'UTC')).toBe(false);
+      for (const team of [far, utc]) await createRule(service, team, [{ people: [team.alice], waitMinutes: 10 }], { name: 'far-east hours', filters: { timeWindow } });
+
+      const inFar = await trigger(service, far);
+      const inUtc = await trigger(service, utc);
+      await waitForPage(fake, far, inFar.id, far.alice, { timeoutMs: 3000 });
+      expect((await incidentOf(service, inFar.id)).incident.escalation).toMatchObject({ ruleName: 'far-east hours', level: 1 });
+      await waitUntil('the UTC incident to be looked at', async () => (await incidentRow(service.db, inUtc.id)).escalationCheckedAt ?? undefined, 3000);
+      await sleep(QUIET_MS);
+      expect((await incidentOf(service, inUtc.id)).incident.escalation).toBeNull();
+      expect(pagesFor(fake, utc, inUtc.id)).toEqual([]);
+      expect(pageSummary(pagesFor(fake, far, inFar.id))).toEqual(['L1 Alice dm', 'L1 Alice group']);
     },
     TEST_TIMEOUT_MS,
   );

@@ -1,12 +1,14 @@
 /**
  * An escalation waiting for its next level survives the service going away: a graceful stop, a kill -9 of the
- * process (the service runs in a child, test/escalation/escalation-child.mjs), or a timer lost from the job store.
- * The incident row holds the due step; the job store (database or Redis) holds the timer; the sweep fires what is
- * overdue when the timer is gone. Each way, the pending level is paged once — not never, not twice.
+ * process (the service runs in a child, test/escalation/escalation-child.mjs) during the wait or between taking a
+ * step and sending its page, or a timer lost from the job store. The incident row holds the due step and the pages
+ * not yet delivered; the job store (database or Redis) holds the timer; the sweep fires what is overdue when the
+ * timer is gone and delivers again what a dead instance left undelivered. Each way, the pending level is paged
+ * once — not never, not twice.
  *
- * Two setups: SQLite in a file with the scheduler's jobs in it, and MariaDB with the jobs in Redis (a key prefix per
- * deployment). The two run side by side, sharing only the fake Feishu; within a setup the scenarios take turns, which
- * keeps the timings of the child process's start and of the sweep undisturbed.
+ * Three setups: SQLite in a file with the scheduler's jobs in it, MariaDB with the jobs in it, and MariaDB with the
+ * jobs in Redis (a key prefix per deployment). They run side by side, sharing only the fake Feishu; within a setup
+ * the scenarios take turns, which keeps the timings of the child process's start and of the sweep undisturbed.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
@@ -15,6 +17,7 @@ import { ESCALATE_JOB } from '../../src/jobs/escalate.job.js';
 import { startFakeFeishu, type FakeFeishu } from '../fakes/feishu-open-api.js';
 import { dropDatabase, freshDatabase } from '../support/databases.js';
 import {
+  MARIADB,
   MARIADB_REDIS,
   SQLITE,
   Started,
@@ -27,8 +30,11 @@ import {
   pageSummary,
   pagesFor,
   redisJobCount,
+  incidentOf,
+  incidentRow,
   sleep,
   startChildService,
+  startLossyProxy,
   startServiceOn,
   testRedis,
   trigger,
@@ -41,11 +47,13 @@ import {
 } from '../support/escalation-helpers.js';
 import type { TestService } from '../support/test-service.js';
 
-const SETUPS: EscalationSetup[] = [SQLITE, MARIADB_REDIS];
+const SETUPS: EscalationSetup[] = [SQLITE, MARIADB, MARIADB_REDIS];
 const MAX_LATENESS_MS = 3000;
 /** The service's grace before the sweep treats a due step as lost (OVERDUE_GRACE_MS in escalation.service.ts). */
 const SWEEP_GRACE_MS = 2000;
 const SWEEP_SECONDS = 2;
+/** How long a page may stay undelivered before the sweep delivers it again (config.escalationRedeliveryMs). */
+const REDELIVERY_MS = 2000;
 const LEVEL_1_AND_2_ONCE = ['L1 Alice dm', 'L1 Alice group', 'L2 Bob dm', 'L2 Bob group'];
 
 let fake: FakeFeishu;
@@ -82,7 +90,9 @@ afterAll(async () => {
 }, 30_000);
 
 async function newDeployment(setup: EscalationSetup, label: string): Promise<Deployment> {
-  const deployment = { database: await freshDatabase(setup.kind, `esc_restart_${label}`), redis: setup.redis ? testRedis(`restart-${label}`) : undefined };
+  // Each setup its own database: the two MariaDB setups run side by side.
+  const database = await freshDatabase(setup.kind, `esc_restart_${setup.redis ? 'redis' : 'db'}_${label}`);
+  const deployment = { database, redis: setup.redis ? testRedis(`restart-${label}`) : undefined };
   deployments.push(deployment);
   return deployment;
 }
@@ -188,6 +198,65 @@ describe.each(SETUPS)('escalation across restarts on $name', (setup) => {
         } finally {
           await child.kill9();
           await restarted?.stop();
+        }
+      }),
+    30_000,
+  );
+
+  it.concurrent(
+    'kill -9 after level 2 is taken but before its page is out; the restarted service delivers it, once',
+    () =>
+      inTurn(setup, async () => {
+        const deployment = await newDeployment(setup, 'undelivered');
+        const { database } = deployment;
+        const app = newFeishuApp(fake);
+        // Between the child and Feishu, level 2's pages hang: the group notice (it @mentions) never reaches Feishu;
+        // the DM does, and Feishu sends it, but its answer never comes back.
+        const proxy = await startLossyProxy(
+          fake.url,
+          () => false,
+          ({ method, path, body }) => {
+            const content = String(body?.content ?? '');
+            if (method !== 'POST' || path !== '/open-apis/im/v1/messages' || !content.includes('Escalation level 2')) return undefined;
+            return content.includes('<at ') ? 'before' : 'after';
+          },
+        );
+        const settings = overrides(deployment, app, { escalationSweepSeconds: 1, escalationRedeliveryMs: REDELIVERY_MS });
+        const child = await started.track(startChildService(database, { ...settings, feishu: { ...app.config, domain: proxy.url }, logLevel: 'warn' }));
+        let restarted: TestService | undefined;
+        try {
+          const { team, incident, dueAt } = await incidentWaitingForLevel2(child, 'restart-undelivered', 0.05);
+          await waitUntil('both level-2 pages to hang', () => (proxy.hung.length >= 2 ? true : undefined), dueAt.getTime() - Date.now() + MAX_LATENESS_MS + 2000);
+          // The step is taken (committed) and its page is on its way when the process dies.
+          expect((await incidentOf(child, incident.id)).incident.escalation).toMatchObject({ level: 2, paged: ['Bob'] });
+          await child.kill9();
+          expect(child.process.signalCode).toBe('SIGKILL');
+          expect(pageSummary(pagesFor(fake, team, incident.id))).toEqual(['L1 Alice dm', 'L1 Alice group', 'L2 Bob dm']);
+
+          const restartedAt = Date.now();
+          restarted = await started.track(startServiceOn(database, settings));
+          const notice = await waitUntil(
+            "Bob's level-2 notice, delivered again",
+            () => pagesFor(fake, team, incident.id).find((page) => page.person === 'Bob' && page.via === 'group'),
+            REDELIVERY_MS + 1000 + 4000,
+          );
+          expect(notice.at).toBeGreaterThan(restartedAt);
+          await sleep(1500);
+          await restarted.services.escalations.idle();
+          // Both pages were sent again under the keys of their first try: Feishu answered the DM it had already sent
+          // with that message instead of sending it twice.
+          const dmSends = fake.state.requestsTo('/open-apis/im/v1/messages', 'POST').filter(
+            (request) => (request.body as any).receive_id === team.bob.user.open_id && String((request.body as any).content).includes('Escalation level 2'),
+          );
+          expect(dmSends).toHaveLength(2);
+          expect(new Set(dmSends.map((request) => (request.body as any).uuid)).size).toBe(1);
+          expect(pageSummary(pagesFor(fake, team, incident.id))).toEqual(LEVEL_1_AND_2_ONCE);
+          expect((await escalatedEntries(restarted, incident.id)).map((entry) => entry.detail.level)).toEqual([1, 2]);
+          expect(await incidentRow(restarted.db, incident.id)).toMatchObject({ escalationStep: 2, escalationUndelivered: null, escalationRedeliverAt: null });
+        } finally {
+          await child.kill9();
+          await restarted?.stop();
+          await proxy.close();
         }
       }),
     30_000,

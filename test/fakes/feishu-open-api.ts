@@ -164,6 +164,8 @@ export interface InjectedFailure {
   headers?: Record<string, string>;
   /** How many matching requests get this answer; default 1, Infinity for all. Decremented on use. */
   times?: number;
+  /** Narrows the match to some requests (e.g. one chat's sends, by `body.receive_id`). */
+  match?: (request: FakeRequest) => boolean;
 }
 
 export interface RateLimits {
@@ -727,7 +729,11 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     state.requests.push(entry);
 
     const injected = state.injectFailures.find(
-      (f) => (f.times === undefined || f.times > 0) && (!f.method || f.method.toUpperCase() === method) && url.pathname.startsWith(f.pathPrefix),
+      (f) =>
+        (f.times === undefined || f.times > 0) &&
+        (!f.method || f.method.toUpperCase() === method) &&
+        url.pathname.startsWith(f.pathPrefix) &&
+        (!f.match || f.match(entry)),
     );
     if (injected) {
       injected.times = (injected.times ?? 1) - 1;

@@ -150,40 +150,69 @@ export async function startChildService(database: DatabaseConfig, overrides: Par
 
 // ---- a network that loses answers ------------------------------------------------------------------
 
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  body: any;
+}
+
 export interface LossyProxy {
   url: string;
   /** Requests whose answer was thrown away (after the target had handled them). */
-  lost: Array<{ method: string; path: string; body: any }>;
+  lost: ProxiedRequest[];
+  /** Requests held without an answer (see `hang`), in order of arrival. */
+  hung: Array<ProxiedRequest & { forwarded: boolean }>;
   close(): Promise<void>;
 }
 
 /**
+ * How the proxy hangs a request: `before` never passes it on (it never reached Feishu), `after` passes it on and
+ * never answers (Feishu sent the message; the answer is lost). A hung request stays open until its client goes away
+ * (a killed service) or the proxy closes.
+ */
+export type Hang = 'before' | 'after';
+
+/**
  * An HTTP proxy in front of `target` (the fake Feishu) that forwards every request, and for those `loseAnswer`
  * picks — the first time each — throws the target's answer away and answers 504 instead, as a gateway timing out
- * after the message was already sent.
+ * after the message was already sent. Those `hang` picks are never answered at all.
  */
-export async function startLossyProxy(target: string, loseAnswer: (request: { method: string; path: string; body: any }) => boolean): Promise<LossyProxy> {
+export async function startLossyProxy(
+  target: string,
+  loseAnswer: (request: ProxiedRequest) => boolean,
+  hang: (request: ProxiedRequest) => Hang | undefined = () => undefined,
+): Promise<LossyProxy> {
   const lost: LossyProxy['lost'] = [];
+  const hung: LossyProxy['hung'] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       void (async () => {
         const raw = Buffer.concat(chunks);
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(req.headers)) {
-          if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)) headers[name] = value;
-        }
         const method = req.method ?? 'GET';
-        const upstream = await fetch(`${target}${req.url}`, { method, headers, body: raw.length ? raw : undefined });
-        const text = await upstream.text();
+        const path = (req.url ?? '/').split('?')[0];
         let body: any;
         try {
           body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
         } catch {
           body = raw.toString('utf8');
         }
-        const path = (req.url ?? '/').split('?')[0];
+        const hanging = hang({ method, path, body });
+        if (hanging === 'before') {
+          hung.push({ method, path, body, forwarded: false });
+          return;
+        }
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(req.headers)) {
+          if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)) headers[name] = value;
+        }
+        const upstream = await fetch(`${target}${req.url}`, { method, headers, body: raw.length ? raw : undefined });
+        const text = await upstream.text();
+        if (hanging === 'after') {
+          hung.push({ method, path, body, forwarded: true });
+          return;
+        }
         if (upstream.ok && loseAnswer({ method, path, body })) {
           lost.push({ method, path, body });
           res.writeHead(504, { 'content-type': 'text/plain' });
@@ -203,6 +232,7 @@ export async function startLossyProxy(target: string, loseAnswer: (request: { me
   return {
     url: `http://127.0.0.1:${port}`,
     lost,
+    hung,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -25,7 +25,12 @@ export interface Incident {
   escalationDueAt: Date | null;
   /** Who the last paged level reached, for the card. */
   escalationPaged: string[] | null;
+  /** When the rules were looked at: the start of the current escalation run (a reopen starts a new one). */
   escalationCheckedAt: Date | null;
+  /** Steps taken whose page is not known to be delivered yet (normally none, or the one being delivered). */
+  escalationUndelivered: number[] | null;
+  /** When the sweep delivers `escalationUndelivered` again, unless their delivery finishes first. */
+  escalationRedeliverAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -37,6 +42,8 @@ export const NOT_YET_ESCALATED = {
   escalationDueAt: null,
   escalationPaged: null,
   escalationCheckedAt: null,
+  escalationUndelivered: null,
+  escalationRedeliverAt: null,
 } as const satisfies Partial<Incident>;
 
 export const IncidentEntity = new EntitySchema<Incident>({
@@ -62,6 +69,8 @@ export const IncidentEntity = new EntitySchema<Incident>({
     escalationDueAt: { ...nullableTimestampColumn, name: 'escalation_due_at' },
     escalationPaged: { type: 'simple-json', nullable: true, name: 'escalation_paged' },
     escalationCheckedAt: { ...nullableTimestampColumn, name: 'escalation_checked_at' },
+    escalationUndelivered: { type: 'simple-json', nullable: true, name: 'escalation_undelivered' },
+    escalationRedeliverAt: { ...nullableTimestampColumn, name: 'escalation_redeliver_at' },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

@@ -3,6 +3,15 @@ import { escalationView } from '../../services/incident-view.service.js';
 
 /** An incident as the admin API shows it: the escalation bookkeeping folded into one readable object. */
 export function incidentView(incident: Incident) {
-  const { escalationPolicy: _policy, escalationStep: _step, escalationDueAt: _due, escalationPaged: _paged, escalationCheckedAt: _checked, ...rest } = incident;
+  const {
+    escalationPolicy: _policy,
+    escalationStep: _step,
+    escalationDueAt: _due,
+    escalationPaged: _paged,
+    escalationCheckedAt: _checked,
+    escalationUndelivered: _undelivered,
+    escalationRedeliverAt: _redeliverAt,
+    ...rest
+  } = incident;
   return { ...rest, escalation: escalationView(incident) ?? null };
 }

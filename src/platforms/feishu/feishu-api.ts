@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { FeishuAppConfig } from '../../config/config.js';
@@ -11,6 +11,12 @@ import { classifyFeishuCode, toFeishuApiError, type FeishuApiError } from './fei
 /** Feishu allows 5 QPS per chat (shared by all bots) and 5 QPS per message; stay just under. */
 const PER_CHAT_PER_SECOND = 4;
 const PER_MESSAGE_PER_SECOND = 4;
+
+/** A key of any length as a `uuid` Feishu takes (at most 50 characters): the same key, the same uuid. */
+export function feishuUuid(key: string): string {
+  const hex = createHash('sha256').update(key).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
 
 interface FeishuResponse<T> {
   code?: number;
@@ -60,9 +66,14 @@ export class FeishuApi {
     );
   }
 
-  async sendText(receiveIdType: 'open_id' | 'chat_id', receiveId: string, text: string): Promise<void> {
+  /**
+   * `idempotencyKey`: the caller's name for this message (an escalation page: incident, run, step, target), so that
+   * sending it again — after a crash, from another instance — is answered with the first message. Feishu keeps a
+   * `uuid` for an hour.
+   */
+  async sendText(receiveIdType: 'open_id' | 'chat_id', receiveId: string, text: string, idempotencyKey?: string): Promise<void> {
     // As for cards: one idempotency key for all retries, so a retry after a lost answer never sends (pages) twice.
-    const uuid = randomUUID();
+    const uuid = idempotencyKey ? feishuUuid(idempotencyKey) : randomUUID();
     await this.call(
       () =>
         this.client.im.v1.message.create({

@@ -43,6 +43,7 @@ export function renderFeishuIncidentCard(view: IncidentView): Card {
     activity,
     detailsUrl: view.detailsUrl,
     ackDisabled: view.status !== 'triggered',
+    escalationStep: view.escalationStep,
   };
   const card = fillTemplate(loadCardTemplate('feishu/incident.json') as Card, values);
   const actions = fillTemplate(

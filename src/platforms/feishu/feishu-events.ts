@@ -3,7 +3,7 @@ import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat-binding.service.js';
-import { isCardAction, type ActionAnswer, type ChatInteractionService, type ChatUser } from '../../services/chat-interaction.service.js';
+import { isCardAction, shownEscalationStep, type ActionAnswer, type ChatInteractionService, type ChatUser } from '../../services/chat-interaction.service.js';
 import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
 import type { FeishuPlatform } from './feishu.platform.js';
 
@@ -73,7 +73,8 @@ async function answerCardAction(deps: FeishuEventDeps, event: FeishuEvent): Prom
   const value = parseValue(event.action?.value);
   const openId = event.operator?.open_id;
   const incidentId = Number(value?.incidentId);
-  if (!value || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0 || typeof openId !== 'string') {
+  const step = value ? shownEscalationStep(value) : undefined;
+  if (!value || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0 || step === null || typeof openId !== 'string') {
     return { toast: { type: 'error', content: 'This button is not one of ours, or the card is malformed.' } };
   }
   // The answer's card replaces the clicked one (for everyone: the card is shared, update_multi).
@@ -83,6 +84,7 @@ async function answerCardAction(deps: FeishuEventDeps, event: FeishuEvent): Prom
     incidentId,
     stringOrUndefined(event.context?.open_chat_id),
     stringOrUndefined(event.context?.open_message_id),
+    step,
   );
   return toFeishuAnswer(answer);
 }
@@ -102,7 +104,7 @@ function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function parseValue(value: unknown): { action?: unknown; incidentId?: unknown } | undefined {
+function parseValue(value: unknown): { action?: unknown; incidentId?: unknown; step?: unknown } | undefined {
   if (typeof value === 'string') {
     try {
       return parseValue(JSON.parse(value));
@@ -110,7 +112,7 @@ function parseValue(value: unknown): { action?: unknown; incidentId?: unknown } 
       return undefined;
     }
   }
-  return value && typeof value === 'object' ? (value as { action?: unknown; incidentId?: unknown }) : undefined;
+  return value && typeof value === 'object' ? (value as { action?: unknown; incidentId?: unknown; step?: unknown }) : undefined;
 }
 
 async function runCommand(deps: FeishuEventDeps, event: FeishuEvent): Promise<void> {

@@ -28,15 +28,15 @@ export class FeishuPlatform implements ChatPlatform {
     }
   }
 
-  sendDirectText(openId: string, text: string): Promise<void> {
-    return this.api.sendText('open_id', openId, neutralizeMentions(text));
+  sendDirectText(openId: string, text: string, idempotencyKey?: string): Promise<void> {
+    return this.api.sendText('open_id', openId, neutralizeMentions(text), idempotencyKey);
   }
 
-  sendChatNotice(chatId: string, text: string, mentions: Array<{ externalId: string; name: string }>): Promise<void> {
+  sendChatNotice(chatId: string, text: string, mentions: Array<{ externalId: string; name: string }>, idempotencyKey?: string): Promise<void> {
     const escapeName = (name: string) => name.replace(/[<>]/g, '');
     const tags = mentions.map((mention) => `<at user_id="${mention.externalId}">${escapeName(mention.name)}</at>`).join(' ');
     const body = neutralizeMentions(text);
-    return this.api.sendText('chat_id', chatId, tags ? `${tags} ${body}` : body);
+    return this.api.sendText('chat_id', chatId, tags ? `${tags} ${body}` : body, idempotencyKey);
   }
 
   sendChatText(chatId: string, text: string): Promise<void> {

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat-binding.service.js';
-import { CARD_ACTIONS, isCardAction, type ChatInteractionService } from '../../services/chat-interaction.service.js';
+import { CARD_ACTIONS, isCardAction, shownEscalationStep, type ChatInteractionService, type CommandReply } from '../../services/chat-interaction.service.js';
 import { escapeMrkdwn } from './slack-message.renderer.js';
 import type { SlackIdentity } from './slack-identity.js';
 import { ENVELOPE_ID_CONTEXT_KEY } from './slack-socket-mode.js';
@@ -40,7 +40,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   app.command('/oncall', async ({ command, ack, respond }) => {
     await ack();
     const isDirect = command.channel_name === 'directmessage' || command.channel_id.startsWith('D');
-    let reply: { text: string; forEveryone: boolean };
+    let reply: CommandReply;
     try {
       reply = await deps.interactions.handleCommand(
         { platform: 'slack', externalId: command.user_id },
@@ -49,7 +49,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       );
     } catch (error) {
       deps.logger.error({ err: error, command: command.text?.split(/\s+/, 1)[0] }, 'slack command failed');
-      reply = { text: COMMAND_FAILED, forEveryone: false };
+      reply = { text: COMMAND_FAILED, audience: 'caller' };
     }
     // Answers are plain text; Slack reads `text` as mrkdwn, where "<id>" or "<alice@example.com>" would be markup.
     await respond({ response_type: reply.audience === 'chat' ? 'in_channel' : 'ephemeral', text: escapeMrkdwn(reply.text) });
@@ -60,12 +60,13 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       await ack();
       const value = parseValue((pressed as { value?: string }).value);
       const incidentId = Number(value?.incidentId);
-      if (!value || value.action !== action || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0) {
+      const step = value ? shownEscalationStep(value) : undefined;
+      if (!value || value.action !== action || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0 || step === null) {
         await respond({ response_type: 'ephemeral', replace_original: false, text: 'This button is not one of ours, or the message is malformed.' });
         return;
       }
       const channelId = (body as { channel?: { id?: string } }).channel?.id;
-      const answer = await deps.interactions.handleAction({ platform: 'slack', externalId: body.user.id }, value.action, incidentId, channelId);
+      const answer = await deps.interactions.handleAction({ platform: 'slack', externalId: body.user.id }, value.action, incidentId, channelId, undefined, step);
       await respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(answer.toast.text) });
     });
   }
@@ -93,7 +94,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   });
 }
 
-function parseValue(value: string | undefined): { action?: unknown; incidentId?: unknown } | undefined {
+function parseValue(value: string | undefined): { action?: unknown; incidentId?: unknown; step?: unknown } | undefined {
   if (!value) return undefined;
   try {
     const parsed = JSON.parse(value);

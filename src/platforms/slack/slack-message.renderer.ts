@@ -55,7 +55,7 @@ export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
     detailsUrl: view.detailsUrl,
     acknowledgeValue: buttonValue('acknowledge', view.id),
     closeValue: buttonValue('close', view.id),
-    escalateValue: buttonValue('escalate', view.id),
+    escalateValue: JSON.stringify({ action: 'escalate', incidentId: view.id, step: view.escalationStep }),
     reopenValue: buttonValue('reopen', view.id),
   };
   const message = fillTemplate(loadCardTemplate('slack/incident.json') as Block, values);

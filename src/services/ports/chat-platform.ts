@@ -20,10 +20,14 @@ export interface ChatPlatform {
   postIncidentCard(chatId: string, view: IncidentView): Promise<string>;
   /** Updates a posted card in place; `gone` when it can no longer be updated (deleted, too old) and should be reposted. */
   updateIncidentCard(chatId: string, messageId: string, view: IncidentView): Promise<CardUpdateResult>;
-  /** A text message in a group chat that @mentions the given users (escalation pages). */
-  sendChatNotice(chatId: string, text: string, mentions: Array<{ externalId: string; name: string }>): Promise<void>;
-  /** A private text message from the app bot to a user. */
-  sendDirectText(externalUserId: string, text: string): Promise<void>;
+  /**
+   * A text message in a group chat that @mentions the given users (escalation pages). `idempotencyKey`: the same
+   * key means the same message — a platform that can deduplicate sends (Feishu's `uuid`) posts it once however
+   * often it is sent; others ignore it.
+   */
+  sendChatNotice(chatId: string, text: string, mentions: Array<{ externalId: string; name: string }>, idempotencyKey?: string): Promise<void>;
+  /** A private text message from the app bot to a user; `idempotencyKey` as for sendChatNotice. */
+  sendDirectText(externalUserId: string, text: string, idempotencyKey?: string): Promise<void>;
   lookupUser(externalUserId: string): Promise<PlatformUserProfile | null>;
   /** The active user with this email, for platforms that can search their directory by email; null when none. */
   findUserByEmail?(email: string): Promise<PlatformUserProfile | null>;

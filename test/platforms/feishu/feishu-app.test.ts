@@ -145,7 +145,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(callbackValues(card.content)).toEqual([
         { action: 'acknowledge', incidentId: incident.id },
         { action: 'close', incidentId: incident.id },
-        { action: 'escalate', incidentId: incident.id },
+        { action: 'escalate', incidentId: incident.id, step: 0 },
       ]);
 
       const answer = await clickCard(alice.user.open_id, 'acknowledge', incident.id, card);
@@ -300,6 +300,30 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       const wrong = await postCallback(service, secrets, urlVerification({ token: 'someone-else', challenge }));
       expect(wrong.status).toBe(401);
       expect(wrong.body?.challenge).toBeUndefined();
+    });
+
+    it('an Escalate button whose step is not a step count is refused with an error toast and changes nothing', async () => {
+      const alice = await person('Alice');
+      const setup = await boundChat({ members: [alice.user.open_id] });
+      const { incident, card } = await triggerWithCard(setup);
+      for (const step of [-1, 1.5, 'two', null]) {
+        const malformed = cardActionEvent({
+          operatorOpenId: alice.user.open_id,
+          value: { action: 'escalate', incidentId: incident.id, step } as Record<string, unknown>,
+          openMessageId: card.messageId,
+          openChatId: card.chatId,
+          appId: secrets.appId,
+          tenantKey: fake.state.tenantKey,
+          token: secrets.verificationToken,
+        });
+        const refused = await postCallback(service, secrets, malformed);
+        expect({ step, status: refused.status, toast: refused.body.toast }).toEqual({
+          step,
+          status: 200,
+          toast: { type: 'error', content: 'This button is not one of ours, or the card is malformed.' },
+        });
+      }
+      expect(kindsOf((await incidentDetail(service, incident.id)).timeline)).toEqual(['triggered']);
     });
 
     it('Close shows the closed card: a Reopen button and no Acknowledge', async () => {

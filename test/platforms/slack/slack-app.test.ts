@@ -233,7 +233,7 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
       expect(buttons.filter((button) => button.value !== undefined)).toEqual([
         { actionId: 'oncall:acknowledge', text: 'Acknowledge', value: { action: 'acknowledge', incidentId: incident.id }, style: 'primary' },
         { actionId: 'oncall:close', text: 'Close', value: { action: 'close', incidentId: incident.id }, style: 'danger' },
-        { actionId: 'oncall:escalate', text: 'Escalate', value: { action: 'escalate', incidentId: incident.id } },
+        { actionId: 'oncall:escalate', text: 'Escalate', value: { action: 'escalate', incidentId: incident.id, step: 0 } },
       ]);
       expect(buttons.find((button) => button.actionId === 'oncall:details')).toEqual({
         actionId: 'oncall:details',
@@ -292,6 +292,57 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
       expect(detail.incident).toMatchObject({ status: 'acknowledged', acknowledgedBy: alice.member!.id });
       await service.services.cards.idle();
       expect(updatesOf(message)).toHaveLength(1);
+    });
+
+    it('Escalate carries the step the message showed: the click pages the next level and names who is being paged; a stale message pages nobody', async () => {
+      const alice = await person('Alice');
+      const bob = await person('Bob');
+      const setup = await boundChannel([alice, bob]);
+      const rule = await service.api('POST', `/channels/${setup.channel.id}/escalation-rules`, {
+        name: 'slack rule',
+        levels: [
+          { memberIds: [alice.member!.id], waitMinutes: 10 },
+          { memberIds: [bob.member!.id], waitMinutes: 10 },
+        ],
+      });
+      expect(rule.status).toBe(201);
+      const { incident, message } = await triggerWithMessage(setup);
+      const escalateValue = (shown: FakeSlackMessage) => slackButtons(shown).find((button) => button.actionId === 'oncall:escalate')?.value;
+      const isPage = (level: number) => (dm: FakeSlackMessage) => slackVisibleText(dm.text).includes(`Escalation level ${level}: incident #${incident.id} `);
+      await waitFor("Alice's level-1 DM", () => fake.state.dmsTo(alice.user.id).find(isPage(1)));
+      // Level 1 paged: the message now shows one step taken, and its button says so.
+      await waitFor('the message to show level 1', async () => {
+        await service.services.cards.idle();
+        return (escalateValue(latest(message)) as { step?: number } | undefined)?.step === 1 ? true : undefined;
+      });
+      expect(escalateValue(latest(message))).toEqual({ action: 'escalate', incidentId: incident.id, step: 1 });
+
+      const answer = await clickAndAnswer(alice, message, 'oncall:escalate');
+      expect(answer.body.response_type).toBe('ephemeral');
+      expect(visible(answer)).toBe(`Escalated #${incident.id} to level 2: paging Bob`);
+      await waitFor("Bob's level-2 DM", () => fake.state.dmsTo(bob.user.id).find(isPage(2)));
+
+      // The same button on a message still showing level 1 (not yet updated for whoever clicks it) escalates nothing.
+      const responseUrl = fake.state.newResponseUrl({ kind: 'action', channel: setup.slack.id, user: alice.user.id, messageTs: message.ts });
+      const stale = blockActionsPayload(workspace, {
+        user: alice.user,
+        channel: setup.slack,
+        message,
+        actionId: 'oncall:escalate',
+        responseUrl,
+        value: JSON.stringify({ action: 'escalate', incidentId: incident.id, step: 1 }),
+      });
+      expect((await send(signedRequest(signingSecret, payloadBody(stale), FORM_CONTENT_TYPE))).status).toBe(200);
+      expect(visible(await responseAt(responseUrl))).toBe(`Not escalated: incident #${incident.id} was already escalated to level 2 by Alice (paged Bob).`);
+
+      await service.services.escalations.idle();
+      const escalated = (await incidentDetail(service, incident.id)).timeline.filter((entry) => entry.kind === 'escalated');
+      expect(escalated.map((entry) => [entry.detail.level, entry.actorName])).toEqual([
+        [1, 'system'],
+        [2, 'Alice'],
+      ]);
+      expect(fake.state.dmsTo(bob.user.id).filter(isPage(2))).toHaveLength(1);
+      expect(fake.state.dmsTo(alice.user.id).filter(isPage(1))).toHaveLength(1);
     });
 
     it('Close shows the closed message: Reopen instead of Acknowledge / Close / Escalate', async () => {

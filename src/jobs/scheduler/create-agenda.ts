@@ -4,6 +4,7 @@ import { RedisBackend } from '@agendajs/redis-backend';
 import type { Database } from '../../db/database.js';
 import type { Redis } from '../../lib/redis.js';
 import { ExactDataBackend } from './exact-data-backend.js';
+import { guardRedisNotificationChannel } from './redis-channel-guard.js';
 import { TypeOrmBackend } from './typeorm-backend.js';
 
 export const DEFAULT_REDIS_KEY_PREFIX = 'agenda:';
@@ -56,6 +57,7 @@ export function createAgenda(options: CreateAgendaOptions): Agenda {
   });
   // The Redis notification channel emits 'error' when its subscriber loses Redis, and nothing listens: unheard, that
   // event would end the process. Report it as the scheduler's error instead (ioredis reconnects by itself).
+  guardRedisNotificationChannel(backend.notificationChannel);
   const channel = backend.notificationChannel as Partial<Pick<NodeJS.EventEmitter, 'on'>> | undefined;
   channel?.on?.('error', (error: Error) => agenda.emit('error', error));
   return agenda;

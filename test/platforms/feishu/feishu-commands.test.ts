@@ -160,7 +160,7 @@ describe.each(DATABASE_KINDS)('Feishu bot commands on %s', (kind) => {
       await waitFor('the level 1 page', () => directTexts(world.fake, alice.user.open_id).find((message) => textOf(message).includes(`Escalation level 1: incident #${incident.id}`)));
 
       const bobsPagesBefore = directTexts(world.fake, bob.user.open_id).length;
-      expect(await world.directCommand(alice.user, `escalate ${incident.id}`)).toBe(`Escalated #${incident.id} to level 2: paged Bob`);
+      expect(await world.directCommand(alice.user, `escalate ${incident.id}`)).toBe(`Escalated #${incident.id} to level 2: paging Bob`);
       const page = await world.nextDirectText(bob.user.open_id, bobsPagesBefore);
       expect(page).toContain(`Escalation level 2: incident #${incident.id}`);
       expect(await world.directCommand(alice.user, `escalate ${incident.id}`)).toBe(

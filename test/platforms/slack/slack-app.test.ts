@@ -672,7 +672,7 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
 
       const escalated = await command(alice, setup.slack, `escalate ${incident.id}`);
       expect(escalated.body.response_type).toBe('ephemeral');
-      expect(visible(escalated)).toBe(`Escalated #${incident.id} to level 2: paged Bob`);
+      expect(visible(escalated)).toBe(`Escalated #${incident.id} to level 2: paging Bob`);
       const page = await noticeIn(setup.slack.id, 2, bob);
       expect(page.text).toContain(`#${incident.id}`);
       await waitFor('the level-2 DM to Bob', () => fake.state.dmsTo(bob.user.id).find((dm) => /Escalation level 2/.test(dm.text)));
@@ -759,7 +759,7 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
       await noticeIn(setup.slack.id, 1, alice);
 
       const answer = await clickAndAnswer(alice, message, 'oncall:escalate');
-      expect(answer.body).toEqual({ response_type: 'ephemeral', replace_original: false, text: `Escalated #${incident.id} to level 2: paged Bob` });
+      expect(answer.body).toEqual({ response_type: 'ephemeral', replace_original: false, text: `Escalated #${incident.id} to level 2: paging Bob` });
       await noticeIn(setup.slack.id, 2, bob);
       await service.services.cards.idle();
       const updated = latest(message);

@@ -24,20 +24,26 @@ interface FeishuResponse<T> {
   data?: T;
 }
 
+/** Feishu's answers for a tenant token it no longer takes (invalid, missing, expired): fetch a new one and retry. */
+const STALE_TOKEN_CODES = new Set([99991663, 99991661, 99991668]);
+
 /** The few Open API calls the app makes, paced and retried, with errors classified. */
 export class FeishuApi {
   readonly client: lark.Client;
   private readonly chatPacer = new Pacer(PER_CHAT_PER_SECOND);
   private readonly messagePacer = new Pacer(PER_MESSAGE_PER_SECOND);
+  /** This client's own token cache (the SDK's default is shared by every client of the process). */
+  private readonly tokenCache = new lark.DefaultCache();
 
   constructor(
-    config: FeishuAppConfig,
+    private readonly config: FeishuAppConfig,
     private readonly logger: Logger,
   ) {
     this.client = new lark.Client({
       appId: config.appId,
       appSecret: config.appSecret,
       domain: config.domain,
+      cache: this.tokenCache,
       loggerLevel: lark.LoggerLevel.warn,
       logger: feishuSdkLogger(logger),
     });
@@ -118,7 +124,24 @@ export class FeishuApi {
     return (await this.getUser(found.user_id)) ?? { externalId: found.user_id, email };
   }
 
+  /**
+   * The SDK keeps a tenant token until its stated expiry, even once Feishu refuses it (the app secret was reset, the
+   * token revoked): then forget it and try once more with a fresh one.
+   */
   private async call<T>(request: () => Promise<FeishuResponse<T>>, paceKey: string | undefined): Promise<T | undefined> {
+    try {
+      return await this.callWithRetries(request, paceKey);
+    } catch (error) {
+      const code = (error as FeishuApiError).code;
+      if (code === undefined || !STALE_TOKEN_CODES.has(code)) throw error;
+      this.logger.info({ code }, 'feishu refused the tenant token; fetching a new one');
+      // An expiry in the past (1 ms after the epoch) makes the SDK's cache miss.
+      await this.tokenCache.set(lark.CTenantAccessToken, '', 1, { namespace: this.config.appId });
+      return this.callWithRetries(request, paceKey);
+    }
+  }
+
+  private async callWithRetries<T>(request: () => Promise<FeishuResponse<T>>, paceKey: string | undefined): Promise<T | undefined> {
     return withRetry(
       async () => {
         if (paceKey) await this.chatPacer.wait(paceKey);

@@ -6,9 +6,9 @@
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { promisify } from 'node:util';
 import { MANIFEST_SCOPES } from '../fakes/slack-web-api.js';
 
@@ -17,8 +17,6 @@ const RUNNER = join(ROOT, 'test/support/run-ts.mjs');
 const CLI = 'src/cli/slack-manifest.ts';
 const SLACK_SOURCES = join(ROOT, 'src/platforms/slack');
 
-// js-yaml is in node_modules through jest (not a direct dependency of ours), CommonJS and without types.
-const yaml = createRequire(import.meta.url)('js-yaml') as { safeLoad(text: string): unknown };
 
 /** The scopes Slack's method reference names for each Web API method the app calls. */
 const METHOD_SCOPES: Record<string, string[]> = {
@@ -41,7 +39,7 @@ const runCli = promisify(execFile);
 /** Prints the manifest with only the given environment (plus PATH), as `npm run manifest:slack [-- args]` would. */
 async function printManifest(env: Record<string, string>, args: string[] = []): Promise<{ text: string; manifest: any }> {
   const { stdout } = await runCli(process.execPath, [RUNNER, CLI, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 });
-  return { text: stdout, manifest: yaml.safeLoad(stdout) };
+  return { text: stdout, manifest: parseYaml(stdout) };
 }
 
 /** Every `url` / `request_url` value in the manifest, with where it is. */

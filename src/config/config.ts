@@ -132,6 +132,9 @@ export interface AppConfig {
   feishu?: FeishuAppConfig;
 }
 
+/** Every environment variable the service reads (the documentation lists them all: tested). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(configSchema.shape);
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

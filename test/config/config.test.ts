@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { readFileSync } from 'node:fs';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config/config.js';
 
 /** Calls loadConfig and returns the ConfigError it throws (fails the test otherwise). */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -178,5 +179,21 @@ describe('loadConfig: optional services', () => {
 
   it('an encrypt key alone is enough in webhook mode', () => {
     expect(loadConfig({ FEISHU_APP_ID: 'cli_a', FEISHU_APP_SECRET: 's', FEISHU_ENCRYPT_KEY: 'k' }).feishu?.encryptKey).toBe('k');
+  });
+});
+
+describe('documented configuration', () => {
+  const root = new URL('../../', import.meta.url);
+  const envExample = readFileSync(new URL('.env.example', root), 'utf8');
+  const readme = readFileSync(new URL('README.md', root), 'utf8');
+
+  it.each(CONFIG_VARIABLES.map((name) => [name]))('%s is in .env.example and in the README configuration table', (name) => {
+    expect(envExample).toMatch(new RegExp(`^${name}=`, 'm'));
+    expect(readme).toMatch(new RegExp(`^\\| [^|]*\`${name}\``, 'm'));
+  });
+
+  it('.env.example lists nothing the service does not read', () => {
+    const listed = [...envExample.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]);
+    expect(listed.filter((name) => !CONFIG_VARIABLES.includes(name))).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { AlertEntity, type Alert } from '../db/entities/alert.entity.js';
 import { IncidentEventEntity } from '../db/entities/incident-event.entity.js';
 import { IncidentEntity, type Incident } from '../db/entities/incident.entity.js';
+import { bulkInsert } from '../db/bulk-insert.js';
 import type { Database } from '../db/database.js';
 import type { Actor } from './actor.js';
 
@@ -19,14 +20,15 @@ export interface NewIncidentIds {
 
 /** Inserts incidents, their alerts and "triggered" timeline entries: three statements however many records. */
 export async function insertNewIncidents(tx: EntityManager, records: NewIncidentRecord[]): Promise<NewIncidentIds[]> {
-  const incidents = await tx.insert(IncidentEntity, records.map((record) => record.incident));
-  const incidentIds = incidents.identifiers.map((identifier) => Number(identifier.id));
-  const alerts = await tx.insert(
+  const incidentIds = await bulkInsert(tx, IncidentEntity, records.map((record) => record.incident));
+  const alertIds = await bulkInsert(
+    tx,
     AlertEntity,
     records.map((record, index) => ({ ...record.alert, incidentId: incidentIds[index] })),
   );
-  const ids = alerts.identifiers.map((identifier, index) => ({ incidentId: incidentIds[index], alertId: Number(identifier.id) }));
-  await tx.insert(
+  const ids = alertIds.map((alertId, index) => ({ incidentId: incidentIds[index], alertId }));
+  await bulkInsert(
+    tx,
     IncidentEventEntity,
     records.map((record, index) => ({
       incidentId: ids[index].incidentId,

@@ -32,6 +32,7 @@ const EVENT_SCOPES: Record<string, string[]> = {
   member_joined_channel: ['channels:read', 'groups:read'],
   member_left_channel: ['channels:read', 'groups:read'],
   channel_left: ['channels:read'],
+  group_left: ['groups:read'],
 };
 
 const runCli = promisify(execFile);

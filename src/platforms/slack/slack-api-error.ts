@@ -16,6 +16,8 @@ const KIND_BY_ERROR: Record<string, SlackErrorKind> = {
   not_authed: 'auth',
   account_inactive: 'auth',
   token_revoked: 'auth',
+  // Slack says it did nothing; internal_error and fatal_error stay final, as part of the call may have happened.
+  service_unavailable: 'unavailable',
 };
 
 export class SlackApiError extends Error {

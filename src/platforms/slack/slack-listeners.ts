@@ -20,6 +20,7 @@ export interface SlackListenerDeps {
 /** Events are acknowledged before they are handled, so one about the bot itself may wait this long for its identity. */
 const IDENTITY_WAIT_MS = 15_000;
 const COMMAND_FAILED = 'Something went wrong while handling that command. Please try again in a moment; if it keeps failing, tell your on-call admin.';
+const CLICK_FAILED = 'Something went wrong while handling that click. Please try again in a moment; if it keeps failing, tell your on-call admin.';
 
 const WELCOME = 'Hi! I post incident messages here. Bind this channel to an on-call channel with `/oncall bind <channel>`; `/oncall help` lists everything.';
 
@@ -66,8 +67,15 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
         return;
       }
       const channelId = (body as { channel?: { id?: string } }).channel?.id;
-      const answer = await deps.interactions.handleAction({ platform: 'slack', externalId: body.user.id }, value.action, incidentId, channelId, undefined, step);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(answer.toast.text) });
+      let text: string;
+      try {
+        const answer = await deps.interactions.handleAction({ platform: 'slack', externalId: body.user.id }, value.action, incidentId, channelId, undefined, step);
+        text = answer.toast.text;
+      } catch (error) {
+        deps.logger.error({ err: error, action }, 'slack click failed');
+        text = CLICK_FAILED;
+      }
+      await respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(text) });
     });
   }
   // The Details button opens a URL; Slack still reports the click, which only needs acknowledging.
@@ -85,8 +93,12 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
     if (!(await isTheBot(event.user))) return;
     await deps.platform.sendChatText(event.channel, WELCOME).catch((error: unknown) => deps.logger.warn({ err: error }, 'welcome not sent'));
   });
-  // The bot left (channel_left) or was removed (member_left_channel): the channel no longer shows incidents.
+  // The bot left (channel_left, group_left) or was removed (member_left_channel): the channel no longer shows incidents.
   app.event('channel_left', async ({ event }) => {
+    await deps.bindings.unbind('slack', event.channel);
+  });
+  // The same for a private channel.
+  app.event('group_left', async ({ event }) => {
     await deps.bindings.unbind('slack', event.channel);
   });
   app.event('member_left_channel', async ({ event }) => {

@@ -577,6 +577,13 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
       expect((await deliverEvent(botRemoved)).status).toBe(200);
       await waitFor('the removed binding to go', async () => ((await bindingsOf(removed.slack.id)).length === 0 ? true : undefined));
       expect(await bindingsOf(kept.slack.id)).toHaveLength(1);
+
+      // A private channel the bot left: group_left.
+      const privateRoom = await boundChannel();
+      const leftPrivate = eventCallback(workspace, { botUserId, event: { type: 'group_left', channel: privateRoom.slack.id, actor_id: frank.id } });
+      expect((await deliverEvent(leftPrivate)).status).toBe(200);
+      await waitFor('the private binding to go', async () => ((await bindingsOf(privateRoom.slack.id)).length === 0 ? true : undefined));
+      expect(await bindingsOf(kept.slack.id)).toHaveLength(1);
     });
   });
 
@@ -747,6 +754,22 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
       // Once the database is fine again, so is the command.
       expect(visible(await command(erin, setup.slack, 'link'))).toMatch(/^Your link code is [A-Z0-9]{8}/);
     });
+
+    it('a click that fails inside is answered privately too, and changes nothing', async () => {
+      const erin = await person('Erin', { member: false });
+      const setup = await boundChannel([erin]);
+      const { incident, message } = await triggerWithMessage(setup);
+      // An unlinked user's click stores a link code: without its table, the click throws inside the service.
+      await service.db.manager.query('ALTER TABLE link_codes RENAME TO link_codes_away');
+      let answer: FakeSlackResponse;
+      try {
+        answer = await clickAndAnswer(erin, message, 'oncall:acknowledge');
+      } finally {
+        await service.db.manager.query('ALTER TABLE link_codes_away RENAME TO link_codes');
+      }
+      expect(answer.body).toEqual({ response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/^Something went wrong while handling that click\. Please try again/) });
+      expect((await incidentDetail(service, incident.id)).incident.status).toBe('triggered');
+    });
   });
 
   describe('the Escalate button', () => {
@@ -818,6 +841,16 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
   });
 
   describe('rate limits', () => {
+    it('service_unavailable from chat.update is retried, and the message still ends up updated', async () => {
+      const setup = await boundChannel();
+      const { incident, message } = await triggerWithMessage(setup);
+      fake.state.failNext('chat.update', 'service_unavailable', { match: (args) => args.ts === message.ts });
+      expect((await service.api('POST', `/incidents/${incident.id}/acknowledge`, {})).status).toBe(200);
+      await service.services.cards.idle();
+      await waitFor('the message to show the acknowledgement', () => (slackStatus(latest(message)) === 'Acknowledged' ? true : undefined));
+      expect(updatesOf(message).map((request) => request.error ?? 'ok')).toEqual(['service_unavailable', 'ok']);
+    });
+
     it('a 429 with Retry-After on chat.update is waited out and the message still ends up updated; another channel is not delayed by it', async () => {
       const slow = await boundChannel();
       const other = await boundChannel();

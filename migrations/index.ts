@@ -4,6 +4,7 @@ import { Escalation1764200000000 } from './1764200000000-escalation.js';
 import { AgendaJobs1764300000000 } from './1764300000000-agenda-jobs.js';
 import { IdentityAlternateIds1764400000000 } from './1764400000000-identity-alternate-ids.js';
 import { EscalationDelivery1764500000000 } from './1764500000000-escalation-delivery.js';
+import { ChannelNamesIgnoreCase1764600000000 } from './1764600000000-channel-names-ignore-case.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -13,4 +14,5 @@ export const allMigrations = [
   AgendaJobs1764300000000,
   IdentityAlternateIds1764400000000,
   EscalationDelivery1764500000000,
+  ChannelNamesIgnoreCase1764600000000,
 ];

@@ -1,3 +1,4 @@
+import { Raw } from 'typeorm';
 import { ChannelEntity, type Channel } from '../db/entities/channel.entity.js';
 import { ChatBindingEntity, type ChatBinding, type PlatformName } from '../db/entities/chat-binding.entity.js';
 import type { Database } from '../db/database.js';
@@ -43,7 +44,9 @@ export class ChatBindingService {
 
   private async findChannel(ref: string | number): Promise<Channel> {
     const byId = typeof ref === 'number' || /^\d+$/.test(ref) ? await this.db.manager.findOneBy(ChannelEntity, { id: Number(ref) }) : null;
-    const channel = byId ?? (typeof ref === 'string' ? await this.db.manager.findOneBy(ChannelEntity, { name: ref.trim() }) : null);
+    // Names are unique regardless of case (on every database), so "bind SRE" finds channel "sre".
+    const byName = () => this.db.manager.findOneBy(ChannelEntity, { name: Raw((column) => `LOWER(${column}) = LOWER(:name)`, { name: String(ref).trim() }) });
+    const channel = byId ?? (typeof ref === 'string' ? await byName() : null);
     if (!channel) throw new AppError('not_found', `channel "${ref}" does not exist`);
     return channel;
   }

@@ -101,6 +101,8 @@ describe.each(DATABASE_KINDS)('admin API channels on %s', (kind) => {
       await createChannel(service, 'dup');
       expectError(await service.api('POST', '/channels', { name: 'dup' }), 409, 'conflict', 'dup');
       expectError(await service.api('POST', '/channels', { name: ' dup ' }), 409, 'conflict');
+      // Regardless of case, on SQLite as on MariaDB.
+      expectError(await service.api('POST', '/channels', { name: 'DUP' }), 409, 'conflict', 'DUP');
     });
 
     it('renaming onto another channel’s name → 409; keeping one’s own name is fine', async () => {

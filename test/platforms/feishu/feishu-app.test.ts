@@ -560,7 +560,8 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       const channel = await createChannel(service, `Payments SRE ${randomHex(3)}`);
 
       const group = fake.state.addChat({ name: 'payments war room', memberOpenIds: [alice.user.open_id] });
-      expect(await command(group.chatId, 'group', alice.user.open_id, `bind ${channel.name}`)).toBe(`This chat now shows incidents of channel "${channel.name}".`);
+      // The name as typed, in any case.
+      expect(await command(group.chatId, 'group', alice.user.open_id, `bind ${channel.name.toLowerCase()}`)).toBe(`This chat now shows incidents of channel "${channel.name}".`);
       expect(await bindingsOf(group.chatId)).toEqual([expect.objectContaining({ platform: 'feishu', chatId: group.chatId, channelId: channel.id })]);
 
       const other = fake.state.addChat({ name: 'mallory room', memberOpenIds: [mallory.user.open_id] });

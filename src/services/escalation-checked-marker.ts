@@ -2,6 +2,7 @@ import { In, IsNull } from 'typeorm';
 import { IncidentEntity } from '../db/entities/incident.entity.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
+import { WriteBatcher } from '../lib/write-batcher.js';
 
 const FLUSH_AFTER_MS = 100;
 const MAX_BATCH = 500;
@@ -11,9 +12,7 @@ const MAX_BATCH = 500;
  * incident. An incident whose mark is lost (a crash before the flush) is merely looked at again by the sweep.
  */
 export class EscalationCheckedMarker {
-  private pending: number[] = [];
-  private timer?: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly batch = new WriteBatcher<number>((ids) => this.write(ids), { flushAfterMs: FLUSH_AFTER_MS, maxBatch: MAX_BATCH });
 
   constructor(
     private readonly db: Database,
@@ -21,19 +20,12 @@ export class EscalationCheckedMarker {
   ) {}
 
   mark(incidentId: number): void {
-    this.pending.push(incidentId);
-    if (this.pending.length >= MAX_BATCH) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS).unref();
+    this.batch.add(incidentId);
   }
 
   /** Writes what is pending; resolves once everything marked before the call is stored (or logged as failed). */
   flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const ids = this.pending;
-    this.pending = [];
-    if (ids.length > 0) this.flushing = this.flushing.then(() => this.write(ids));
-    return this.flushing;
+    return this.batch.flush();
   }
 
   private async write(ids: number[]): Promise<void> {

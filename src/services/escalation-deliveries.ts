@@ -2,6 +2,7 @@ import { In, IsNull, LessThanOrEqual, Not } from 'typeorm';
 import { IncidentEntity, type Incident } from '../db/entities/incident.entity.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
+import { WriteBatcher } from '../lib/write-batcher.js';
 
 /** How long a taken step's page may stay undelivered (and unrenewed) before the sweep delivers it again. */
 export const DEFAULT_REDELIVERY_MS = 30_000;
@@ -38,11 +39,9 @@ export function pageKey({ incidentId, run, step }: PageDelivery): string {
 export class EscalationDeliveries {
   /** Incident id → pages of it this instance is delivering now. */
   private readonly inFlight = new Map<number, number>();
-  private done: PageDelivery[] = [];
-  private flushTimer?: NodeJS.Timeout;
+  private readonly delivered = new WriteBatcher<PageDelivery>((pages) => this.clear(pages), { flushAfterMs: FLUSH_AFTER_MS, maxBatch: MAX_BATCH });
   private renewTimer?: NodeJS.Timeout;
   private renewing = false;
-  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
@@ -75,19 +74,12 @@ export class EscalationDeliveries {
 
   /** A page that needs no delivery any more (its incident was closed meanwhile): only its mark goes. */
   markDelivered(page: PageDelivery): void {
-    this.done.push(page);
-    if (this.done.length >= MAX_BATCH) void this.flush();
-    else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS).unref();
+    this.delivered.add(page);
   }
 
   /** Writes the cleared marks; resolves once every mark cleared before the call is stored (or logged as failed). */
   flush(): Promise<void> {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    const pages = this.done;
-    this.done = [];
-    if (pages.length > 0) this.flushing = this.flushing.then(() => this.clear(pages));
-    return this.flushing;
+    return this.delivered.flush();
   }
 
   /**

@@ -115,22 +115,30 @@ export class ChatInteractionService {
 
   /** An admin redeemed a link code: the account is linked, and what the user had clicked is carried out. */
   async completeLink(code: string, memberId: number): Promise<{ member: Member; carriedOut?: ActionAnswer }> {
-    const { linkCode, pendingAction: pending } = await this.identities.redeemLinkCode(code, memberId);
+    const { linkCode, pendingAction } = await this.identities.redeemLinkCode(code, memberId);
     const member = await this.db.manager.findOneByOrFail(MemberEntity, { id: memberId });
-    const carriedOut = pending && isCardAction(pending.action) ? await this.actAs(member, pending.action, pending.incidentId) : undefined;
-    const platform = this.platforms.find((candidate) => candidate.name === linkCode.platform);
-    const note = carriedOut ? `\n${carriedOut.toast.text}` : '';
-    await platform?.sendDirectText(linkCode.externalId, `You are now linked to on-call member ${member.name}.${note}`).catch(() => undefined);
+    const carriedOut = await this.carryOut(member, pendingAction);
+    await this.tellLinked(linkCode.platform, linkCode.externalId, member, carriedOut);
     return { member, carriedOut };
   }
 
   /** Linked some other way (admin mapping, automatically): what the user had clicked while unlinked is done now. */
-  private async carryOutPending({ platform: platformName, externalId, member, pendingAction }: NewlyLinked): Promise<void> {
+  private async carryOutPending({ platform, externalId, member, pendingAction }: NewlyLinked): Promise<void> {
     if (!isCardAction(pendingAction.action)) return;
-    const carriedOut = await this.actAs(member, pendingAction.action, pendingAction.incidentId);
-    const platform = this.platforms.find((candidate) => candidate.name === platformName);
+    const carriedOut = await this.carryOut(member, pendingAction);
     // Not awaited: the link may be made inside a click, whose answer a throttled DM must not hold up.
-    void platform?.sendDirectText(externalId, `You are now linked to on-call member ${member.name}.\n${carriedOut.toast.text}`).catch(() => undefined);
+    void this.tellLinked(platform, externalId, member, carriedOut);
+  }
+
+  private async carryOut(member: Member, pending: PendingAction | null | undefined): Promise<ActionAnswer | undefined> {
+    return pending && isCardAction(pending.action) ? this.actAs(member, pending.action, pending.incidentId) : undefined;
+  }
+
+  /** Tells the user by DM that their account is linked, and what came of the action they had asked for. */
+  private async tellLinked(platformName: PlatformName, externalId: string, member: Member, carriedOut?: ActionAnswer): Promise<void> {
+    const platform = this.platforms.find((candidate) => candidate.name === platformName);
+    const note = carriedOut ? `\n${carriedOut.toast.text}` : '';
+    await platform?.sendDirectText(externalId, `You are now linked to on-call member ${member.name}.${note}`).catch(() => undefined);
   }
 
   private resolve(user: ChatUser): Promise<Member | null> {

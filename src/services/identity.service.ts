@@ -8,7 +8,7 @@ import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ChatPlatform, PlatformUserProfile } from './ports/chat-platform.js';
 import { withTimeout } from '../lib/timeout.js';
-import { anyOf, presentIds } from './alternate-ids.js';
+import { anyOf, hasAny, presentIds } from './alternate-ids.js';
 import { AlternateMappings, type AwaitingLink } from './alternate-mappings.js';
 import { LinkCodes } from './link-codes.js';
 import { LinkedMemberCache } from './linked-member-cache.js';
@@ -109,7 +109,7 @@ export class IdentityService {
    */
   async linkByAlternateIds(platform: PlatformName, alternateIds: AlternateIds, memberId: number): Promise<Array<ImIdentity | AwaitingLink>> {
     const ids = presentIds(alternateIds);
-    if (!ids.userId && !ids.unionId) throw new AppError('validation', 'userId or unionId: needed');
+    if (!hasAny(ids)) throw new AppError('validation', 'userId or unionId: needed');
     if (!(await this.db.manager.existsBy(MemberEntity, { id: memberId }))) throw new AppError('validation', `memberId: member ${memberId} does not exist`);
     const known = await this.db.manager.find(ImIdentityEntity, { where: anyOf(platform, ids) });
     if (known.length > 0) {

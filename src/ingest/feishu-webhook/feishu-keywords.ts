@@ -1,4 +1,5 @@
 import { flattenCard } from './feishu-card.flattener.js';
+import { interactiveCardOf } from './feishu-message.parser.js';
 
 type Json = Record<string, unknown>;
 
@@ -14,22 +15,14 @@ function postTexts(post: Json): string[] {
 }
 
 function cardTexts(body: Json): string[] {
-  let card: unknown = body.card ?? (isObject(body.content) ? body.content.card ?? body.content : undefined);
-  if (typeof card === 'string') {
-    try {
-      card = JSON.parse(card);
-    } catch {
-      return [];
-    }
-  }
-  if (!isObject(card)) return [];
-  const { title, content } = flattenCard(card);
+  const { title, content } = flattenCard(interactiveCardOf(body));
   return strings(title, content);
 }
 
 /**
  * What Feishu checks a custom bot's keywords against: the text values the sender wrote (text, titles), never the
- * "Feishu Alert" title we give untitled messages nor the targets of links. Called on a body that parsed.
+ * "Feishu Alert" title we give untitled messages nor the targets of links. Called on a body that parsed (so its
+ * card, if any, is there).
  */
 export function feishuKeywordText(body: unknown, version: 'v1' | 'v2'): string {
   if (!isObject(body)) return '';

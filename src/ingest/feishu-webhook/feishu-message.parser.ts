@@ -74,7 +74,8 @@ function postMessage(content: unknown, format: MessageFormat): InboundMessage {
   return { title, content: lines.join('\n').trim() };
 }
 
-function interactiveMessage(body: Json): InboundMessage {
+/** An interactive message's card: `card` or `content.card` (or `content` itself), as an object or a JSON string. */
+export function interactiveCardOf(body: Json): Json {
   let card: unknown = body.card ?? (isObject(body.content) ? body.content.card ?? body.content : undefined);
   if (typeof card === 'string') {
     try {
@@ -84,7 +85,11 @@ function interactiveMessage(body: Json): InboundMessage {
     }
   }
   if (!isObject(card)) throw badRequest('interactive messages need a card object');
-  const flattened = flattenCard(card);
+  return card;
+}
+
+function interactiveMessage(body: Json): InboundMessage {
+  const flattened = flattenCard(interactiveCardOf(body));
   return { title: flattened.title ?? FEISHU_DEFAULT_TITLE, content: flattened.content };
 }
 

@@ -55,11 +55,8 @@ export function createAgenda(options: CreateAgendaOptions): Agenda {
     maxConcurrency: options.maxConcurrency,
     defaultConcurrency: options.defaultConcurrency,
   });
-  // The Redis notification channel emits 'error' when its subscriber loses Redis, and nothing listens: unheard, that
-  // event would end the process. Report it as the scheduler's error instead (ioredis reconnects by itself).
-  guardRedisNotificationChannel(backend.notificationChannel);
-  const channel = backend.notificationChannel as Partial<Pick<NodeJS.EventEmitter, 'on'>> | undefined;
-  channel?.on?.('error', (error: Error) => agenda.emit('error', error));
+  // The Redis channel's errors (its subscriber lost Redis) are reported as the scheduler's.
+  guardRedisNotificationChannel(backend.notificationChannel, (error) => agenda.emit('error', error));
   return agenda;
 }
 

@@ -34,7 +34,7 @@ function escapedWithin(text: string, limit: number): string {
 
 const ACKNOWLEDGE_ACTION_ID = 'oncall:acknowledge';
 
-const buttonValue = (action: string, incidentId: number) => JSON.stringify({ action, incidentId });
+const buttonValue = (action: string, incidentId: number, extra: Record<string, number> = {}) => JSON.stringify({ action, incidentId, ...extra });
 
 /** The incident as a Block Kit message (colour bar through an attachment), from cards/slack/*.json. */
 export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
@@ -55,7 +55,7 @@ export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
     detailsUrl: view.detailsUrl,
     acknowledgeValue: buttonValue('acknowledge', view.id),
     closeValue: buttonValue('close', view.id),
-    escalateValue: JSON.stringify({ action: 'escalate', incidentId: view.id, step: view.escalationStep }),
+    escalateValue: buttonValue('escalate', view.id, { step: view.escalationStep }),
     reopenValue: buttonValue('reopen', view.id),
   };
   const message = fillTemplate(loadCardTemplate('slack/incident.json') as Block, values);

@@ -166,7 +166,6 @@ interface Settings {
 /** The second figure: every step due at one instant T. */
 interface SameInstantResult {
   steps: number;
-  created: CreateResult;
   /** Steps whose due time was set to T (at level 1 when it was set). */
   atT: number;
   fired: number;
@@ -371,8 +370,13 @@ async function runSameInstant(backend: Backend, settings: Settings, { api, manag
   // T: the earliest due time, whose timer job is stored. Every step due then, as one storm's would be.
   const rows = await manager.find(IncidentEntity, { where: { channelId: channel.id }, select: { id: true, escalationStep: true, escalationDueAt: true } });
   const dues = rows.filter((row) => row.escalationStep === 1 && row.escalationDueAt).map((row) => row.escalationDueAt!.getTime());
-  const problems: string[] = [];
+  const problems: string[] = created.failures.map((failure) => `creation: ${failure}`);
+  if (created.failed > created.failures.length) problems.push(`${created.failed} creation requests failed in all`);
   if (dues.length < rows.length) problems.push(`${rows.length - dues.length} incidents had not paged level 1 (or had passed it) when T was set`);
+  if (dues.length === 0) {
+    const none = { p50: NaN, p99: NaN, max: NaN, mean: NaN };
+    return { steps, atT: 0, fired: 0, allFiredAfterMs: NaN, firingsPerSecond: NaN, lateness: none, exactlyOnce: false, problems: [...problems, 'no incident at level 1: nothing to time'] };
+  }
   const t = Math.min(...dues);
   const lastOriginalDue = Math.max(...dues);
   if (t < Date.now() + 2000) problems.push(`T was only ${f0(t - Date.now())} ms ahead when set: raise BENCH_MARGIN_SECONDS`);
@@ -403,11 +407,10 @@ async function runSameInstant(backend: Backend, settings: Settings, { api, manag
   const twice = [...level2At.values()].filter((times) => times.length > 1).length;
   if (twice > 0) problems.push(`${twice} incidents with more than one level-2 entry`);
   if (firings.length < incidents) problems.push(`${incidents - firings.length} level-2 steps not fired within ${settings.fireTimeoutMs / 1000} s of T`);
-  const first = Math.min(...firings);
-  const last = Math.max(...firings);
+  const first = firings.length ? Math.min(...firings) : NaN;
+  const last = firings.length ? Math.max(...firings) : NaN;
   return {
     steps,
-    created,
     atT,
     fired: firings.length,
     allFiredAfterMs: last - t,

@@ -20,16 +20,25 @@ describe('SQLite: a write outside a transaction is never swallowed by another fl
 
   it('keeps a channel inserted while another transaction is open and then rolls back', async () => {
     const now = new Date();
+    let opened!: () => void;
+    let issued!: () => void;
+    const transactionOpen = new Promise<void>((resolve) => (opened = resolve));
+    const outsideIssued = new Promise<void>((resolve) => (issued = resolve));
     const rolledBack = db
       .transaction(async (tx) => {
         await tx.insert(ChannelEntity, { name: 'doomed', description: '', timeZone: 'UTC', createdAt: now, updatedAt: now });
-        await sleep(50);
+        opened();
+        // The outside insert is issued while this transaction is open, and given time to run inside it if it may.
+        await outsideIssued;
+        await sleep(20);
         throw new Error('this flow fails');
       })
       .catch((error: Error) => error.message);
-    await sleep(10);
-    await db.manager.insert(ChannelEntity, { name: 'kept', description: '', timeZone: 'UTC', createdAt: now, updatedAt: now });
+    await transactionOpen;
+    const outside = db.manager.insert(ChannelEntity, { name: 'kept', description: '', timeZone: 'UTC', createdAt: now, updatedAt: now });
+    issued();
     expect(await rolledBack).toBe('this flow fails');
+    await outside;
     const names = (await db.manager.find(ChannelEntity)).map((channel) => channel.name);
     expect(names).toEqual(['kept']);
   });

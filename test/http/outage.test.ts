@@ -7,25 +7,13 @@ import { createConnection } from 'mysql2/promise';
 import { createLogger } from '../../src/lib/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { dropDatabase, freshDatabase, MARIADB_ROOT_URL } from '../support/databases.js';
-import { serviceClient, type ServiceClient } from '../support/escalation-helpers.js';
+import { serviceClient, sleep, waitUntil, type ServiceClient } from '../support/escalation-helpers.js';
 import { postCallback } from '../support/feishu-app-helpers.js';
 import { ANSWER_DEADLINE_MS, FeishuAppWorld } from '../support/feishu-app-world.js';
 import { FEISHU_SUCCESS, incidentDetail } from '../support/feishu-helpers.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { hookPath, testServiceConfig } from '../support/test-service.js';
 import type { DatabaseConfig } from '../../src/config/config.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('outages of MariaDB and Redis under a running service', () => {
   let mariadbProxy: TcpProxy;
@@ -90,7 +78,7 @@ describe('outages of MariaDB and Redis under a running service', () => {
     expect(during.body).toEqual({ code: -1, msg: expect.stringMatching(/not stored/), data: {} });
 
     mariadbProxy.restore();
-    await until('ready again', async () => ((await readyz()).status === 200 ? true : undefined));
+    await waitUntil('ready again', async () => ((await readyz()).status === 200 ? true : undefined), 10_000);
     expect(await alert('written after the database came back')).toEqual({ status: 200, body: FEISHU_SUCCESS });
     expect(await storedAlerts('written after the database came back')).toEqual({ alerts: 1, incidents: 1 });
     expect(await storedAlerts('written while the database was down')).toEqual({ alerts: 0, incidents: 0 });
@@ -109,7 +97,7 @@ describe('outages of MariaDB and Redis under a running service', () => {
     // Long enough for the scheduler's subscriber to fail a few reconnect attempts.
     await sleep(3000);
     redisProxy.restore();
-    await until('ready again', async () => ((await readyz()).status === 200 ? true : undefined), 15_000);
+    await waitUntil('ready again', async () => ((await readyz()).status === 200 ? true : undefined), 15_000);
     // The scheduler's subscriber reconnected once: no client left behind by the failed attempts (12 were, unguarded).
     await sleep(3000);
     expect(redisProxy.connections()).toBe(connectionsBefore);

@@ -1,7 +1,7 @@
 /**
  * Secrets and tokens never reach a log line: the whole service at `trace` level, its log captured, driven through
- * signed alerts, admin calls, Feishu callbacks, failing Open API calls and a failing SQL statement whose parameters
- * hold a secret. Every secret the run used is then looked for in the captured text.
+ * signed alerts, admin calls, Feishu callbacks, an Open API call refused for its token, and an admin call whose SQL
+ * statement fails with a secret among its parameters. Every secret the run used is then looked for in the captured text.
  */
 import { Writable } from 'node:stream';
 import { startService, type RunningService } from '../../src/service.js';
@@ -31,6 +31,7 @@ describe.each(DATABASE_KINDS)('secrets never logged, on %s', (kind) => {
   let client: ServiceClient;
   let secrets: FeishuAppSecrets;
   const signingSecret = `sig-${randomHex(12)}`;
+  const secondSecret = `sig-${randomHex(12)}`;
 
   beforeAll(async () => {
     fake = await startFakeFeishu({ apps: {} });
@@ -61,10 +62,9 @@ describe.each(DATABASE_KINDS)('secrets never logged, on %s', (kind) => {
     expect((await client.post(`${path}0`, { msg_type: 'text', content: { text: 'x' } })).body.code).toBe(19001);
     const card = await waitFor('the card', () => fake.state.cardsInChat(chat.chatId)[0]);
 
-    // Open API calls that fail: the token revoked mid-way, and a server error on a card update.
+    // An Open API call refused for its token (revoked mid-way): the app logs it and fetches a new one.
     const tenantTokens = new Set(fake.state.tokens.keys());
     fake.state.revokeTokens();
-    fake.state.injectFailures.push({ method: 'PATCH', pathPrefix: '/open-apis/im/v1/messages/', status: 500, body: { code: 99991400, msg: 'internal' }, times: 3 });
     const user = fake.state.addUser({ name: 'Eve', email: `eve.${randomHex(3)}@example.com` });
     const click = cardActionEvent({
       operatorOpenId: user.open_id,
@@ -82,19 +82,26 @@ describe.each(DATABASE_KINDS)('secrets never logged, on %s', (kind) => {
     expect((await postCallback(running as TestService, secrets, click, (request) => (request.headers['x-lark-signature'] = 'forged'))).status).toBe(401);
     expect((await fetch(`${running.url}/api/v1/channels`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}x` } })).status).toBe(401);
 
-    // A failing SQL statement whose parameters hold a secret, logged as the service logs errors.
-    const failed = await running.db.manager.query('INSERT INTO no_such_table (secret) VALUES (?)', [signingSecret]).catch((error: unknown) => error);
-    expect(failed).toBeInstanceOf(Error);
-    createLogger('trace', log).error({ err: failed }, 'statement failed');
+    // A statement that fails with a secret among its parameters: an integration created while its table is away.
+    // The service logs the database's error (whose parameters hold the signing secret) and answers 500.
+    await running.db.manager.query('ALTER TABLE integrations RENAME TO integrations_away');
+    try {
+      const failed = await client.api('POST', '/integrations', { name: `sec-${randomHex(3)}`, channelId: channel.body.id, signingSecret: secondSecret });
+      expect(failed.status).toBe(500);
+    } finally {
+      await running.db.manager.query('ALTER TABLE integrations_away RENAME TO integrations');
+    }
     await running.services.cards.idle();
 
     for (const token of fake.state.tokens.keys()) tenantTokens.add(token);
     expect(tenantTokens.size).toBeGreaterThan(0);
-    const secretsUsed = { adminToken: TEST_ADMIN_TOKEN, signingSecret, key, appSecret: secrets.appSecret, encryptKey: secrets.encryptKey!, verificationToken: secrets.verificationToken, ...Object.fromEntries([...tenantTokens].map((token, index) => [`tenantToken${index}`, token])) };
-    // The log did record all this (so the check below is not vacuous) ...
-    expect(log.text).toContain('statement failed');
-    expect(log.text).toContain('no_such_table');
+    const secretsUsed = { adminToken: TEST_ADMIN_TOKEN, signingSecret, secondSecret, key, appSecret: secrets.appSecret, encryptKey: secrets.encryptKey!, verificationToken: secrets.verificationToken, ...Object.fromEntries([...tenantTokens].map((token, index) => [`tenantToken${index}`, token])) };
+    // The service's log did record all this (so the check below is not vacuous) ...
+    expect(log.text).toContain('unhandled error');
+    expect(log.text).toMatch(/QueryFailedError[^\n]*integrations/);
     expect(log.text).toContain('feishu alert rejected');
+    expect(log.text).toContain('feishu callback rejected');
+    expect(log.text).toContain('feishu refused the tenant token');
     expect(log.text.split('\n').length).toBeGreaterThan(20);
     // ... and none of the secrets.
     const leaked = Object.entries(secretsUsed).filter(([, secret]) => log.text.includes(secret)).map(([name]) => name);

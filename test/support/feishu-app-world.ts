@@ -87,12 +87,12 @@ export class FeishuAppWorld {
   }
 
   /** A channel with a dedicated integration, and a group chat (the bot is a member) bound to it through the admin API. */
-  async boundChat(options: { members?: string[] } = {}): Promise<BoundChat> {
-    const channel = await createChannel(this.service, this.unique('sre'));
-    const integration = await createIntegration(this.service, { channelId: channel.id });
+  async boundChat(options: { members?: string[]; pushMode?: string; channelName?: string } = {}): Promise<BoundChat> {
+    const channel = await createChannel(this.service, options.channelName ?? this.unique('sre'));
+    const integration = await createIntegration(this.service, { channelId: channel.id, ...(options.pushMode ? { pushMode: options.pushMode } : {}) });
     const chat = this.fake.state.addChat({ name: `${channel.name} room`, memberOpenIds: options.members ?? [] });
     const binding = await this.service.api('POST', '/chat-bindings', { platform: 'feishu', chatId: chat.chatId, channelId: channel.id, chatName: chat.name });
-    expect(binding.status).toBe(201);
+    expect(binding).toEqual({ status: 201, body: expect.objectContaining({ platform: 'feishu', chatId: chat.chatId, channelId: channel.id }) });
     return { channel, integration, chatId: chat.chatId };
   }
 

@@ -9,9 +9,9 @@ import { pino } from 'pino';
 import { renderFeishuIncidentCard } from '../../../src/platforms/feishu/feishu-card.renderer.js';
 import { CardSyncService } from '../../../src/services/card-sync.service.js';
 import { botAddedEvent, botDeletedEvent, cardActionEvent, messageReceiveEvent, urlVerification } from '../../fakes/feishu-callbacks.js';
-import { startFakeFeishu, type FakeFeishu, type FakeMessage, type FakeUser } from '../../fakes/feishu-open-api.js';
+import type { FakeFeishu, FakeMessage } from '../../fakes/feishu-open-api.js';
 import { createChannel, createMember } from '../../support/admin-helpers.js';
-import { DATABASE_KINDS, REDIS_TEST_URL } from '../../support/databases.js';
+import { DATABASE_KINDS } from '../../support/databases.js';
 import {
   callbackValues,
   cardAlertCount,
@@ -26,115 +26,41 @@ import {
   waitFor,
   type FeishuAppSecrets,
 } from '../../support/feishu-app-helpers.js';
-import { FEISHU_SUCCESS, createIntegration, incidentDetail, incidentsOfChannel, postMessage, type CreatedIntegration } from '../../support/feishu-helpers.js';
-import { startTestService, type TestService } from '../../support/test-service.js';
-
-/** Feishu wants the callback answer within 3 s. */
-const ANSWER_DEADLINE_MS = 3000;
-
-interface Person {
-  user: FakeUser;
-  email: string;
-  /** The on-call member with the same email, unless the person was made without one. */
-  member?: { id: number; name: string };
-}
-
-interface BoundChat {
-  channel: { id: number; name: string };
-  integration: CreatedIntegration;
-  chatId: string;
-}
+import { FEISHU_SUCCESS, createIntegration, incidentDetail, incidentsOfChannel, postMessage } from '../../support/feishu-helpers.js';
+import { ANSWER_DEADLINE_MS, FeishuAppWorld, type BoundChat } from '../../support/feishu-app-world.js';
+import type { TestService } from '../../support/test-service.js';
 
 describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
+  let world: FeishuAppWorld;
   let fake: FakeFeishu;
   let service: TestService;
   let secrets: FeishuAppSecrets;
-  let counter = 0;
-  const unique = (prefix: string) => `${prefix}-${++counter}-${randomHex(3)}`;
 
   beforeAll(async () => {
-    fake = await startFakeFeishu({ apps: {} });
-    const app = fake.state.newApp();
-    secrets = { ...app, verificationToken: `vt_${randomHex(12)}`, encryptKey: `ek_${randomHex(16)}` };
-    service = await startTestService(kind, 'feishu_app_e2e', {
-      feishu: { ...secrets, domain: fake.url, connection: 'webhook' },
-      ...(kind === 'mariadb' ? { redisUrl: REDIS_TEST_URL } : {}),
-    });
+    world = await FeishuAppWorld.start(kind, 'feishu_app_e2e');
+    ({ fake, service, secrets } = world);
   });
   afterAll(async () => {
-    await service?.stop();
-    await fake?.close();
+    await world?.stop();
   });
   beforeEach(() => {
     fake.state.enforceRateLimits = true;
   });
 
-  /** Someone in the fake tenant's contact directory, and (unless `member: false`) an on-call member with the same email. */
-  async function person(name: string, options: { member?: boolean } = {}): Promise<Person> {
-    const email = `${name.toLowerCase().replace(/\W/g, '')}.${randomHex(4)}@example.com`;
-    const user = fake.state.addUser({ name, email });
-    if (options.member === false) return { user, email };
-    const member = await createMember(service, name, { email });
-    return { user, email, member };
-  }
-
-  /** A channel with a dedicated integration, and a group chat (the bot is a member) bound to it through the admin API. */
-  async function boundChat(options: { pushMode?: string; members?: string[]; channelName?: string } = {}): Promise<BoundChat> {
-    const channel = await createChannel(service, options.channelName ?? unique('sre'));
-    const integration = await createIntegration(service, { channelId: channel.id, ...(options.pushMode ? { pushMode: options.pushMode } : {}) });
-    const chat = fake.state.addChat({ name: `${channel.name} room`, memberOpenIds: options.members ?? [] });
-    const binding = await service.api('POST', '/chat-bindings', { platform: 'feishu', chatId: chat.chatId, channelId: channel.id, chatName: chat.name });
-    expect(binding).toEqual({ status: 201, body: expect.objectContaining({ platform: 'feishu', chatId: chat.chatId, channelId: channel.id }) });
-    return { channel, integration, chatId: chat.chatId };
-  }
-
   async function sendAlert(path: string, body: object): Promise<void> {
     expect(await service.post(path, body)).toEqual({ status: 200, body: FEISHU_SUCCESS });
   }
 
-  /** A Feishu text alert to the chat's integration; returns the new incident and, once card syncs are idle, its card. */
-  async function triggerWithCard(setup: BoundChat, text = `Primary database is down ${randomHex(3)}`): Promise<{ incident: any; card: FakeMessage }> {
-    const before = fake.state.cardsInChat(setup.chatId).length;
-    await sendAlert(setup.integration.path, { msg_type: 'text', content: { text } });
-    const [incident] = await incidentsOfChannel(service, setup.channel.id);
-    expect(incident.description).toBe(text);
-    await service.services.cards.idle();
-    const cards = fake.state.cardsInChat(setup.chatId);
-    expect(cards).toHaveLength(before + 1);
-    return { incident, card: cards[cards.length - 1] };
-  }
-
-  function click(operatorOpenId: string, action: string, incidentId: number, card: FakeMessage, options: { eventId?: string; token?: string } = {}) {
-    return cardActionEvent({
-      operatorOpenId,
-      value: { action, incidentId },
-      openMessageId: card.messageId,
-      openChatId: card.chatId,
-      appId: secrets.appId,
-      tenantKey: fake.state.tenantKey,
-      token: options.token ?? secrets.verificationToken,
-      eventId: options.eventId,
-    });
-  }
-
-  /** A click as Feishu handles it: the signed callback, then the answer's card shown in place of the clicked card. */
-  async function clickCard(operatorOpenId: string, action: string, incidentId: number, card: FakeMessage) {
-    const answer = await postCallback(service, secrets, click(operatorOpenId, action, incidentId, card));
-    fake.state.applyCallbackAnswer(card.messageId, answer.body);
-    return answer;
-  }
-
   const kindsOf = (timeline: any[]) => timeline.map((entry) => entry.kind);
-  const latestCard = (card: FakeMessage) => fake.state.messages.get(card.messageId)!;
   /** The card as it should look now, rendered from the incident's current state. */
   const currentCard = async (incidentId: number) => renderFeishuIncidentCard(await service.services.views.build(incidentId));
   const bindingsOf = async (chatId: string) => ((await service.api('GET', '/chat-bindings')).body.items as any[]).filter((b) => b.chatId === chatId);
 
   describe('incident card and a click', () => {
     it('an alert posts one Card JSON 2.0; Alice (auto-linked by email) acknowledges with a signed, encrypted click', async () => {
-      const alice = await person('Alice');
-      const setup = await boundChat({ members: [alice.user.open_id] });
-      const { incident, card } = await triggerWithCard(setup);
+      const alice = await world.person('Alice');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
 
       expect(fake.state.cardsInChat(setup.chatId)).toHaveLength(1);
       expect(card.msgType).toBe('interactive');
@@ -148,7 +74,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
         { action: 'escalate', incidentId: incident.id, step: 0 },
       ]);
 
-      const answer = await clickCard(alice.user.open_id, 'acknowledge', incident.id, card);
+      const answer = await world.clickCard(alice.user.open_id, 'acknowledge', incident.id, card);
       expect(answer.status).toBe(200);
       expect(answer.elapsedMs).toBeLessThan(ANSWER_DEADLINE_MS);
       expect(answer.body.toast).toEqual({ type: 'success', content: `Acknowledged #${incident.id}` });
@@ -174,7 +100,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       // The chat's card shows the new state (for everyone, not just the clicker): the answer's card replaced it, so
       // card sync does not PATCH the same state again.
       await service.services.cards.idle();
-      const shown = latestCard(card);
+      const shown = world.latestCard(card);
       expect(shown.redraws).toBe(1);
       expect(shown.updates).toBe(0);
       expect(cardStatus(shown.content)).toBe('Acknowledged');
@@ -185,12 +111,12 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
     });
 
     it('a second click (new event_id) answers "already acknowledged by Alice" and changes nothing', async () => {
-      const alice = await person('Alice');
-      const setup = await boundChat({ members: [alice.user.open_id] });
-      const { incident, card } = await triggerWithCard(setup);
+      const alice = await world.person('Alice');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
 
-      expect((await postCallback(service, secrets, click(alice.user.open_id, 'acknowledge', incident.id, card))).body.toast.type).toBe('success');
-      const again = await postCallback(service, secrets, click(alice.user.open_id, 'acknowledge', incident.id, card));
+      expect((await postCallback(service, secrets, world.clickEvent(alice.user.open_id, 'acknowledge', incident.id, card))).body.toast.type).toBe('success');
+      const again = await postCallback(service, secrets, world.clickEvent(alice.user.open_id, 'acknowledge', incident.id, card));
       expect(again.status).toBe(200);
       expect(again.elapsedMs).toBeLessThan(ANSWER_DEADLINE_MS);
       expect(again.body.toast.type).toBe('info');
@@ -204,37 +130,37 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
     });
 
     it('an account mapped to another member through the admin API acts as that member from its next click on', async () => {
-      const alice = await person('Alice');
-      const bob = await person('Bob');
-      const setup = await boundChat({ members: [alice.user.open_id] });
-      const first = await triggerWithCard(setup);
-      const second = await triggerWithCard(setup);
+      const alice = await world.person('Alice');
+      const bob = await world.person('Bob');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
+      const first = await world.triggerWithCard(setup);
+      const second = await world.triggerWithCard(setup);
 
       // Linked by email at the first click; the second one finds the stored link.
-      expect((await clickCard(alice.user.open_id, 'acknowledge', first.incident.id, first.card)).body.toast.type).toBe('success');
-      expect((await clickCard(alice.user.open_id, 'close', first.incident.id, first.card)).body.toast.type).toBe('success');
+      expect((await world.clickCard(alice.user.open_id, 'acknowledge', first.incident.id, first.card)).body.toast.type).toBe('success');
+      expect((await world.clickCard(alice.user.open_id, 'close', first.incident.id, first.card)).body.toast.type).toBe('success');
       expect((await incidentDetail(service, first.incident.id)).incident).toMatchObject({ acknowledgedBy: alice.member!.id, closedBy: alice.member!.id });
 
       const mapped = await service.api('POST', '/im-identities', { platform: 'feishu', mappings: [{ memberId: bob.member!.id, externalId: alice.user.open_id }] });
       expect(mapped.status).toBe(200);
-      const answer = await clickCard(alice.user.open_id, 'acknowledge', second.incident.id, second.card);
+      const answer = await world.clickCard(alice.user.open_id, 'acknowledge', second.incident.id, second.card);
       expect(cardText(answer.body.card.data)).toContain('Acknowledged by **Bob**');
       expect((await incidentDetail(service, second.incident.id)).incident.acknowledgedBy).toBe(bob.member!.id);
       await service.services.cards.idle();
     });
 
     it('a re-delivered event (same event_id) is answered and not carried out again', async () => {
-      const alice = await person('Alice');
-      const setup = await boundChat({ members: [alice.user.open_id] });
-      const { incident, card } = await triggerWithCard(setup);
+      const alice = await world.person('Alice');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
 
-      const closeEvent = click(alice.user.open_id, 'close', incident.id, card);
+      const closeEvent = world.clickEvent(alice.user.open_id, 'close', incident.id, card);
       const first = await postCallback(service, secrets, closeEvent);
       expect(first.body.toast).toEqual({ type: 'success', content: `Closed #${incident.id}` });
       const reopened = await service.api('POST', `/incidents/${incident.id}/reopen`, {});
       expect(reopened.status).toBe(200);
       await service.services.cards.idle();
-      const updatesBefore = latestCard(card).updates;
+      const updatesBefore = world.latestCard(card).updates;
 
       // Feishu re-sends the very same event (a fresh request: new IV, nonce and signature).
       const redelivered = await postCallback(service, secrets, closeEvent);
@@ -246,15 +172,15 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       const detail = await incidentDetail(service, incident.id);
       expect(detail.incident.status).toBe('triggered');
       expect(kindsOf(detail.timeline)).toEqual(['triggered', 'closed', 'reopened']);
-      expect(latestCard(card).updates).toBe(updatesBefore);
+      expect(world.latestCard(card).updates).toBe(updatesBefore);
     });
 
     it('a forged signature, a missing signature or a wrong verification token is refused with 401 and changes nothing', async () => {
-      const alice = await person('Alice');
-      const setup = await boundChat({ members: [alice.user.open_id] });
-      const { incident, card } = await triggerWithCard(setup);
+      const alice = await world.person('Alice');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
       const eventId = randomHex(16);
-      const closeEvent = click(alice.user.open_id, 'close', incident.id, card, { eventId });
+      const closeEvent = world.clickEvent(alice.user.open_id, 'close', incident.id, card, { eventId });
 
       const forged = await postCallback(service, secrets, closeEvent, (request) => {
         const signature = request.headers['X-Lark-Signature'];
@@ -272,14 +198,14 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
         request.body = JSON.stringify({ encrypt: JSON.parse(request.body).encrypt, extra: 1 });
       });
       expect(swapped.status).toBe(401);
-      const wrongToken = await postCallback(service, secrets, click(alice.user.open_id, 'close', incident.id, card, { token: 'not-the-verification-token' }));
+      const wrongToken = await postCallback(service, secrets, world.clickEvent(alice.user.open_id, 'close', incident.id, card, { token: 'not-the-verification-token' }));
       expect(wrongToken.status).toBe(401);
 
       for (const refused of [forged, unsigned, swapped, wrongToken]) expect(refused.body?.toast).toBeUndefined();
       let detail = await incidentDetail(service, incident.id);
       expect(detail.incident.status).toBe('triggered');
       expect(kindsOf(detail.timeline)).toEqual(['triggered']);
-      expect(latestCard(card).updates).toBe(0);
+      expect(world.latestCard(card).updates).toBe(0);
 
       // Refused requests did not use up the event_id: the genuine delivery of that event still works.
       const genuine = await postCallback(service, secrets, closeEvent);
@@ -303,9 +229,9 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
     });
 
     it('an Escalate button whose step is not a step count is refused with an error toast and changes nothing', async () => {
-      const alice = await person('Alice');
-      const setup = await boundChat({ members: [alice.user.open_id] });
-      const { incident, card } = await triggerWithCard(setup);
+      const alice = await world.person('Alice');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
       for (const step of [-1, 1.5, 'two', null]) {
         const malformed = cardActionEvent({
           operatorOpenId: alice.user.open_id,
@@ -327,11 +253,11 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
     });
 
     it('Close shows the closed card: a Reopen button and no Acknowledge', async () => {
-      const alice = await person('Alice');
-      const setup = await boundChat({ members: [alice.user.open_id] });
-      const { incident, card } = await triggerWithCard(setup);
+      const alice = await world.person('Alice');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
 
-      const answer = await clickCard(alice.user.open_id, 'close', incident.id, card);
+      const answer = await world.clickCard(alice.user.open_id, 'close', incident.id, card);
       expect(answer.status).toBe(200);
       expect(answer.elapsedMs).toBeLessThan(ANSWER_DEADLINE_MS);
       expect(answer.body.toast).toEqual({ type: 'success', content: `Closed #${incident.id}` });
@@ -346,7 +272,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(detail.incident).toMatchObject({ status: 'closed', closedBy: alice.member!.id });
 
       await service.services.cards.idle();
-      const shown = latestCard(card).content;
+      const shown = world.latestCard(card).content;
       expect(cardStatus(shown)).toBe('Closed');
       expect(callbackValues(shown)).toEqual([{ action: 'reopen', incidentId: incident.id }]);
       expect(fake.state.updateMultiViolations).toEqual([]);
@@ -363,22 +289,22 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
     const patchesOf = (message: FakeMessage) => fake.state.requestsTo(`/open-apis/im/v1/messages/${message.messageId}`, 'PATCH');
 
     it('a click redraws its own card through the answer; card sync PATCHes the other chat’s card only; a later change PATCHes both', async () => {
-      const alice = await person('Alice');
-      const setup = await boundChat({ members: [alice.user.open_id] });
+      const alice = await world.person('Alice');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
       const otherChatId = await secondChat(setup, [alice.user.open_id]);
-      const { incident, card: clicked } = await triggerWithCard(setup);
+      const { incident, card: clicked } = await world.triggerWithCard(setup);
       const [other] = fake.state.cardsInChat(otherChatId);
       expect(cardStatus(other.content)).toBe('Triggered');
 
-      const answer = await clickCard(alice.user.open_id, 'acknowledge', incident.id, clicked);
+      const answer = await world.clickCard(alice.user.open_id, 'acknowledge', incident.id, clicked);
       expect(answer.body.toast).toEqual({ type: 'success', content: `Acknowledged #${incident.id}` });
       await service.services.cards.idle();
       const acknowledged = await currentCard(incident.id);
       expect(answer.body.card.data).toEqual(acknowledged);
       expect(patchesOf(clicked)).toEqual([]);
-      expect(latestCard(clicked).content).toEqual(acknowledged);
+      expect(world.latestCard(clicked).content).toEqual(acknowledged);
       expect(patchesOf(other).map((request) => request.status)).toEqual([200]);
-      expect(latestCard(other).content).toEqual(acknowledged);
+      expect(world.latestCard(other).content).toEqual(acknowledged);
 
       // A change made elsewhere (the admin API) updates every card, the one clicked before too.
       expect((await service.api('POST', `/incidents/${incident.id}/close`, {})).status).toBe(200);
@@ -386,39 +312,39 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       const closed = await currentCard(incident.id);
       expect(cardStatus(closed)).toBe('Closed');
       expect(patchesOf(clicked).map((request) => request.status)).toEqual([200]);
-      expect(latestCard(clicked).content).toEqual(closed);
+      expect(world.latestCard(clicked).content).toEqual(closed);
       expect(patchesOf(other)).toHaveLength(2);
-      expect(latestCard(other).content).toEqual(closed);
+      expect(world.latestCard(other).content).toEqual(closed);
       expect(fake.state.cardsInChat(setup.chatId)).toHaveLength(1);
       expect(fake.state.cardsInChat(otherChatId)).toHaveLength(1);
       expect(fake.state.updateMultiViolations).toEqual([]);
     });
 
     it('two changing clicks on one card within Feishu’s answer window: the card is PATCHed to the final state as well', async () => {
-      const alice = await person('Alice');
-      const bob = await person('Bob');
-      const setup = await boundChat({ members: [alice.user.open_id, bob.user.open_id] });
-      const { incident, card } = await triggerWithCard(setup);
+      const alice = await world.person('Alice');
+      const bob = await world.person('Bob');
+      const setup = await world.boundChat({ members: [alice.user.open_id, bob.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
 
       // Both answers may reach Feishu in either order: neither can be trusted to leave the card in the final state.
-      expect((await clickCard(alice.user.open_id, 'acknowledge', incident.id, card)).body.toast.type).toBe('success');
-      expect((await clickCard(bob.user.open_id, 'close', incident.id, card)).body.toast.type).toBe('success');
+      expect((await world.clickCard(alice.user.open_id, 'acknowledge', incident.id, card)).body.toast.type).toBe('success');
+      expect((await world.clickCard(bob.user.open_id, 'close', incident.id, card)).body.toast.type).toBe('success');
       await service.services.cards.idle();
 
       const closed = await currentCard(incident.id);
       expect(cardStatus(closed)).toBe('Closed');
       expect(patchesOf(card).map((request) => request.status)).toEqual([200]);
-      expect(latestCard(card).content).toEqual(closed);
+      expect(world.latestCard(card).content).toEqual(closed);
     });
   });
 
   describe('linking an unknown user with a link code', () => {
     it('an unlinked click gets a warning and a DM with a code; redeeming it links the user and carries out the click', async () => {
-      const bob = await person('Bob', { member: false });
-      const setup = await boundChat({ members: [bob.user.open_id] });
-      const { incident, card } = await triggerWithCard(setup);
+      const bob = await world.person('Bob', { member: false });
+      const setup = await world.boundChat({ members: [bob.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
 
-      const answer = await postCallback(service, secrets, click(bob.user.open_id, 'close', incident.id, card));
+      const answer = await postCallback(service, secrets, world.clickEvent(bob.user.open_id, 'close', incident.id, card));
       expect(answer.status).toBe(200);
       expect(answer.elapsedMs).toBeLessThan(ANSWER_DEADLINE_MS);
       expect(answer.body.toast.type).toBe('warning');
@@ -454,7 +380,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(textOf(confirmation)).toContain(`Closed #${incident.id}`);
 
       await service.services.cards.idle();
-      expect(cardStatus(latestCard(card).content)).toBe('Closed');
+      expect(cardStatus(world.latestCard(card).content)).toBe('Closed');
 
       // Single use.
       const reused = await service.api('POST', `/link-codes/${code}/redeem`, { memberId: bobMember.id });
@@ -493,31 +419,18 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
     async function command(chatId: string, chatType: 'group' | 'p2p', sender: string, text: string): Promise<string> {
       const skip = fake.state.messagesInChat(chatId).length;
       const skipDirect = directTexts(fake, sender).length;
-      const event = messageReceiveEvent({
-        chatId,
-        chatType,
-        senderOpenId: sender,
-        text,
-        mentionBot: chatType === 'group',
-        appId: secrets.appId,
-        tenantKey: fake.state.tenantKey,
-        token: secrets.verificationToken,
-      });
-      const answer = await postCallback(service, secrets, event);
-      expect(answer.status).toBe(200);
-      expect(answer.body).toEqual({});
-      expect(answer.elapsedMs).toBeLessThan(ANSWER_DEADLINE_MS);
+      await world.sendCommand(chatId, chatType, sender, text);
       const said = textOf(await nextTextInChat(fake, chatId, skip));
       if (chatType === 'group' && said === `<at user_id="${sender}"></at> I sent you a direct message.`) {
-        return textOf(await waitFor('the private answer', () => directTexts(fake, sender)[skipDirect]));
+        return world.nextDirectText(sender, skipDirect);
       }
       return said;
     }
 
     it('list, ack <id>, and usage for malformed or unknown commands, in a group and in p2p', async () => {
-      const alice = await person('Alice');
-      const setup = await boundChat({ members: [alice.user.open_id] });
-      const { incident, card } = await triggerWithCard(setup);
+      const alice = await world.person('Alice');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
       const p2p = fake.state.addChat({ name: 'Alice', chatType: 'p2p', memberOpenIds: [alice.user.open_id] });
 
       // In a group, list shows the open incidents of the chat's channel only.
@@ -541,13 +454,13 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(await command(setup.chatId, 'group', alice.user.open_id, 'list')).toBe(`Open incidents:\n#${incident.id} [acknowledged] ${incident.title}`);
 
       await service.services.cards.idle();
-      expect(cardStatus(latestCard(card).content)).toBe('Acknowledged');
+      expect(cardStatus(world.latestCard(card).content)).toBe('Acknowledged');
     });
 
     it('whoami tells a linked user who they act as, and an unlinked one that they are not linked', async () => {
-      const alice = await person('Alice');
-      const mallory = await person('Mallory', { member: false });
-      const setup = await boundChat({ members: [alice.user.open_id, mallory.user.open_id] });
+      const alice = await world.person('Alice');
+      const mallory = await world.person('Mallory', { member: false });
+      const setup = await world.boundChat({ members: [alice.user.open_id, mallory.user.open_id] });
 
       expect(await command(setup.chatId, 'group', alice.user.open_id, 'whoami')).toBe(`You act as Alice <${alice.email}> (member ${alice.member!.id}).`);
       const mallorysChat = fake.state.addChat({ name: 'Mallory', chatType: 'p2p', memberOpenIds: [mallory.user.open_id] });
@@ -555,8 +468,8 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
     });
 
     it('bind <channel name> in a new group: a linked user binds it, an unlinked one is refused', async () => {
-      const alice = await person('Alice');
-      const mallory = await person('Mallory', { member: false });
+      const alice = await world.person('Alice');
+      const mallory = await world.person('Mallory', { member: false });
       const channel = await createChannel(service, `Payments SRE ${randomHex(3)}`);
 
       const group = fake.state.addChat({ name: 'payments war room', memberOpenIds: [alice.user.open_id] });
@@ -579,7 +492,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
 
   describe('bot membership events', () => {
     it('bot removed from a chat unbinds it; bot added to a chat sends one welcome text', async () => {
-      const setup = await boundChat();
+      const setup = await world.boundChat();
       const removed = await postCallback(
         service,
         secrets,
@@ -610,12 +523,12 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
 
   describe('long-connection mode handlers', () => {
     it('the dispatcher, invoked as WSClient does with a plain envelope, answers a card click with toast and card', async () => {
-      const alice = await person('Alice');
-      const setup = await boundChat({ members: [alice.user.open_id] });
-      const { incident, card } = await triggerWithCard(setup);
+      const alice = await world.person('Alice');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
       const dispatcher = service.feishu!.dispatcher!;
 
-      const envelope = click(alice.user.open_id, 'acknowledge', incident.id, card);
+      const envelope = world.clickEvent(alice.user.open_id, 'acknowledge', incident.id, card);
       const started = performance.now();
       const result = await dispatcher.invoke(envelope, { needCheck: false });
       expect(performance.now() - started).toBeLessThan(ANSWER_DEADLINE_MS);
@@ -629,7 +542,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(detail.incident).toMatchObject({ status: 'acknowledged', acknowledgedBy: alice.member!.id });
       expect(detail.timeline.filter((entry) => entry.kind === 'acknowledged')).toHaveLength(1);
       await service.services.cards.idle();
-      expect(cardStatus(latestCard(card).content)).toBe('Acknowledged');
+      expect(cardStatus(world.latestCard(card).content)).toBe('Acknowledged');
 
       // Commands over the long connection too.
       const skip = fake.state.messagesInChat(setup.chatId).length;
@@ -644,7 +557,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
   describe('pacing and resilience', () => {
     it('a storm of 30 alerts with one title ends as one card showing 30 alerts, with coalesced PATCHes and no throttling', async () => {
       fake.state.enforceRateLimits = true;
-      const setup = await boundChat({ pushMode: 'by_title' });
+      const setup = await world.boundChat({ pushMode: 'by_title' });
       const started = Date.now();
       const answers = await Promise.all(
         Array.from({ length: 30 }, (_, i) => service.post(setup.integration.path, postMessage('Disk full on web-1', `event ${i}`))),
@@ -670,8 +583,8 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
     });
 
     it('an HTTP 429 (99991400) on the PATCH is retried after x-ogw-ratelimit-reset and the card still ends up updated', async () => {
-      const setup = await boundChat();
-      const { incident, card } = await triggerWithCard(setup);
+      const setup = await world.boundChat();
+      const { incident, card } = await world.triggerWithCard(setup);
       fake.state.injectFailures.push({
         method: 'PATCH',
         pathPrefix: `/open-apis/im/v1/messages/${card.messageId}`,
@@ -688,13 +601,13 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(patches.map((request) => request.status)).toEqual([429, 200]);
       expect(patches[1].at - patches[0].at).toBeGreaterThanOrEqual(900);
       expect(fake.state.injectFailures).toEqual([]);
-      expect(cardStatus(latestCard(card).content)).toBe('Acknowledged');
-      expect(latestCard(card).content).toEqual(await currentCard(incident.id));
+      expect(cardStatus(world.latestCard(card).content)).toBe('Acknowledged');
+      expect(world.latestCard(card).content).toEqual(await currentCard(incident.id));
       expect(fake.state.cardsInChat(setup.chatId)).toHaveLength(1);
     });
 
     it('a 230020 (chat frequency limit) on the card send is retried with the same uuid, and one card is posted', async () => {
-      const setup = await boundChat();
+      const setup = await world.boundChat();
       fake.state.injectFailures.push({
         method: 'POST',
         pathPrefix: '/open-apis/im/v1/messages',
@@ -703,7 +616,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
         times: 1,
       });
       const deduped = fake.state.dedupedSends;
-      const { incident, card } = await triggerWithCard(setup);
+      const { incident, card } = await world.triggerWithCard(setup);
 
       const sends = fake.state.requestsTo('/open-apis/im/v1/messages', 'POST').filter((request) => (request.body as any)?.receive_id === setup.chatId);
       expect(sends.map((request) => [request.status, request.code])).toEqual([
@@ -721,8 +634,8 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
     });
 
     it('a card older than 14 days is replaced by a fresh card on the next change, which later changes then update', async () => {
-      const setup = await boundChat();
-      const { incident, card: old } = await triggerWithCard(setup);
+      const setup = await world.boundChat();
+      const { incident, card: old } = await world.triggerWithCard(setup);
       fake.state.ageMessage(old.messageId, 15);
 
       expect((await service.api('POST', `/incidents/${incident.id}/acknowledge`, {})).status).toBe(200);
@@ -733,7 +646,7 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(cards).toHaveLength(2);
       const fresh = cards[1];
       expect(cardStatus(fresh.content)).toBe('Acknowledged');
-      expect(cardStatus(latestCard(old).content)).toBe('Triggered');
+      expect(cardStatus(world.latestCard(old).content)).toBe('Triggered');
       const rows = await service.db.manager.findBy(ChatMessageEntity, { incidentId: incident.id });
       expect(rows.map((row) => row.messageId)).toEqual([fresh.messageId]);
 
@@ -741,15 +654,15 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       await service.services.cards.idle();
       cards = fake.state.cardsInChat(setup.chatId);
       expect(cards).toHaveLength(2);
-      expect(cardStatus(latestCard(fresh).content)).toBe('Closed');
-      expect(latestCard(fresh).updates).toBe(1);
+      expect(cardStatus(world.latestCard(fresh).content)).toBe('Closed');
+      expect(world.latestCard(fresh).updates).toBe(1);
       expect(patchesOfOld()).toHaveLength(1);
     });
   });
 
   describe('two processes syncing cards', () => {
     it('two CardSyncServices scheduling the same fresh incidents at once post one card per incident', async () => {
-      const channel = await createChannel(service, unique('race'));
+      const channel = await createChannel(service, world.unique('race'));
       const integration = await createIntegration(service, { channelId: channel.id });
       // Incidents triggered before the chat is bound: no card anywhere yet.
       for (let i = 0; i < 5; i++) await sendAlert(integration.path, postMessage(`Race ${i}`, `incident ${i}`));

@@ -8,12 +8,14 @@
  * The sweep runs at a 60 s pace here, so a level paged on time was paged by its timer.
  */
 import { inTimeWindow, localTime } from '../../src/domain/escalation-policy.js';
-import { cardActionEvent, messageReceiveEvent } from '../fakes/feishu-callbacks.js';
+import { messageReceiveEvent } from '../fakes/feishu-callbacks.js';
 import { startFakeFeishu, type FakeFeishu, type FakeMessage, type FakeRequest } from '../fakes/feishu-open-api.js';
 import {
   FAST_TIMERS,
   MARIADB,
   MARIADB_REDIS,
+  clickEscalate,
+  escalateValue,
   SQLITE,
   Started,
   act,
@@ -39,7 +41,7 @@ import {
   type OnCallTeam,
   type Page,
 } from '../support/escalation-helpers.js';
-import { cardButtons, cardText, postCallback, randomHex, textOf } from '../support/feishu-app-helpers.js';
+import { cardText, postCallback, randomHex, textOf } from '../support/feishu-app-helpers.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 const SETUPS: EscalationSetup[] = [SQLITE, MARIADB, MARIADB_REDIS];
@@ -84,9 +86,6 @@ afterAll(async () => {
   await fake?.close();
   await deleteRedisKeys(redis.redisKeyPrefix);
 }, 60_000);
-
-/** The value of the card's Escalate button. */
-const escalateValue = (card: unknown) => cardButtons(card).find((button) => button.text === 'Escalate')?.value as Record<string, unknown> | undefined;
 
 /** ms past the due time (negative: early). */
 const lateness = (page: Page, dueAt: Date) => page.at - dueAt.getTime();
@@ -326,20 +325,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
       const shown = escalateValue(card.content);
       expect(shown).toEqual({ action: 'escalate', incidentId: incident.id, step: 1 });
 
-      const click = () =>
-        postCallback(
-          service,
-          app.secrets,
-          cardActionEvent({
-            operatorOpenId: alice.user.open_id,
-            value: shown!,
-            openMessageId: card.messageId,
-            openChatId: team.chatId,
-            appId: app.secrets.appId,
-            tenantKey: fake.state.tenantKey,
-            token: app.secrets.verificationToken,
-          }),
-        );
+      const click = () => clickEscalate(service, fake, app, team, alice, card, shown);
       const already = `Not escalated: incident #${incident.id} was already escalated to level 2 by Alice (paged Bob).`;
       const clickedAt = Date.now();
       // A double click: both land at once, on the same card.
@@ -403,19 +389,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
       }
 
       const clickedAt = Date.now();
-      const answer = await postCallback(
-        service,
-        app.secrets,
-        cardActionEvent({
-          operatorOpenId: alice.user.open_id,
-          value: escalateValue(card.content)!,
-          openMessageId: card.messageId,
-          openChatId: team.chatId,
-          appId: app.secrets.appId,
-          tenantKey: fake.state.tenantKey,
-          token: app.secrets.verificationToken,
-        }),
-      );
+      const answer = await clickEscalate(service, fake, app, team, alice, card);
       expect(answer.status).toBe(200);
       expect(answer.elapsedMs).toBeLessThan(1000);
       expect(answer.body.toast).toEqual({ type: 'success', content: `Escalated #${incident.id} to level 2: paging Bob` });

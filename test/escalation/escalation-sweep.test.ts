@@ -5,13 +5,14 @@
  */
 import { IncidentEntity } from '../../src/db/entities/incident.entity.js';
 import { inTimeWindow } from '../../src/domain/escalation-policy.js';
-import { cardActionEvent } from '../fakes/feishu-callbacks.js';
 import { startFakeFeishu, type FakeFeishu, type FakeRequest } from '../fakes/feishu-open-api.js';
 import { dropDatabase, freshDatabase } from '../support/databases.js';
 import {
   FAST_TIMERS,
   MARIADB,
   SQLITE,
+  clickEscalate,
+  escalateValue,
   Started,
   act,
   createRule,
@@ -31,7 +32,6 @@ import {
   type FeishuAppUnderTest,
   type OnCallTeam,
 } from '../support/escalation-helpers.js';
-import { cardButtons, postCallback } from '../support/feishu-app-helpers.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 const SETUPS: EscalationSetup[] = [SQLITE, MARIADB];
@@ -166,7 +166,7 @@ describe('stopping the service', () => {
         async () => {
           await service!.services.cards.idle();
           const found = fake.state.cardsInChat(team.chatId).at(-1);
-          const value = found && (cardButtons(found.content).find((button) => button.text === 'Escalate')?.value as Record<string, unknown> | undefined);
+          const value = found && escalateValue(found.content);
           return value?.step === 1 ? { message: found!, value } : undefined;
         },
         3000,
@@ -179,19 +179,7 @@ describe('stopping the service', () => {
         body: { code: 99991400, msg: 'request trigger frequency limit', error: {} }, headers: { 'x-ogw-ratelimit-reset': '2' },
       });
       const fresh = await trigger(service, team);
-      const answer = await postCallback(
-        service,
-        app.secrets,
-        cardActionEvent({
-          operatorOpenId: team.alice.user.open_id,
-          value: card.value,
-          openMessageId: card.message.messageId,
-          openChatId: team.chatId,
-          appId: app.secrets.appId,
-          tenantKey: fake.state.tenantKey,
-          token: app.secrets.verificationToken,
-        }),
-      );
+      const answer = await clickEscalate(service, fake, app, team, team.alice, card.message, card.value);
       expect(answer.body.toast).toEqual({ type: 'success', content: `Escalated #${clicked.id} to level 2: paging Bob` });
 
       const stopping = Date.now();

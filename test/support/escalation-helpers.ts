@@ -8,9 +8,10 @@ import type { Database } from '../../src/db/database.js';
 import { IncidentEntity, type Incident } from '../../src/db/entities/incident.entity.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
-import type { FakeFeishu, FakeUser } from '../fakes/feishu-open-api.js';
+import type { FakeFeishu, FakeMessage, FakeUser } from '../fakes/feishu-open-api.js';
 import { REDIS_TEST_URL, type DatabaseKind } from './databases.js';
-import { randomHex, textOf, type FeishuAppSecrets } from './feishu-app-helpers.js';
+import { cardActionEvent } from '../fakes/feishu-callbacks.js';
+import { cardButtons, postCallback, randomHex, textOf, type CallbackAnswer, type FeishuAppSecrets } from './feishu-app-helpers.js';
 import { TEST_ADMIN_TOKEN, hookPath, testServiceConfig, type TestService } from './test-service.js';
 
 /** Steps shared by the escalation tests: services on a given database, an on-call team on the fake Feishu, pages read back. */
@@ -491,5 +492,38 @@ export async function dueAtAfterLevel(client: ServiceClient, incidentId: number,
       return escalation?.level === level && escalation.nextDueAt ? new Date(escalation.nextDueAt) : undefined;
     },
     timeoutMs,
+  );
+}
+
+// ---- the Escalate button -------------------------------------------------------------------------------
+
+/** The value of a card's Escalate button (it carries the step the card shows). */
+export function escalateValue(card: unknown): Record<string, unknown> | undefined {
+  return cardButtons(card).find((button) => button.text === 'Escalate')?.value as Record<string, unknown> | undefined;
+}
+
+/** `who` clicks Escalate on the team's card, as Feishu sends the click (encrypted, signed); `value` defaults to the card's. */
+export function clickEscalate(
+  service: ServiceClient,
+  fake: FakeFeishu,
+  app: FeishuAppUnderTest,
+  team: OnCallTeam,
+  who: Person,
+  card: FakeMessage,
+  value = escalateValue(card.content),
+): Promise<CallbackAnswer> {
+  if (!value) throw new Error(`card ${card.messageId} has no Escalate button`);
+  return postCallback(
+    service,
+    app.secrets,
+    cardActionEvent({
+      operatorOpenId: who.user.open_id,
+      value,
+      openMessageId: card.messageId,
+      openChatId: team.chatId,
+      appId: app.secrets.appId,
+      tenantKey: fake.state.tenantKey,
+      token: app.secrets.verificationToken,
+    }),
   );
 }

@@ -30,7 +30,7 @@ export interface CallbackAnswer {
  * rewrite the request before it is sent.
  */
 export async function postCallback(
-  service: TestService,
+  service: Pick<TestService, 'url'>,
   secrets: FeishuAppSecrets,
   object: unknown,
   tamper?: (request: { body: string; headers: Record<string, string> }) => void,

@@ -87,6 +87,21 @@ afterAll(async () => {
   await deleteRedisKeys(redis.redisKeyPrefix);
 }, 60_000);
 
+/**
+ * A team whose rule pages Alice, then Bob after `waitMinutes` each (`extra`: repeat, stopOn …), and an incident of it,
+ * once Alice has been paged for it.
+ */
+async function alicePagedFirst(service: TestService, label: string, waitMinutes: number, extra: Record<string, unknown> = {}) {
+  const team = await createTeam(service, fake, label);
+  await createRule(service, team, [
+    { people: [team.alice], waitMinutes },
+    { people: [team.bob], waitMinutes },
+  ], extra);
+  const incident = await trigger(service, team);
+  await waitForPage(fake, team, incident.id, team.alice, { timeoutMs: 3000 });
+  return { team, alice: team.alice, bob: team.bob, incident };
+}
+
 /** ms past the due time (negative: early). */
 const lateness = (page: Page, dueAt: Date) => page.at - dueAt.getTime();
 
@@ -168,14 +183,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
     'acknowledging before the wait runs out cancels level 2: Bob is never paged',
     async () => {
       const { service } = world();
-      const team = await createTeam(service, fake, 'flow-ack');
-      const { alice, bob } = team;
-      await createRule(service, team, [
-        { people: [alice], waitMinutes: WAIT },
-        { people: [bob], waitMinutes: WAIT },
-      ]);
-      const incident = await trigger(service, team);
-      await waitForPage(fake, team, incident.id, alice, { timeoutMs: 3000 });
+      const { team, alice, incident } = await alicePagedFirst(service, 'flow-ack', WAIT);
       const dueAt = await dueAtAfterLevel(service, incident.id, 1);
       await act(service, incident.id, 'acknowledge', alice);
       expect(Date.now()).toBeLessThan(dueAt.getTime() - 500);
@@ -242,14 +250,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
     "stopOn 'closed' keeps escalating after acknowledgement, and stops when the incident is closed",
     async () => {
       const { service } = world();
-      const team = await createTeam(service, fake, 'flow-stop-closed');
-      const { alice, bob } = team;
-      await createRule(service, team, [
-        { people: [alice], waitMinutes: WAIT },
-        { people: [bob], waitMinutes: WAIT },
-      ], { repeat: 1, stopOn: 'closed' });
-      const incident = await trigger(service, team);
-      await waitForPage(fake, team, incident.id, alice, { timeoutMs: 3000 });
+      const { team, alice, bob, incident } = await alicePagedFirst(service, 'flow-stop-closed', WAIT, { repeat: 1, stopOn: 'closed' });
       const dueAt = await dueAtAfterLevel(service, incident.id, 1);
       await act(service, incident.id, 'acknowledge', alice);
 
@@ -273,14 +274,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
     'reopening starts again from level 1, with level 2 one wait after the reopen',
     async () => {
       const { service } = world();
-      const team = await createTeam(service, fake, 'flow-reopen');
-      const { alice, bob } = team;
-      await createRule(service, team, [
-        { people: [alice], waitMinutes: WAIT },
-        { people: [bob], waitMinutes: WAIT },
-      ]);
-      const incident = await trigger(service, team);
-      await waitForPage(fake, team, incident.id, alice, { timeoutMs: 3000 });
+      const { team, alice, bob, incident } = await alicePagedFirst(service, 'flow-reopen', WAIT);
       const firstDue = await dueAtAfterLevel(service, incident.id, 1);
       await act(service, incident.id, 'close', alice);
       // Past the original due time: closing cancelled level 2.
@@ -368,14 +362,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
     "an Escalate click is answered at once while Feishu throttles the page (429, come back in 2 s): who is being paged, and the page arrives after",
     async () => {
       const { service, app } = world();
-      const team = await createTeam(service, fake, 'flow-throttled');
-      const { alice, bob } = team;
-      await createRule(service, team, [
-        { people: [alice], waitMinutes: 10 },
-        { people: [bob], waitMinutes: 10 },
-      ]);
-      const incident = await trigger(service, team);
-      await waitForPage(fake, team, incident.id, alice, { timeoutMs: 3000 });
+      const { team, alice, incident } = await alicePagedFirst(service, 'flow-throttled', 10);
       const card = await cardShowing(world(), team, /level 1\/2 paged Alice/);
       // Feishu's gateway throttles the level-2 notice to this chat twice, each time saying to come back in 2 s.
       const isLevel2Notice = (request: FakeRequest) =>
@@ -413,14 +400,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
     '"escalate <id>" sent to the bot in the group chat pages the next level and answers who is being paged',
     async () => {
       const { service, app } = world();
-      const team = await createTeam(service, fake, 'flow-command');
-      const { alice, bob } = team;
-      await createRule(service, team, [
-        { people: [alice], waitMinutes: 10 },
-        { people: [bob], waitMinutes: 10 },
-      ]);
-      const incident = await trigger(service, team);
-      await waitForPage(fake, team, incident.id, alice, { timeoutMs: 3000 });
+      const { team, alice, bob, incident } = await alicePagedFirst(service, 'flow-command', 10);
       await dueAtAfterLevel(service, incident.id, 1);
 
       const command = (text: string) =>

@@ -646,6 +646,8 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     const msgType = isObject(body) ? body.msg_type : undefined;
     if (msgType !== message.msgType) throw invalidParam('invalid msg_type');
     const parsed = checkContent(msgType, body.content);
+    // Edits count against the message's 5 QPS like updates.
+    imLimit(messageWindows, message.messageId, state.limits.perMessagePerSecond);
     const now = state.now();
     message.content = parsed;
     message.rawContent = body.content;

@@ -17,7 +17,6 @@ const RUNNER = join(ROOT, 'test/support/run-ts.mjs');
 const CLI = 'src/cli/slack-manifest.ts';
 const SLACK_SOURCES = join(ROOT, 'src/platforms/slack');
 
-
 /** The scopes Slack's method reference names for each Web API method the app calls. */
 const METHOD_SCOPES: Record<string, string[]> = {
   'auth.test': [],

@@ -172,7 +172,7 @@ describe('stopping the service', () => {
         3000,
       );
 
-      // From now on, every notice to the chat is throttled once, to come back in 2 s.
+      // From now on, the chat's next two notices are throttled (429, come back in 2 s).
       const notice = (request: FakeRequest) => (request.body as any)?.receive_id === team.chatId && String((request.body as any)?.content).includes('Escalation level');
       fake.state.injectFailures.push({
         method: 'POST', pathPrefix: '/open-apis/im/v1/messages', match: notice, status: 429, times: 2,

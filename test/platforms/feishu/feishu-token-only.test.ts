@@ -4,10 +4,9 @@
  * callback route alone, so one database is enough.
  */
 import { urlVerification } from '../../fakes/feishu-callbacks.js';
-import { cardStatus, postCallback, randomHex } from '../../support/feishu-app-helpers.js';
+import { FEISHU_CALLBACK_PATH, cardStatus, postCallback, randomHex } from '../../support/feishu-app-helpers.js';
 import { incidentDetail } from '../../support/feishu-helpers.js';
 import { FeishuAppWorld } from '../../support/feishu-app-world.js';
-import { FEISHU_CALLBACK_PATH } from '../../support/feishu-app-helpers.js';
 
 describe('Feishu app with a Verification Token only (no Encrypt Key)', () => {
   let world: FeishuAppWorld;

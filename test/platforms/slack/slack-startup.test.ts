@@ -7,7 +7,7 @@
  * at start, without a timeout, makes every request wait for it, and keeps its outcome forever: a refusal, or an
  * answer that never comes.)
  */
-import { createMember } from '../../support/admin-helpers.js';
+import { createChannel, createMember } from '../../support/admin-helpers.js';
 import { randomHex, waitFor } from '../../support/feishu-app-helpers.js';
 import { createIntegration, FEISHU_SUCCESS, incidentDetail } from '../../support/feishu-helpers.js';
 import { slackStatus } from '../../support/slack-app-helpers.js';
@@ -23,7 +23,6 @@ import {
 } from '../../support/slack-requests.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
 import { slackVisibleText, startFakeSlack, type FakeSlack, type FakeSlackChannel, type FakeSlackMessage, type FakeSlackUser, type SlackOutageMode } from '../../fakes/slack-web-api.js';
-import { createChannel } from '../../support/admin-helpers.js';
 
 const BOT_TOKEN = 'xoxb-startup';
 /** Long enough that a start-up waiting for auth.test would visibly wait for it. */

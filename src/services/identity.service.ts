@@ -236,18 +236,20 @@ export class IdentityService {
     const member = await this.db.manager.findOneBy(MemberEntity, { id: memberId });
     if (!member) throw new AppError('validation', `memberId: member ${memberId} does not exist`);
     const values = { platform, externalId, unionId: ids.unionId ?? null, userId: ids.userId ?? null, memberId, linkedBy: method, createdAt: new Date() };
+    let identity: ImIdentity;
     try {
       const inserted = await this.db.manager.insert(ImIdentityEntity, values);
-      return { identity: { id: Number(inserted.identifiers[0].id), ...values }, member };
+      identity = { id: Number(inserted.identifiers[0].id), ...values };
     } catch (error) {
       if (!isUniqueViolation(error, IDENTITY_INDEX)) throw error;
       await this.db.manager.update(ImIdentityEntity, { platform, externalId }, { memberId, linkedBy: method, ...ids });
-      return { identity: await this.db.manager.findOneByOrFail(ImIdentityEntity, { platform, externalId }), member };
+      identity = await this.db.manager.findOneByOrFail(ImIdentityEntity, { platform, externalId });
     } finally {
       this.linkedMembers.forget(platform, externalId);
-      // Mappings by these ids are superseded by this link.
-      await this.mappings.drop(platform, ids);
     }
+    // Mappings by these ids are superseded by this link.
+    await this.mappings.drop(platform, ids);
+    return { identity, member };
   }
 
   /** The account's newest pending action, carried out now that it is linked (at most once, by whoever claims it). */

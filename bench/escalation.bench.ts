@@ -422,7 +422,7 @@ async function runSameInstant(backend: Backend, settings: Settings, { api, manag
 }
 
 async function runBackend(backend: Backend, settings: Settings): Promise<BackendResult> {
-  const { startService } = await import('../src/service.js');
+  const { startService } = await import('../src/app/start-service.js');
   const { IncidentEntity } = await import('../src/db/entities/incident.entity.js');
   const { MoreThanOrEqual } = await import('typeorm');
 
@@ -457,7 +457,7 @@ async function runBackend(backend: Backend, settings: Settings): Promise<Backend
     // ---- optional stage timing (prototypes, so the instances the service creates are covered) ------------------
     const timer = settings.profile ? new StageTimer() : undefined;
     if (timer) {
-      const { EscalationService } = await import('../src/services/escalation.service.js');
+      const { EscalationService } = await import('../src/services/escalation/escalation.service.js');
       timer.wrap(EscalationService.prototype, 'fire', 'EscalationService.fire');
       const repository =
         backend === 'redis'

@@ -222,7 +222,7 @@ async function main(): Promise<number> {
   startWatchdog(3 * maxMs + 2 * cardDrainMs + 180_000);
 
   const { createConnection } = await import('mysql2/promise');
-  const { startService } = await import('../src/service.js');
+  const { startService } = await import('../src/app/start-service.js');
   const { createLogger } = await import('../src/lib/logger.js');
   const { DatabaseDeduper } = await import('../src/db/database-deduper.js');
   const { startFakeFeishu } = await import('../test/fakes/feishu-open-api.js');

@@ -175,7 +175,7 @@ async function main(): Promise<number> {
   const { createConnection, createPool } = await import('mysql2/promise');
   const { default: Koa } = await import('koa');
   const { default: Router } = await import('@koa/router');
-  const { startService } = await import('../src/service.js');
+  const { startService } = await import('../src/app/start-service.js');
   const { createLogger } = await import('../src/lib/logger.js');
   const { readBody } = await import('../src/lib/read-body.js');
 

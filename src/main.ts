@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './lib/logger.js';
-import { startService } from './service.js';
+import { startService } from './app/start-service.js';
 
 async function main(): Promise<void> {
   let config;

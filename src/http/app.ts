@@ -8,7 +8,7 @@ import { errorMapper } from './middleware/error-mapper.js';
 import { requestContext } from './middleware/request-context.js';
 import { registerOpenApi } from './openapi.routes.js';
 import { registerIncidentPage } from './incident-page.route.js';
-import type { IncidentLinks } from '../services/incident-links.js';
+import type { IncidentLinks } from '../services/incidents/incident-links.js';
 
 export interface HttpDeps extends AdminDeps, FeishuWebhookDeps {
   logger: Logger;

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { idParam } from './json-body.js';
-import type { IncidentLinks } from '../services/incident-links.js';
-import type { IncidentService } from '../services/incident.service.js';
+import type { IncidentLinks } from '../services/incidents/incident-links.js';
+import type { IncidentService } from '../services/incidents/incident.service.js';
 import { formatTime, SEVERITY_LABEL, STATUS_LABEL } from '../rendering/incident-view.js';
 
 const escapeHtml = (text: string) =>

@@ -1,5 +1,5 @@
 import type { Agenda, Job } from 'agenda';
-import type { EscalationService } from '../services/escalation.service.js';
+import type { EscalationService } from '../services/escalation/escalation.service.js';
 import type { EscalationTimers } from '../services/ports/escalation-timers.js';
 
 export const ESCALATE_JOB = 'escalation:due';

@@ -11,7 +11,7 @@ import { register } from 'node:module';
 register(new URL('../support/ts-loader.mjs', import.meta.url));
 const config = JSON.parse(process.env.ESCALATION_CHILD_CONFIG ?? '{}');
 const root = new URL('../../', import.meta.url);
-const { startService } = await import(new URL('src/service.ts', root).href);
+const { startService } = await import(new URL('src/app/start-service.ts', root).href);
 const { createLogger } = await import(new URL('src/lib/logger.ts', root).href);
 const service = await startService(config, createLogger(config.logLevel ?? 'silent'));
 process.stdout.write(`READY ${service.url}\n`);

@@ -27,7 +27,7 @@ import {
   type OnCallTeam,
 } from '../support/escalation-helpers.js';
 import type { DatabaseConfig } from '../../src/config/config.js';
-import type { FireOutcome } from '../../src/services/escalation.service.js';
+import type { FireOutcome } from '../../src/services/escalation/escalation.service.js';
 import type { TestService } from '../support/test-service.js';
 
 const INCIDENTS = 10;

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { startService } from '../../src/service.js';
+import { startService } from '../../src/app/start-service.js';
 import { DATABASE_KINDS, dropDatabase, freshDatabase, REDIS_TEST_URL } from '../support/databases.js';
 import { startTestService, testServiceConfig, type TestService } from '../support/test-service.js';
 

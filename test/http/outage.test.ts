@@ -5,7 +5,7 @@
  */
 import { createConnection } from 'mysql2/promise';
 import { createLogger } from '../../src/lib/logger.js';
-import { startService, type RunningService } from '../../src/service.js';
+import { startService, type RunningService } from '../../src/app/start-service.js';
 import { dropDatabase, freshDatabase, MARIADB_ROOT_URL } from '../support/databases.js';
 import { serviceClient, sleep, waitUntil, type ServiceClient } from '../support/escalation-helpers.js';
 import { postCallback } from '../support/feishu-app-helpers.js';

@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/lib/logger.js';
-import { startService } from '../../src/service.js';
+import { startService } from '../../src/app/start-service.js';
 import { freshDatabase } from '../support/databases.js';
 import { testServiceConfig } from '../support/test-service.js';
 

@@ -4,7 +4,7 @@
  * statement fails with a secret among its parameters. Every secret the run used is then looked for in the captured text.
  */
 import { Writable } from 'node:stream';
-import { startService, type RunningService } from '../../src/service.js';
+import { startService, type RunningService } from '../../src/app/start-service.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { cardActionEvent, messageReceiveEvent } from '../fakes/feishu-callbacks.js';
 import { startFakeFeishu, type FakeFeishu } from '../fakes/feishu-open-api.js';

@@ -7,7 +7,7 @@ import type { AppConfig, DatabaseConfig, FeishuAppConfig } from '../../src/confi
 import type { Database } from '../../src/db/database.js';
 import { IncidentEntity, type Incident } from '../../src/db/entities/incident.entity.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { startService, type RunningService } from '../../src/service.js';
+import { startService, type RunningService } from '../../src/app/start-service.js';
 import type { FakeFeishu, FakeMessage, FakeUser } from '../fakes/feishu-open-api.js';
 import { REDIS_TEST_URL, type DatabaseKind } from './databases.js';
 import { cardActionEvent } from '../fakes/feishu-callbacks.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppConfig, DatabaseConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { startService, type RunningService } from '../../src/service.js';
+import { startService, type RunningService } from '../../src/app/start-service.js';
 import { dropDatabase, freshDatabase, type DatabaseKind } from './databases.js';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';

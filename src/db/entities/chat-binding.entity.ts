@@ -1,7 +1,6 @@
 import { EntitySchema } from 'typeorm';
+import type { PlatformName } from '../../domain/platform-name.js';
 import { createdAtColumn, idColumn } from './columns.js';
-
-export type PlatformName = 'feishu' | 'slack' | 'dingtalk';
 
 /** A group chat that shows a channel's incidents. One chat shows one channel; a channel may have many chats. */
 export interface ChatBinding {

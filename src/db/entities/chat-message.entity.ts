@@ -1,6 +1,6 @@
 import { EntitySchema } from 'typeorm';
-import type { PlatformName } from './chat-binding.entity.js';
 import { createdAtColumn, idColumn, nullableTimestampColumn } from './columns.js';
+import type { PlatformName } from '../../domain/platform-name.js';
 
 /** The incident card in one chat. The row is claimed before posting, so only one card per chat is ever posted. */
 export interface ChatMessage {

@@ -1,6 +1,6 @@
 import { EntitySchema } from 'typeorm';
-import type { PlatformName } from './chat-binding.entity.js';
 import { createdAtColumn, idColumn } from './columns.js';
+import type { PlatformName } from '../../domain/platform-name.js';
 
 /**
  * An admin's mapping of an IM account known only by an alternate id (Feishu user_id / union_id) to a member. The

@@ -1,6 +1,6 @@
 import { EntitySchema } from 'typeorm';
-import type { PlatformName } from './chat-binding.entity.js';
 import { createdAtColumn, idColumn } from './columns.js';
+import type { PlatformName } from '../../domain/platform-name.js';
 
 export type LinkMethod = 'auto_email' | 'auto_mobile' | 'admin' | 'link_code';
 

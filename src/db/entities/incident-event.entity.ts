@@ -1,20 +1,7 @@
 import { EntitySchema } from 'typeorm';
+import type { ActorType, TimelineDetail, TimelineKind } from '../../domain/timeline.js';
 import { createdAtColumn, idColumn } from './columns.js';
 
-export type TimelineKind =
-  | 'triggered'
-  | 'alert_added'
-  | 'alert_updated'
-  | 'alert_resolved'
-  | 'acknowledged'
-  | 'closed'
-  | 'reopened'
-  | 'escalated';
-
-/** Small facts about a timeline entry (which alert, why). */
-export type TimelineDetail = Record<string, string | number | boolean | null>;
-
-export type ActorType = 'system' | 'integration' | 'member' | 'admin';
 
 /** One entry of an incident's timeline. */
 export interface IncidentEvent {

@@ -1,6 +1,6 @@
 import { EntitySchema } from 'typeorm';
-import type { PlatformName } from './chat-binding.entity.js';
 import { createdAtColumn, timestampColumn } from './columns.js';
+import type { PlatformName } from '../../domain/platform-name.js';
 
 /** What an unlinked user tried to do, carried out once they are linked. */
 export interface PendingAction {

@@ -1,16 +1,16 @@
 import Router from '@koa/router';
 import { AppError } from '../../lib/errors.js';
-import { ADMIN_API_ACTOR, type Actor } from '../../services/actor.js';
-import type { ChannelService } from '../../services/channel.service.js';
-import type { IncidentService } from '../../services/incident.service.js';
-import type { IntegrationService } from '../../services/integration.service.js';
-import type { MemberService } from '../../services/member.service.js';
+import { ADMIN_API_ACTOR, type Actor } from '../../domain/actor.js';
+import type { ChannelService } from '../../services/catalog/channel.service.js';
+import type { IncidentService } from '../../services/incidents/incident.service.js';
+import type { IntegrationService } from '../../services/catalog/integration.service.js';
+import type { MemberService } from '../../services/catalog/member.service.js';
 import type { IncidentAction } from '../../domain/incident-status.js';
 import { jsonBody, parseOrThrow, pathId } from '../json-body.js';
 import { adminAuth } from '../middleware/admin-auth.js';
 import { registerChatAdmin, type ChatAdminDeps } from './chat-admin.routes.js';
 import { registerEscalationAdmin } from './escalation-admin.routes.js';
-import type { EscalationRuleService } from '../../services/escalation-rule.service.js';
+import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
 import { incidentView } from './incident.view.js';
 import { integrationAsInput, integrationView } from './integration.view.js';
 import {

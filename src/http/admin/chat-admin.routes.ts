@@ -1,9 +1,9 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
-import type { ChatBindingService } from '../../services/chat-binding.service.js';
-import type { ChatInteractionService } from '../../services/chat-interaction.service.js';
-import type { IdentityService } from '../../services/identity.service.js';
-import type { MemberService } from '../../services/member.service.js';
+import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
+import type { ChatInteractionService } from '../../services/chat/chat-interaction.service.js';
+import type { IdentityService } from '../../services/identity/identity.service.js';
+import type { MemberService } from '../../services/catalog/member.service.js';
 import { AppError } from '../../lib/errors.js';
 import { jsonBody, pathId } from '../json-body.js';
 

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { EscalationRuleService } from '../../services/escalation-rule.service.js';
+import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
 import { jsonBody, pathId } from '../json-body.js';
 import { escalationRuleInputSchema } from './schemas.js';
 

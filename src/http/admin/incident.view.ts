@@ -1,5 +1,5 @@
 import type { Incident } from '../../db/entities/incident.entity.js';
-import { escalationView } from '../../services/incident-view.service.js';
+import { escalationView } from '../../services/incidents/incident-view.service.js';
 
 /** An incident as the admin API shows it: the escalation bookkeeping folded into one readable object. */
 export function incidentView(incident: Incident) {

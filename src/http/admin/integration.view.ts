@@ -1,5 +1,5 @@
 import type { Integration } from '../../db/entities/integration.entity.js';
-import type { IntegrationInput } from '../../services/integration.service.js';
+import type { IntegrationInput } from '../../services/catalog/integration.service.js';
 import { FEISHU_HOOK_PATH } from '../../ingest/feishu-webhook/feishu-webhook.route.js';
 
 /** What the admin API shows of an integration: its URL, never its signing secret. */

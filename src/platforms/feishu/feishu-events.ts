@@ -2,8 +2,8 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
-import type { ChatBindingService } from '../../services/chat-binding.service.js';
-import { isCardAction, shownEscalationStep, type ActionAnswer, type ChatInteractionService, type ChatUser } from '../../services/chat-interaction.service.js';
+import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
+import { isCardAction, shownEscalationStep, type ActionAnswer, type ChatInteractionService, type ChatUser } from '../../services/chat/chat-interaction.service.js';
 import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
 import type { FeishuPlatform } from './feishu.platform.js';
 

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
-import type { ChatBindingService } from '../../services/chat-binding.service.js';
-import { CARD_ACTIONS, isCardAction, shownEscalationStep, type ChatInteractionService, type CommandReply } from '../../services/chat-interaction.service.js';
+import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
+import { CARD_ACTIONS, isCardAction, shownEscalationStep, type ChatInteractionService, type CommandReply } from '../../services/chat/chat-interaction.service.js';
 import { escapeMrkdwn } from './slack-message.renderer.js';
 import type { SlackIdentity } from './slack-identity.js';
 import { ENVELOPE_ID_CONTEXT_KEY } from './slack-socket-mode.js';

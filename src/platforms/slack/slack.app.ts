@@ -3,8 +3,8 @@ import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/b
 import type { SlackAppConfig } from '../../config/config.js';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
-import type { ChatBindingService } from '../../services/chat-binding.service.js';
-import type { ChatInteractionService } from '../../services/chat-interaction.service.js';
+import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
+import type { ChatInteractionService } from '../../services/chat/chat-interaction.service.js';
 import { SlackApi } from './slack-api.js';
 import { SlackIdentity } from './slack-identity.js';
 import { registerSlackListeners } from './slack-listeners.js';

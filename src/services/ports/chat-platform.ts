@@ -1,5 +1,6 @@
-import type { PlatformName } from '../../db/entities/chat-binding.entity.js';
+
 import type { IncidentView } from '../../rendering/incident-view.js';
+import type { PlatformName } from '../../domain/platform-name.js';
 
 /** Profile facts a platform can tell about one of its users, used to link them to a member. */
 export interface PlatformUserProfile {

@@ -7,7 +7,7 @@ import { LinkCodeEntity } from '../../../src/db/entities/link-code.entity.js';
 import { ChatMessageEntity } from '../../../src/db/entities/chat-message.entity.js';
 import { pino } from 'pino';
 import { renderFeishuIncidentCard } from '../../../src/platforms/feishu/feishu-card.renderer.js';
-import { CardSyncService } from '../../../src/services/card-sync.service.js';
+import { CardSyncService } from '../../../src/services/chat/card-sync.service.js';
 import { botAddedEvent, botDeletedEvent, cardActionEvent, messageReceiveEvent, urlVerification } from '../../fakes/feishu-callbacks.js';
 import type { FakeFeishu, FakeMessage } from '../../fakes/feishu-open-api.js';
 import { createChannel, createMember } from '../../support/admin-helpers.js';

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startService, type RunningService } from '../../../src/service.js';
+import { startService, type RunningService } from '../../../src/app/start-service.js';
 import { startFakeSlack, type FakeSlack } from '../../fakes/slack-web-api.js';
 import { dropDatabase, freshDatabase } from '../../support/databases.js';
 import { randomHex } from '../../support/feishu-app-helpers.js';

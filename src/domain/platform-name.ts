@@ -1,0 +1,2 @@
+/** The IM apps an incident card, binding or linked account can belong to. */
+export type PlatformName = 'feishu' | 'slack' | 'dingtalk';

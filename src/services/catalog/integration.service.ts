@@ -1,0 +1,85 @@
+import { ChannelEntity } from '../../db/entities/channel.entity.js';
+import { IntegrationEntity, type Integration } from '../../db/entities/integration.entity.js';
+import type { Database } from '../../db/database.js';
+import { AppError } from '../../lib/errors.js';
+import { newHookKey } from '../../lib/ids.js';
+
+export type IntegrationInput = Omit<Integration, 'id' | 'key' | 'type' | 'createdAt' | 'updatedAt'>;
+
+/**
+ * How long an instance keeps an integration it looked up by key. Edits made through this instance apply at once;
+ * other instances see them within this time.
+ */
+const KEY_CACHE_MS = 5_000;
+
+export class IntegrationService {
+  private readonly byKey = new Map<string, { integration: Integration | null; until: number }>();
+
+  constructor(private readonly db: Database) {}
+
+  list(): Promise<Integration[]> {
+    return this.db.manager.find(IntegrationEntity, { order: { id: 'ASC' } });
+  }
+
+  async get(id: number): Promise<Integration> {
+    const integration = await this.db.manager.findOneBy(IntegrationEntity, { id });
+    if (!integration) throw new AppError('not_found', `integration ${id} does not exist`);
+    return integration;
+  }
+
+  /** The hot path of every inbound alert, so it is cached briefly (unknown keys too, against floods of bad URLs). */
+  async findByKey(key: string): Promise<Integration | null> {
+    const cached = this.byKey.get(key);
+    if (cached && cached.until > Date.now()) return cached.integration;
+    const integration = await this.db.manager.findOneBy(IntegrationEntity, { key });
+    if (this.byKey.size >= 10_000) this.byKey.clear();
+    this.byKey.set(key, { integration, until: Date.now() + KEY_CACHE_MS });
+    return integration;
+  }
+
+  async create(input: IntegrationInput): Promise<Integration> {
+    await this.assertChannelsExist(input);
+    const now = new Date();
+    const result = await this.db.manager.insert(IntegrationEntity, {
+      ...input,
+      type: 'feishu',
+      key: newHookKey(),
+      createdAt: now,
+      updatedAt: now,
+    });
+    return this.get(Number(result.identifiers[0].id));
+  }
+
+  async update(id: number, input: IntegrationInput): Promise<Integration> {
+    await this.get(id);
+    await this.assertChannelsExist(input);
+    await this.db.manager.update(IntegrationEntity, id, { ...input, updatedAt: new Date() });
+    this.byKey.clear();
+    return this.get(id);
+  }
+
+  /** A leaked URL is revoked by giving the integration a new key; the old URL answers 19001 from now on. */
+  async rotateKey(id: number): Promise<Integration> {
+    await this.get(id);
+    await this.db.manager.update(IntegrationEntity, id, { key: newHookKey(), updatedAt: new Date() });
+    this.byKey.clear();
+    return this.get(id);
+  }
+
+  async remove(id: number): Promise<void> {
+    await this.get(id);
+    await this.db.manager.delete(IntegrationEntity, id);
+    this.byKey.clear();
+  }
+
+  private async assertChannelsExist(input: IntegrationInput): Promise<void> {
+    const referenced = new Map<number, string>();
+    if (input.channelId !== null) referenced.set(input.channelId, 'channelId');
+    if (input.defaultChannelId !== null) referenced.set(input.defaultChannelId, 'defaultChannelId');
+    (input.routes ?? []).forEach((route, index) => referenced.set(route.channelId, `routes[${index}].channelId`));
+    for (const [channelId, field] of referenced) {
+      const exists = await this.db.manager.existsBy(ChannelEntity, { id: channelId });
+      if (!exists) throw new AppError('validation', `${field}: channel ${channelId} does not exist`);
+    }
+  }
+}

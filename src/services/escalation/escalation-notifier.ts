@@ -1,0 +1,63 @@
+import { In } from 'typeorm';
+import { ChatBindingEntity } from '../../db/entities/chat-binding.entity.js';
+import { ImIdentityEntity } from '../../db/entities/im-identity.entity.js';
+import type { Incident } from '../../db/entities/incident.entity.js';
+import { MemberEntity } from '../../db/entities/member.entity.js';
+import type { Database } from '../../db/database.js';
+import type { EscalationLevel } from '../../domain/escalation-policy.js';
+import type { Logger } from '../../lib/logger.js';
+import type { IdentityService } from '../identity/identity.service.js';
+import type { ChatPlatform } from '../ports/chat-platform.js';
+
+export interface PageResult {
+  /** Names of the level's targets. */
+  paged: string[];
+  /** Targets with no linked IM account: reached only through an @-less group post, if at all. */
+  unreachable: string[];
+}
+
+/** Delivers one escalation level: group chats of the incident's channel with @mentions, and direct messages. */
+export class EscalationNotifier {
+  constructor(
+    private readonly db: Database,
+    private readonly platforms: ChatPlatform[],
+    private readonly identityService: IdentityService,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * `deliveryKey` names this page (one step of one escalation run): each message gets a key derived from it and its
+   * target, so delivering the page again sends nothing twice where the platform deduplicates.
+   */
+  async page(incident: Incident, level: EscalationLevel, levelNumber: number, detailsUrl: string, deliveryKey: string): Promise<PageResult> {
+    const members = level.memberIds.length ? await this.db.manager.findBy(MemberEntity, { id: In(level.memberIds) }) : [];
+    await this.identityService.linkByEmail(members);
+    const identities = members.length
+      ? await this.db.manager.findBy(ImIdentityEntity, { memberId: In(members.map((member) => member.id)) })
+      : [];
+    const nameOf = (memberId: number) => members.find((member) => member.id === memberId)?.name ?? `member ${memberId}`;
+    const text = `Escalation level ${levelNumber}: incident #${incident.id} "${incident.title}" is still ${incident.status}. ${detailsUrl}`;
+    const deliveries: Array<Promise<void>> = [];
+
+    for (const platform of this.platforms) {
+      const mine = identities.filter((identity) => identity.platform === platform.name);
+      if (level.notifyGroupChats) {
+        const chats = await this.db.manager.findBy(ChatBindingEntity, { platform: platform.name, channelId: incident.channelId });
+        const mentions = mine.map((identity) => ({ externalId: identity.externalId, name: nameOf(identity.memberId) }));
+        for (const chat of chats) deliveries.push(platform.sendChatNotice(chat.chatId, text, mentions, `${deliveryKey}:${platform.name}:group:${chat.chatId}`));
+      }
+      if (level.notifyDirect) {
+        for (const identity of mine) deliveries.push(platform.sendDirectText(identity.externalId, text, `${deliveryKey}:${platform.name}:dm:${identity.externalId}`));
+      }
+    }
+    const results = await Promise.allSettled(deliveries);
+    for (const result of results) {
+      if (result.status === 'rejected') this.logger.warn({ err: result.reason, incidentId: incident.id }, 'escalation page not delivered');
+    }
+    const linked = new Set(identities.map((identity) => identity.memberId));
+    return {
+      paged: members.map((member) => member.name),
+      unreachable: members.filter((member) => !linked.has(member.id)).map((member) => member.name),
+    };
+  }
+}

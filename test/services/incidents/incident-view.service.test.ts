@@ -1,0 +1,130 @@
+import { AlertEntity } from '../../../src/db/entities/alert.entity.js';
+import { ChannelEntity } from '../../../src/db/entities/channel.entity.js';
+import { IncidentEventEntity } from '../../../src/db/entities/incident-event.entity.js';
+import { IncidentEntity, NOT_YET_ESCALATED, type Incident } from '../../../src/db/entities/incident.entity.js';
+import { MemberEntity } from '../../../src/db/entities/member.entity.js';
+import { openDatabase } from '../../../src/db/data-source.js';
+import { Database } from '../../../src/db/database.js';
+import { IncidentLinks } from '../../../src/services/incidents/incident-links.js';
+import { IncidentViewService } from '../../../src/services/incidents/incident-view.service.js';
+import { DATABASE_KINDS, dropDatabase, freshDatabase } from '../../support/databases.js';
+import type { DatabaseConfig } from '../../../src/config/config.js';
+import type { TimelineKind } from '../../../src/domain/timeline.js';
+
+const at = (iso: string) => new Date(iso);
+
+describe.each(DATABASE_KINDS)('IncidentViewService on %s', (kind) => {
+  let config: DatabaseConfig;
+  let db: Database;
+  let views: IncidentViewService;
+  let channelId: number;
+
+  beforeAll(async () => {
+    config = await freshDatabase(kind, 'incident_view');
+    db = new Database(await openDatabase(config));
+    views = new IncidentViewService(db, new IncidentLinks('http://oncall.test', 'view-test-token-0123456789'));
+    const now = new Date();
+    const inserted = await db.manager.insert(ChannelEntity, { name: 'payments', description: '', timeZone: 'UTC', createdAt: now, updatedAt: now });
+    channelId = Number(inserted.identifiers[0].id);
+  });
+  afterAll(async () => {
+    await db.close();
+    await dropDatabase(config);
+  });
+
+  async function member(name: string): Promise<number> {
+    const now = new Date();
+    const inserted = await db.manager.insert(MemberEntity, { name, email: null, phone: null, createdAt: now, updatedAt: now });
+    return Number(inserted.identifiers[0].id);
+  }
+
+  async function incident(fields: Partial<Incident> = {}): Promise<number> {
+    const created = at('2026-03-01T10:00:00.000Z');
+    const inserted = await db.manager.insert(IncidentEntity, {
+      channelId, title: 'Disk full', description: 'on web-1', descriptionFormat: 'text', severity: 'critical', status: 'triggered',
+      alertCount: 1, acknowledgedAt: null, acknowledgedBy: null, closedAt: null, closedBy: null, ...NOT_YET_ESCALATED,
+      createdAt: created, updatedAt: at('2026-03-01T10:05:00.000Z'), ...fields,
+    });
+    return Number(inserted.identifiers[0].id);
+  }
+
+  async function alert(incidentId: number, n: number, eventCount: number, firstSeenAt: Date, lastSeenAt: Date): Promise<void> {
+    await db.manager.insert(AlertEntity, {
+      integrationId: 1, incidentId, alertKey: `key-${n}`, openKeyHash: null, title: 'Disk full', description: '', descriptionFormat: 'text',
+      severity: 'critical', status: 'firing', eventCount, firstSeenAt, lastSeenAt, resolvedAt: null, rawPayload: '{}',
+    });
+  }
+
+  async function entry(incidentId: number, kind: TimelineKind, actorName: string, createdAt: Date, actorId: number | null = null): Promise<void> {
+    await db.manager.insert(IncidentEventEntity, {
+      incidentId, kind, actorType: actorId === null ? 'integration' : 'member', actorId, actorName, detail: null, createdAt,
+    });
+  }
+
+  it('shows the channel, the alerts’ totals and first/last seen, who acknowledged and closed, responders and recent activity', async () => {
+    const alice = await member('Alice');
+    const bob = await member('Bob');
+    const id = await incident({
+      status: 'closed',
+      acknowledgedAt: at('2026-03-01T10:20:00.000Z'), acknowledgedBy: alice,
+      closedAt: at('2026-03-01T11:00:00.000Z'), closedBy: bob,
+    });
+    await alert(id, 1, 3, at('2026-03-01T09:58:00.123Z'), at('2026-03-01T10:30:00.000Z'));
+    await alert(id, 2, 4, at('2026-03-01T10:01:00.000Z'), at('2026-03-01T10:45:30.456Z'));
+    await entry(id, 'triggered', 'grafana', at('2026-03-01T10:00:00.000Z'));
+    await entry(id, 'acknowledged', 'Alice', at('2026-03-01T10:20:00.000Z'), alice);
+    await entry(id, 'closed', 'Bob', at('2026-03-01T11:00:00.000Z'), bob);
+
+    const view = await views.build(id);
+    expect(view).toMatchObject({
+      id,
+      title: 'Disk full',
+      status: 'closed',
+      severity: 'critical',
+      channelName: 'payments',
+      alertCount: 7,
+      description: 'on web-1',
+      acknowledged: { by: 'Alice', at: at('2026-03-01T10:20:00.000Z') },
+      closed: { by: 'Bob', at: at('2026-03-01T11:00:00.000Z') },
+      responders: ['Alice', 'Bob'],
+      recentActivity: ['10:00 Triggered by grafana', '10:20 Acknowledged by Alice', '11:00 Closed by Bob'],
+      detailsUrl: expect.stringContaining(`/incidents/${id}`),
+    });
+    expect(view.firstSeenAt).toEqual(at('2026-03-01T09:58:00.123Z'));
+    expect(view.lastSeenAt).toEqual(at('2026-03-01T10:45:30.456Z'));
+    expect(view.escalation).toBeUndefined();
+  });
+
+  it('without alerts falls back to the incident’s own times; a removed member is named from the timeline', async () => {
+    const carol = await member('Carol');
+    const id = await incident({ status: 'acknowledged', acknowledgedAt: at('2026-03-01T10:10:00.000Z'), acknowledgedBy: carol });
+    await entry(id, 'acknowledged', 'Carol C.', at('2026-03-01T10:10:00.000Z'), carol);
+    await db.manager.delete(MemberEntity, carol);
+
+    const view = await views.build(id);
+    expect(view.alertCount).toBe(0);
+    expect(view.firstSeenAt).toEqual(at('2026-03-01T10:00:00.000Z'));
+    expect(view.lastSeenAt).toEqual(at('2026-03-01T10:05:00.000Z'));
+    expect(view.acknowledged).toEqual({ by: 'Carol C.', at: at('2026-03-01T10:10:00.000Z') });
+    expect(view.closed).toBeUndefined();
+  });
+
+  it('reads the newest 50 timeline entries: responders among them, the last three as recent activity', async () => {
+    const id = await incident();
+    await alert(id, 1, 2, at('2026-03-01T10:00:00.000Z'), at('2026-03-01T10:00:00.000Z'));
+    const start = at('2026-03-01T10:00:00.000Z').getTime();
+    for (let n = 0; n < 60; n++) {
+      const actor = n < 10 ? `Early ${n}` : `Late ${n % 2}`;
+      await entry(id, 'alert_updated', actor, new Date(start + n * 60_000), n + 1000);
+    }
+
+    const view = await views.build(id);
+    expect(view.responders).toEqual(['Late 0', 'Late 1']);
+    expect(view.recentActivity).toEqual(['10:57 Alert updated by Late 1', '10:58 Alert updated by Late 0', '10:59 Alert updated by Late 1']);
+    expect(view.alertCount).toBe(2);
+  });
+
+  it('refuses an incident that does not exist', async () => {
+    await expect(views.build(987654)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});

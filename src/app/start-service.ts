@@ -30,7 +30,7 @@ import { IncidentViewService } from '../services/incidents/incident-view.service
 import { IncidentService } from '../services/incidents/incident.service.js';
 import { IntegrationService } from '../services/catalog/integration.service.js';
 import { MemberService } from '../services/catalog/member.service.js';
-import type { ChatPlatform } from '../services/ports/chat-platform.js';
+import { DestinationRegistry } from '../services/registry/destination-registry.js';
 
 export interface Services {
   channels: ChannelService;
@@ -54,6 +54,7 @@ export interface RunningService {
   db: Database;
   redis?: Redis;
   services: Services;
+  destinations: DestinationRegistry;
   feishu?: FeishuApp;
   slack?: SlackApp;
   stop(): Promise<void>;
@@ -84,7 +85,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
 
   const feishu = config.feishu ? new FeishuApp(config.feishu, logger) : undefined;
   const slack = config.slack ? new SlackApp(config.slack, logger) : undefined;
-  const platforms: ChatPlatform[] = [feishu?.platform, slack?.platform].filter((platform): platform is NonNullable<typeof platform> => Boolean(platform));
+  const platforms = new DestinationRegistry([feishu?.platform, slack?.platform].filter((platform): platform is NonNullable<typeof platform> => Boolean(platform)));
 
   const changes = new IncidentChangeFeed(logger);
   const incidents = new IncidentService(db, changes);
@@ -169,6 +170,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     db,
     redis,
     services,
+    destinations: platforms,
     feishu,
     slack,
     stop,

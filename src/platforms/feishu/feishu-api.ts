@@ -5,8 +5,9 @@ import type { FeishuAppConfig } from '../../config/config.js';
 import type { Logger } from '../../lib/logger.js';
 import { Pacer } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
-import type { PlatformUserProfile } from '../../services/ports/chat-platform.js';
-import { classifyFeishuCode, toFeishuApiError, type FeishuApiError } from './feishu-api-error.js';
+import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
+import type { PlatformError } from '../../services/ports/platform-error.js';
+import { classifyFeishuCode, toFeishuError } from './feishu-error-codes.js';
 
 /** Feishu allows 5 QPS per chat (shared by all bots) and 5 QPS per message; stay just under. */
 const PER_CHAT_PER_SECOND = 4;
@@ -107,7 +108,7 @@ export class FeishuApi {
         userId: user.user_id,
       };
     } catch (error) {
-      const classified = error as FeishuApiError;
+      const classified = error as PlatformError;
       if (classified.kind === 'bad_request' || classified.kind === 'permission_denied') return null;
       throw error;
     }
@@ -132,8 +133,8 @@ export class FeishuApi {
     try {
       return await this.callWithRetries(request, paceKey);
     } catch (error) {
-      const code = (error as FeishuApiError).code;
-      if (code === undefined || !STALE_TOKEN_CODES.has(code)) throw error;
+      const code = (error as PlatformError).code;
+      if (typeof code !== 'number' || !STALE_TOKEN_CODES.has(code)) throw error;
       this.logger.info({ code }, 'feishu refused the tenant token; fetching a new one');
       // An expiry in the past (1 ms after the epoch) makes the SDK's cache miss.
       await this.tokenCache.set(lark.CTenantAccessToken, '', 1, { namespace: this.config.appId });
@@ -149,7 +150,7 @@ export class FeishuApi {
         try {
           response = await request();
         } catch (error) {
-          throw toFeishuApiError(error);
+          throw toFeishuError(error);
         }
         if (response.code !== undefined && response.code !== 0) throw classifyFeishuCode(response.code, response.msg ?? '');
         return response.data;

@@ -1,7 +1,7 @@
 import type { IncidentView } from '../../rendering/incident-view.js';
-import type { CardUpdateResult, ChatPlatform, PlatformUserProfile } from '../../services/ports/chat-platform.js';
+import { isPlatformError } from '../../services/ports/platform-error.js';
+import type { CardUpdateResult, Capabilities, Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface, Mention, PlatformUserProfile } from '../../services/ports/capabilities.js';
 import type { FeishuApi } from './feishu-api.js';
-import { FeishuApiError } from './feishu-api-error.js';
 import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
 
 /** Text built from alert content must not be able to @mention anyone (an `<at user_id="all">` in a title). */
@@ -9,8 +9,9 @@ export function neutralizeMentions(text: string): string {
   return text.replace(/<(\/?at)\b/gi, '‹$1');
 }
 
-export class FeishuPlatform implements ChatPlatform {
+export class FeishuPlatform implements Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface {
   readonly name = 'feishu' as const;
+  readonly capabilities: Capabilities = { cards: this, notices: this, direct: this, directory: this, commands: this };
 
   constructor(private readonly api: FeishuApi) {}
 
@@ -23,7 +24,7 @@ export class FeishuPlatform implements ChatPlatform {
       await this.api.patchCard(chatId, messageId, renderFeishuIncidentCard(view));
       return 'updated';
     } catch (error) {
-      if (error instanceof FeishuApiError && error.kind === 'gone') return 'gone';
+      if (isPlatformError(error, 'message_gone')) return 'gone';
       throw error;
     }
   }
@@ -32,7 +33,7 @@ export class FeishuPlatform implements ChatPlatform {
     return this.api.sendText('open_id', openId, neutralizeMentions(text), idempotencyKey);
   }
 
-  sendChatNotice(chatId: string, text: string, mentions: Array<{ externalId: string; name: string }>, idempotencyKey?: string): Promise<void> {
+  sendChatNotice(chatId: string, text: string, mentions: Mention[], idempotencyKey?: string): Promise<void> {
     const escapeName = (name: string) => name.replace(/[<>]/g, '');
     const tags = mentions.map((mention) => `<at user_id="${mention.externalId}">${escapeName(mention.name)}</at>`).join(' ');
     const body = neutralizeMentions(text);

@@ -4,8 +4,9 @@ import { HoldBack } from '../../lib/hold-back.js';
 import type { Logger } from '../../lib/logger.js';
 import { Pacer } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
-import type { PlatformUserProfile } from '../../services/ports/chat-platform.js';
-import { SlackApiError, toSlackApiError } from './slack-api-error.js';
+import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
+import { PlatformError } from '../../services/ports/platform-error.js';
+import { toSlackError } from './slack-error-codes.js';
 
 /** chat.postMessage allows about one message per second per channel; updates are paced the same per message. */
 const POSTS_PER_CHANNEL_PER_SECOND = 1;
@@ -68,9 +69,9 @@ export class SlackApi {
     try {
       result = await this.client.auth.test();
     } catch (error) {
-      throw toSlackApiError(error);
+      throw toSlackError(error);
     }
-    if (!result.user_id) throw new SlackApiError('bad_request', 'no_user_id');
+    if (!result.user_id) throw new PlatformError('slack', 'bad_request', 'no_user_id', 'Slack API error: no_user_id');
     return { botUserId: result.user_id, botId: result.bot_id, teamId: result.team_id };
   }
 
@@ -97,8 +98,8 @@ export class SlackApi {
       const result = await this.call(() => this.client.users.info({ user: userId }));
       return result.user ? profileOf(userId, result.user) : null;
     } catch (error) {
-      const classified = error as SlackApiError;
-      if (classified.kind === 'target_revoked' || classified.kind === 'permission_denied') return null;
+      const classified = error as PlatformError;
+      if (classified.kind === 'target_gone' || classified.kind === 'permission_denied') return null;
       throw error;
     }
   }
@@ -110,8 +111,8 @@ export class SlackApi {
       const user = result.user;
       return user?.id && !user.deleted ? profileOf(user.id, user) : null;
     } catch (error) {
-      const classified = error as SlackApiError;
-      if (classified.slackError === 'users_not_found') return null;
+      const classified = error as PlatformError;
+      if (classified.code === 'users_not_found') return null;
       throw error;
     }
   }
@@ -124,7 +125,7 @@ export class SlackApi {
         try {
           return await request();
         } catch (error) {
-          const classified = toSlackApiError(error);
+          const classified = toSlackError(error);
           if (lane && classified.kind === 'rate_limited') this.heldChannels.hold(lane.channel, classified.retryAfterMs ?? 1000);
           throw classified;
         }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../lib/logger.js';
 import { backoff } from '../../lib/retry.js';
-import type { SlackApiError } from './slack-api-error.js';
+import type { PlatformError } from '../../services/ports/platform-error.js';
 import type { SlackApi, SlackBotIdentity } from './slack-api.js';
 
 export const DEFAULT_IDENTITY_RETRY = { firstDelayMs: 1000, maxDelayMs: 60_000 };
@@ -78,11 +78,11 @@ export class SlackIdentity {
           this.logger.info({ botUserId: identity.botUserId, attempts: this.attempt + 1 }, 'slack bot identity known');
           for (const waiter of this.waiters) waiter(identity);
         },
-        (error: SlackApiError) => {
+        (error: PlatformError) => {
           this.attempt += 1;
           if (this.stopped) return;
           const delayMs = Math.round(backoff(this.attempt, this.retry.firstDelayMs, this.retry.maxDelayMs));
-          const fields = { kind: error.kind, slackError: error.slackError, attempt: this.attempt, delayMs };
+          const fields = { kind: error.kind, slackError: error.code, attempt: this.attempt, delayMs };
           if (error.kind === 'auth') this.logger.error(fields, 'slack bot token refused by auth.test; trying again later');
           else this.logger.warn(fields, 'slack auth.test failed; trying again later');
           this.timer = setTimeout(() => this.tryNow(), delayMs);

@@ -1,11 +1,12 @@
 import type { IncidentView } from '../../rendering/incident-view.js';
-import type { CardUpdateResult, ChatPlatform, PlatformUserProfile } from '../../services/ports/chat-platform.js';
+import { isPlatformError } from '../../services/ports/platform-error.js';
+import type { CardUpdateResult, Capabilities, Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface, Mention, PlatformUserProfile } from '../../services/ports/capabilities.js';
 import type { SlackApi } from './slack-api.js';
-import { SlackApiError } from './slack-api-error.js';
 import { escapeMrkdwn, renderSlackIncidentMessage } from './slack-message.renderer.js';
 
-export class SlackPlatform implements ChatPlatform {
+export class SlackPlatform implements Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface {
   readonly name = 'slack' as const;
+  readonly capabilities: Capabilities = { cards: this, notices: this, direct: this, directory: this, commands: this };
 
   constructor(private readonly api: SlackApi) {}
 
@@ -18,12 +19,12 @@ export class SlackPlatform implements ChatPlatform {
       await this.api.updateMessage(channelId, ts, renderSlackIncidentMessage(view));
       return 'updated';
     } catch (error) {
-      if (error instanceof SlackApiError && error.kind === 'gone') return 'gone';
+      if (isPlatformError(error, 'message_gone')) return 'gone';
       throw error;
     }
   }
 
-  async sendChatNotice(channelId: string, text: string, mentions: Array<{ externalId: string; name: string }>): Promise<void> {
+  async sendChatNotice(channelId: string, text: string, mentions: Mention[]): Promise<void> {
     const tags = mentions.map((mention) => `<@${mention.externalId}>`).join(' ');
     const body = escapeMrkdwn(text);
     await this.api.postMessage(channelId, { text: tags ? `${tags} ${body}` : body });

@@ -9,7 +9,14 @@ import type { IncidentView } from '../../rendering/incident-view.js';
 import type { IncidentChange, IncidentChangeFeed } from '../incidents/incident-change-feed.js';
 import type { IncidentViewService } from '../incidents/incident-view.service.js';
 import { RecentRedraws } from './recent-redraws.js';
-import type { ChatPlatform } from '../ports/chat-platform.js';
+import type { IncidentCards } from '../ports/capabilities.js';
+import type { DestinationRegistry } from '../registry/destination-registry.js';
+
+/** One destination's cards, by its name. */
+interface CardLane {
+  name: PlatformName;
+  cards: IncidentCards;
+}
 import type { PlatformName } from '../../domain/platform-name.js';
 
 const CARD_CLAIM_INDEX = { name: 'uq_chat_messages_card', columns: 'chat_messages.platform, chat_messages.chat_id, chat_messages.incident_id' };
@@ -58,7 +65,7 @@ export class CardSyncService {
   constructor(
     private readonly db: Database,
     private readonly views: IncidentViewService,
-    private readonly platforms: ChatPlatform[],
+    private readonly destinations: DestinationRegistry,
     private readonly logger: Logger,
     private readonly redelivery: CardRedeliveryOptions = DEFAULT_CARD_REDELIVERY,
   ) {}
@@ -75,7 +82,8 @@ export class CardSyncService {
    * it reads the incident afresh and updates every card, a redrawn one too.
    */
   schedule(incidentId: number, known?: KnownState): Promise<void> {
-    return Promise.all(this.platforms.map((platform) => this.scheduleOn(platform, incidentId, known))).then(() => undefined);
+    const lanes = this.destinations.with('cards').map(({ name, capability }) => ({ name: name as PlatformName, cards: capability }));
+    return Promise.all(lanes.map((lane) => this.scheduleOn(lane, incidentId, known))).then(() => undefined);
   }
 
   /** Waits until no sync is running (tests and graceful shutdown); pending redeliveries are not waited for. */
@@ -95,7 +103,7 @@ export class CardSyncService {
     return [...this.redeliveries.entries()].filter(([, pending]) => pending.timer).map(([key]) => key);
   }
 
-  private scheduleOn(platform: ChatPlatform, incidentId: number, known?: KnownState): Promise<void> {
+  private scheduleOn(platform: CardLane, incidentId: number, known?: KnownState): Promise<void> {
     const key = `${platform.name}:${incidentId}`;
     const current = this.syncs.get(key);
     if (current) {
@@ -126,7 +134,7 @@ export class CardSyncService {
   }
 
   /** The last sync of the lane left a card undelivered for a retryable reason: try again later, else forget. */
-  private afterSync(platform: ChatPlatform, incidentId: number, unavailable: boolean): void {
+  private afterSync(platform: CardLane, incidentId: number, unavailable: boolean): void {
     const key = `${platform.name}:${incidentId}`;
     const pending = this.redeliveries.get(key);
     if (!unavailable) {
@@ -155,7 +163,7 @@ export class CardSyncService {
   }
 
   /** Syncs the incident's cards on one platform; true when a card was not delivered for a retryable reason. */
-  private async syncOnce(platform: ChatPlatform, incidentId: number, known?: KnownState): Promise<boolean> {
+  private async syncOnce(platform: CardLane, incidentId: number, known?: KnownState): Promise<boolean> {
     const channelId = known?.channelId ?? (await this.db.manager.findOneBy(IncidentEntity, { id: incidentId }))?.channelId;
     if (channelId === undefined) return false;
     const [bindings, posted] = await Promise.all([
@@ -187,7 +195,7 @@ export class CardSyncService {
     return undelivered.includes(true);
   }
 
-  private async syncChat(platform: ChatPlatform, chatId: string, view: IncidentView, message?: ChatMessage): Promise<void> {
+  private async syncChat(platform: CardLane, chatId: string, view: IncidentView, message?: ChatMessage): Promise<void> {
     if (!message) {
       await this.postClaimed(platform, chatId, view);
       return;
@@ -202,12 +210,12 @@ export class CardSyncService {
       if (taken.affected === 1) await this.post(platform, chatId, view, message.id);
       return;
     }
-    const result = await platform.updateIncidentCard(chatId, message.messageId, view);
+    const result = await platform.cards.updateIncidentCard(chatId, message.messageId, view);
     if (result === 'gone') await this.post(platform, chatId, view, message.id);
   }
 
   /** Claims the (platform, chat, incident) row first: of two concurrent triggers only one posts. */
-  private async postClaimed(platform: ChatPlatform, chatId: string, view: IncidentView): Promise<void> {
+  private async postClaimed(platform: CardLane, chatId: string, view: IncidentView): Promise<void> {
     let claimId: number;
     try {
       const claim = await this.db.manager.insert(ChatMessageEntity, {
@@ -231,8 +239,8 @@ export class CardSyncService {
     }
   }
 
-  private async post(platform: ChatPlatform, chatId: string, view: IncidentView, rowId: number): Promise<void> {
-    const messageId = await platform.postIncidentCard(chatId, view);
+  private async post(platform: CardLane, chatId: string, view: IncidentView, rowId: number): Promise<void> {
+    const messageId = await platform.cards.postIncidentCard(chatId, view);
     await this.db.manager.update(ChatMessageEntity, rowId, { messageId, postedAt: new Date() });
   }
 }

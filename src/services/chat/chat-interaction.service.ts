@@ -15,7 +15,7 @@ import type { IdentityService, NewlyLinked } from '../identity/identity.service.
 import type { ChangeNotes, RedrawnCard } from '../incidents/incident-change-feed.js';
 import type { IncidentViewService } from '../incidents/incident-view.service.js';
 import type { IncidentService } from '../incidents/incident.service.js';
-import type { ChatPlatform } from '../ports/chat-platform.js';
+import type { DestinationRegistry } from '../registry/destination-registry.js';
 import type { PlatformName } from '../../domain/platform-name.js';
 
 /** The actions a card button may carry, matched exactly. */
@@ -81,7 +81,7 @@ export class ChatInteractionService {
     private readonly views: IncidentViewService,
     private readonly identities: IdentityService,
     private readonly bindings: ChatBindingService,
-    private readonly platforms: ChatPlatform[],
+    private readonly destinations: DestinationRegistry,
     private readonly escalations: EscalationService,
   ) {
     identities.onLinked((linked) => this.carryOutPending(linked));
@@ -136,9 +136,9 @@ export class ChatInteractionService {
 
   /** Tells the user by DM that their account is linked, and what came of the action they had asked for. */
   private async tellLinked(platformName: PlatformName, externalId: string, member: Member, carriedOut?: ActionAnswer): Promise<void> {
-    const platform = this.platforms.find((candidate) => candidate.name === platformName);
+    const direct = this.destinations.capability(platformName, 'direct');
     const note = carriedOut ? `\n${carriedOut.toast.text}` : '';
-    await platform?.sendDirectText(externalId, `You are now linked to on-call member ${member.name}.${note}`).catch(() => undefined);
+    await direct?.sendDirectText(externalId, `You are now linked to on-call member ${member.name}.${note}`).catch(() => undefined);
   }
 
   private resolve(user: ChatUser): Promise<Member | null> {
@@ -184,9 +184,9 @@ export class ChatInteractionService {
 
   private async promptToLink(user: ChatUser, pending: PendingAction): Promise<ActionAnswer> {
     const code = await this.identities.createLinkCode(user.platform, user.externalId, pending, user.alternateIds);
-    const platform = this.platforms.find((candidate) => candidate.name === user.platform);
+    const direct = this.destinations.capability(user.platform, 'direct');
     // Not awaited: a throttled DM must not hold the click's answer past the platform's 3-second limit.
-    void platform
+    void direct
       ?.sendDirectText(user.externalId, linkInstructions(code.code, `Once linked, your "${pending.action}" on incident #${pending.incidentId} will be carried out.`))
       .catch(() => undefined);
     return {
@@ -238,7 +238,7 @@ export class ChatInteractionService {
   }
 
   private syntax(user: ChatUser, command: string): string {
-    return this.platforms.find((platform) => platform.name === user.platform)?.commandSyntax(command) ?? `"${command}"`;
+    return this.destinations.capability(user.platform, 'commands')?.commandSyntax(command) ?? `"${command}"`;
   }
 
   private async listOpen(user: ChatUser, chat: { chatId: string; isDirect: boolean }): Promise<string> {

@@ -5,9 +5,10 @@ import type { Incident } from '../../db/entities/incident.entity.js';
 import { MemberEntity } from '../../db/entities/member.entity.js';
 import type { Database } from '../../db/database.js';
 import type { EscalationLevel } from '../../domain/escalation-policy.js';
+import type { PlatformName } from '../../domain/platform-name.js';
 import type { Logger } from '../../lib/logger.js';
 import type { IdentityService } from '../identity/identity.service.js';
-import type { ChatPlatform } from '../ports/chat-platform.js';
+import type { DestinationRegistry } from '../registry/destination-registry.js';
 
 export interface PageResult {
   /** Names of the level's targets. */
@@ -20,7 +21,7 @@ export interface PageResult {
 export class EscalationNotifier {
   constructor(
     private readonly db: Database,
-    private readonly platforms: ChatPlatform[],
+    private readonly destinations: DestinationRegistry,
     private readonly identityService: IdentityService,
     private readonly logger: Logger,
   ) {}
@@ -39,15 +40,17 @@ export class EscalationNotifier {
     const text = `Escalation level ${levelNumber}: incident #${incident.id} "${incident.title}" is still ${incident.status}. ${detailsUrl}`;
     const deliveries: Array<Promise<void>> = [];
 
-    for (const platform of this.platforms) {
-      const mine = identities.filter((identity) => identity.platform === platform.name);
-      if (level.notifyGroupChats) {
-        const chats = await this.db.manager.findBy(ChatBindingEntity, { platform: platform.name, channelId: incident.channelId });
-        const mentions = mine.map((identity) => ({ externalId: identity.externalId, name: nameOf(identity.memberId) }));
-        for (const chat of chats) deliveries.push(platform.sendChatNotice(chat.chatId, text, mentions, `${deliveryKey}:${platform.name}:group:${chat.chatId}`));
+    const identitiesOn = (name: string) => identities.filter((identity) => identity.platform === name);
+    if (level.notifyGroupChats) {
+      for (const { name, capability: notices } of this.destinations.with('notices')) {
+        const chats = await this.db.manager.findBy(ChatBindingEntity, { platform: name as PlatformName, channelId: incident.channelId });
+        const mentions = identitiesOn(name).map((identity) => ({ externalId: identity.externalId, name: nameOf(identity.memberId) }));
+        for (const chat of chats) deliveries.push(notices.sendChatNotice(chat.chatId, text, mentions, `${deliveryKey}:${name}:group:${chat.chatId}`));
       }
-      if (level.notifyDirect) {
-        for (const identity of mine) deliveries.push(platform.sendDirectText(identity.externalId, text, `${deliveryKey}:${platform.name}:dm:${identity.externalId}`));
+    }
+    if (level.notifyDirect) {
+      for (const { name, capability: direct } of this.destinations.with('direct')) {
+        for (const identity of identitiesOn(name)) deliveries.push(direct.sendDirectText(identity.externalId, text, `${deliveryKey}:${name}:dm:${identity.externalId}`));
       }
     }
     const results = await Promise.allSettled(deliveries);

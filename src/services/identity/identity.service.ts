@@ -5,7 +5,8 @@ import { MemberEntity, type Member } from '../../db/entities/member.entity.js';
 import { isUniqueViolation, type Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { ChatPlatform, PlatformUserProfile } from '../ports/chat-platform.js';
+import type { PlatformUserProfile } from '../ports/capabilities.js';
+import type { DestinationRegistry } from '../registry/destination-registry.js';
 import { withTimeout } from '../../lib/timeout.js';
 import { anyOf, hasAny, presentIds } from './alternate-ids.js';
 import { AlternateMappings, type AwaitingLink } from './alternate-mappings.js';
@@ -53,7 +54,7 @@ export class IdentityService {
 
   constructor(
     private readonly db: Database,
-    private readonly platforms: ChatPlatform[],
+    private readonly destinations: DestinationRegistry,
     private readonly logger: Logger,
   ) {
     this.codes = new LinkCodes(db);
@@ -152,16 +153,16 @@ export class IdentityService {
    * email, so pages can @mention and DM them. Waits a bounded time; lookups still running link in the background.
    */
   async linkByEmail(members: Member[]): Promise<void> {
-    const searchable = this.platforms.filter((platform) => platform.findUserByEmail);
+    const searchable = this.destinations.with('directory').filter(({ capability }) => capability.findUserByEmail);
     const withEmail = members.filter((member) => member.email);
     if (!searchable.length || !withEmail.length) return;
     const linked = await this.db.manager.findBy(ImIdentityEntity, { memberId: In(withEmail.map((member) => member.id)) });
-    const lookups = searchable.flatMap((platform) =>
+    const lookups = searchable.flatMap(({ name }) =>
       withEmail
-        .filter((member) => !linked.some((identity) => identity.platform === platform.name && identity.memberId === member.id))
+        .filter((member) => !linked.some((identity) => identity.platform === name && identity.memberId === member.id))
         .map((member) =>
-          this.linkMemberByEmail(platform.name, member, 'auto_email').catch((error: unknown) => {
-            this.logger.warn({ err: error, platform: platform.name, memberId: member.id }, 'email lookup failed');
+          this.linkMemberByEmail(name as PlatformName, member, 'auto_email').catch((error: unknown) => {
+            this.logger.warn({ err: error, platform: name, memberId: member.id }, 'email lookup failed');
           }),
         ),
     );
@@ -169,7 +170,7 @@ export class IdentityService {
   }
 
   canFindByEmail(platform: PlatformName): boolean {
-    return Boolean(this.platforms.find((candidate) => candidate.name === platform)?.findUserByEmail);
+    return Boolean(this.destinations.capability(platform, 'directory')?.findUserByEmail);
   }
 
   /**
@@ -177,11 +178,11 @@ export class IdentityService {
    * has nobody with it, or (automatic links only) that user already acts as another member.
    */
   async linkMemberByEmail(platform: PlatformName, member: Member, method: 'auto_email' | 'admin'): Promise<ImIdentity | null> {
-    const adapter = this.platforms.find((candidate) => candidate.name === platform);
-    if (!adapter?.findUserByEmail || !member.email) return null;
+    const directory = this.destinations.capability(platform, 'directory');
+    if (!directory?.findUserByEmail || !member.email) return null;
     const missKey = `${platform}:${member.email.toLowerCase()}`;
     if (method === 'auto_email' && (this.emailMisses.get(missKey) ?? 0) > Date.now()) return null;
-    const profile = await adapter.findUserByEmail(member.email);
+    const profile = await directory.findUserByEmail(member.email);
     if (!profile) {
       this.emailMisses.set(missKey, Date.now() + EMAIL_MISS_TTL_MS);
       return null;
@@ -263,11 +264,11 @@ export class IdentityService {
   }
 
   private async autoLink(platform: PlatformName, externalId: string, ids: AlternateIds): Promise<Member | null> {
-    const adapter = this.platforms.find((candidate) => candidate.name === platform);
-    if (!adapter) return null;
+    const directory = this.destinations.capability(platform, 'directory');
+    if (!directory) return null;
     let profile: PlatformUserProfile | null;
     try {
-      profile = await withTimeout(adapter.lookupUser(externalId), LOOKUP_TIMEOUT_MS);
+      profile = await withTimeout(directory.lookupUser(externalId), LOOKUP_TIMEOUT_MS);
     } catch (error) {
       this.logger.warn({ err: error, platform }, 'user lookup failed; treating the user as unlinked');
       return null;

@@ -42,6 +42,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { FeishuApp } from '../src/platforms/feishu/feishu.app.js';
 import {
   StageTimer,
   f0,
@@ -375,7 +376,8 @@ async function main(): Promise<number> {
     const poolBusy: number[] = [];
     let poolLimit: number | string = '?';
     if (stages) {
-      const { services, feishu, db } = running;
+      const { services, db } = running;
+      const feishu = running.platforms.find((platform) => platform.name === 'feishu') as FeishuApp | undefined;
       stages.reset();
       stages.wrap(feishu!.dispatcher!, 'invoke', 'dispatcher.invoke (whole click after decrypt)');
       stages.wrap(services.interactions, 'handleAction', 'handleAction');

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { feishuSdkLogger } from './feishu-sdk-logger.js';
-import type { FeishuAppConfig } from '../../config/config.js';
+import type { FeishuAppConfig } from './feishu.config.js';
 import type { Logger } from '../../lib/logger.js';
 import { Pacer } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type Router from '@koa/router';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Context } from 'koa';
-import type { FeishuAppConfig } from '../../config/config.js';
+import type { FeishuAppConfig } from './feishu.config.js';
 import { EVENT_DEDUPE_RETENTION_MS } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import { readBody } from '../../lib/read-body.js';

@@ -1,6 +1,6 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import { feishuSdkLogger } from './feishu-sdk-logger.js';
-import type { FeishuAppConfig } from '../../config/config.js';
+import type { FeishuAppConfig } from './feishu.config.js';
 import type { Logger } from '../../lib/logger.js';
 
 /** Long-connection mode: Feishu pushes events over a WebSocket the app opens, so no public URL is needed. */

@@ -1,23 +1,16 @@
 import type Router from '@koa/router';
-import type { FeishuAppConfig } from '../../config/config.js';
-import type { Deduper } from '../../lib/dedupe.js';
+import type { FeishuAppConfig } from './feishu.config.js';
 import type { Logger } from '../../lib/logger.js';
-import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
-import type { ChatInteractionService } from '../../services/chat/chat-interaction.service.js';
+import type { InboundDeps, PlatformModule } from '../platform-module.js';
 import { FeishuApi } from './feishu-api.js';
 import { registerFeishuCallbacks } from './feishu-callback.route.js';
 import { createFeishuDispatcher } from './feishu-events.js';
 import { startFeishuLongConnection } from './feishu-long-connection.js';
 import { FeishuPlatform } from './feishu.platform.js';
 
-export interface FeishuInboundDeps {
-  interactions: ChatInteractionService;
-  bindings: ChatBindingService;
-  deduper: Deduper;
-}
-
 /** The Feishu/Lark app: its outbound platform adapter first, its inbound side once the services exist. */
-export class FeishuApp {
+export class FeishuApp implements PlatformModule {
+  readonly name = 'feishu';
   readonly platform: FeishuPlatform;
   /** Set by connect(); both connection modes feed it. */
   dispatcher?: ReturnType<typeof createFeishuDispatcher>;
@@ -31,7 +24,7 @@ export class FeishuApp {
   }
 
   /** Mounts the callback URL (webhook mode) or opens the long connection (websocket mode). */
-  connect(router: Router, deps: FeishuInboundDeps): void {
+  connect(router: Router, deps: InboundDeps): void {
     const dispatcher = createFeishuDispatcher({ ...deps, platform: this.platform, logger: this.logger });
     this.dispatcher = dispatcher;
     if (this.config.connection === 'webhook') registerFeishuCallbacks(router, this.config, dispatcher);
@@ -39,7 +32,13 @@ export class FeishuApp {
     this.logger.info({ connection: this.config.connection }, 'feishu app connected');
   }
 
-  close(): void {
+  get destination(): FeishuPlatform {
+    return this.platform;
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
     this.connection?.close();
   }
 }

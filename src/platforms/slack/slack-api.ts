@@ -1,5 +1,5 @@
 import { webApi } from '@slack/bolt';
-import type { SlackAppConfig } from '../../config/config.js';
+import type { SlackAppConfig } from './slack.config.js';
 import { HoldBack } from '../../lib/hold-back.js';
 import type { Logger } from '../../lib/logger.js';
 import { Pacer } from '../../lib/pacer.js';

@@ -1,10 +1,8 @@
 import type Router from '@koa/router';
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
-import type { SlackAppConfig } from '../../config/config.js';
-import type { Deduper } from '../../lib/dedupe.js';
+import type { SlackAppConfig } from './slack.config.js';
 import type { Logger } from '../../lib/logger.js';
-import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
-import type { ChatInteractionService } from '../../services/chat/chat-interaction.service.js';
+import type { InboundDeps, PlatformModule } from '../platform-module.js';
 import { SlackApi } from './slack-api.js';
 import { SlackIdentity } from './slack-identity.js';
 import { registerSlackListeners } from './slack-listeners.js';
@@ -12,12 +10,6 @@ import { SlackSocketConnection } from './slack-socket-mode.js';
 import { SlackPlatform } from './slack.platform.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
-
-export interface SlackInboundDeps {
-  interactions: ChatInteractionService;
-  bindings: ChatBindingService;
-  deduper: Deduper;
-}
 
 /** Bolt's logger, fed into ours with objects dropped (they can carry tokens). */
 function boltLogger(logger: Logger): BoltLogger {
@@ -37,7 +29,8 @@ function boltLogger(logger: Logger): BoltLogger {
  * The Slack app: Bolt on one URL of our Koa app (commands, interactivity, events; Bolt checks the signature and the
  * 5-minute window), or Socket Mode when there is no public URL.
  */
-export class SlackApp {
+export class SlackApp implements PlatformModule {
+  readonly name = 'slack';
   readonly platform: SlackPlatform;
   readonly api: SlackApi;
   readonly identity: SlackIdentity;
@@ -53,8 +46,12 @@ export class SlackApp {
     this.identity = new SlackIdentity(this.api, logger, config.identityRetry);
   }
 
+  get destination(): SlackPlatform {
+    return this.platform;
+  }
+
   /** Builds the Bolt app and mounts its URL (HTTP) — call before the server listens; `start()` opens Socket Mode. */
-  connect(router: Router, deps: SlackInboundDeps): void {
+  connect(router: Router, deps: InboundDeps): void {
     const common = {
       // Our own authorize instead of Bolt's token handling (see SlackIdentity): never waits for Slack.
       authorize: async () => {

@@ -29,6 +29,7 @@ import {
 import { FEISHU_SUCCESS, createIntegration, incidentDetail, incidentsOfChannel, postMessage } from '../../support/feishu-helpers.js';
 import { ANSWER_DEADLINE_MS, FeishuAppWorld, type BoundChat } from '../../support/feishu-app-world.js';
 import type { TestService } from '../../support/test-service.js';
+import type { FeishuApp } from '../../../src/platforms/feishu/feishu.app.js';
 
 describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
   let world: FeishuAppWorld;
@@ -526,7 +527,8 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       const alice = await world.person('Alice');
       const setup = await world.boundChat({ members: [alice.user.open_id] });
       const { incident, card } = await world.triggerWithCard(setup);
-      const dispatcher = service.feishu!.dispatcher!;
+      const feishu = service.platforms.find((platform) => platform.name === 'feishu') as FeishuApp | undefined;
+      const dispatcher = feishu!.dispatcher!;
 
       const envelope = world.clickEvent(alice.user.open_id, 'acknowledge', incident.id, card);
       const started = performance.now();

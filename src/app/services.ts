@@ -1,0 +1,69 @@
+import type { AppConfig } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../lib/logger.js';
+import { ChannelService } from '../services/catalog/channel.service.js';
+import { IntegrationService } from '../services/catalog/integration.service.js';
+import { MemberService } from '../services/catalog/member.service.js';
+import { CardSyncService } from '../services/chat/card-sync.service.js';
+import { ChatBindingService } from '../services/chat/chat-binding.service.js';
+import { ChatInteractionService } from '../services/chat/chat-interaction.service.js';
+import { ChannelsWithRules } from '../services/escalation/channels-with-rules.js';
+import { EscalationNotifier } from '../services/escalation/escalation-notifier.js';
+import { EscalationRuleService } from '../services/escalation/escalation-rule.service.js';
+import { EscalationService } from '../services/escalation/escalation.service.js';
+import { IdentityService } from '../services/identity/identity.service.js';
+import { AlertIngestService } from '../services/incidents/alert-ingest.service.js';
+import { IncidentChangeFeed } from '../services/incidents/incident-change-feed.js';
+import { IncidentLinks } from '../services/incidents/incident-links.js';
+import { IncidentViewService } from '../services/incidents/incident-view.service.js';
+import { IncidentService } from '../services/incidents/incident.service.js';
+import type { DestinationRegistry } from '../services/registry/destination-registry.js';
+
+export interface Services {
+  channels: ChannelService;
+  members: MemberService;
+  integrations: IntegrationService;
+  incidents: IncidentService;
+  ingest: AlertIngestService;
+  changes: IncidentChangeFeed;
+  bindings: ChatBindingService;
+  identities: IdentityService;
+  views: IncidentViewService;
+  cards: CardSyncService;
+  interactions: ChatInteractionService;
+  escalations: EscalationService;
+  escalationRules: EscalationRuleService;
+  links: IncidentLinks;
+}
+
+/** The services over one database, reaching people through the registered destinations; wired to the change feed. */
+export function initServices(config: AppConfig, db: Database, destinations: DestinationRegistry, adminToken: string, logger: Logger): Services {
+  const changes = new IncidentChangeFeed(logger);
+  const incidents = new IncidentService(db, changes);
+  const links = new IncidentLinks(config.publicBaseUrl, adminToken);
+  const views = new IncidentViewService(db, links);
+  const identities = new IdentityService(db, destinations, logger);
+  const bindings = new ChatBindingService(db);
+  const channelsWithRules = new ChannelsWithRules(db);
+  const notifier = new EscalationNotifier(db, destinations, identities, logger);
+  const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, config.escalationRedeliveryMs);
+  const services: Services = {
+    channels: new ChannelService(db),
+    members: new MemberService(db),
+    integrations: new IntegrationService(db),
+    incidents,
+    ingest: new AlertIngestService(db, changes),
+    changes,
+    bindings,
+    identities,
+    views,
+    cards: new CardSyncService(db, views, destinations, logger, config.cardRedelivery),
+    interactions: new ChatInteractionService(db, incidents, views, identities, bindings, destinations, escalations),
+    escalations,
+    escalationRules: new EscalationRuleService(db, channelsWithRules),
+    links,
+  };
+  services.cards.attach(changes);
+  escalations.attach(changes);
+  return services;
+}

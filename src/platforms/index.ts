@@ -1,0 +1,25 @@
+import type { Logger } from '../lib/logger.js';
+import { feishuPlatform } from './feishu/feishu.module.js';
+import type { PlatformModule } from './platform-module.js';
+import { slackPlatform } from './slack/slack.module.js';
+
+/** Every IM app the service knows. Adding an IM: its folder, and one line here. */
+export const PLATFORMS = [feishuPlatform, slackPlatform] as const;
+
+type Definition = (typeof PLATFORMS)[number];
+
+/** Each configured app's settings under its name (`feishu`, `slack` …); an app without settings is off. */
+export type PlatformConfigs = {
+  [D in Definition as D['name']]?: D extends { create(config: infer C, logger: Logger): PlatformModule } ? C : never;
+};
+
+/** The apps that are configured, built (not yet connected or started). */
+export function buildPlatformModules(configs: PlatformConfigs, logger: Logger): PlatformModule[] {
+  const modules: PlatformModule[] = [];
+  for (const definition of PLATFORMS) {
+    const config = configs[definition.name];
+    // Each definition takes the config built by its own fragment; TypeScript can't pair them through the union.
+    if (config) modules.push((definition.create as (config: unknown, logger: Logger) => PlatformModule)(config, logger));
+  }
+  return modules;
+}

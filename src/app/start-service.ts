@@ -5,7 +5,7 @@ import type { Database } from '../db/database.js';
 import { createHttpApp } from '../http/app.js';
 import type { Logger } from '../lib/logger.js';
 import type { Redis } from '../lib/redis.js';
-import { buildPlatformModules } from '../platforms/index.js';
+import { buildPlatformModules, describePlatforms } from '../platforms/index.js';
 import type { PlatformModule } from '../platforms/platform-module.js';
 import { DestinationRegistry } from '../services/registry/destination-registry.js';
 import { initHttpServer } from './http-server.js';
@@ -46,6 +46,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     ...services,
     logger,
     readiness: storage.readiness,
+    destinationTypes: describePlatforms(platforms),
     platformRoutes: platforms.map((platform) => (router: Router) => platform.connect(router, inbound)),
     adminToken: admin.token,
     publicBaseUrl: config.publicBaseUrl,

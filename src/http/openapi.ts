@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CAPABILITY_NAMES } from '../services/ports/capabilities.js';
 import {
   channelInputSchema,
   escalationRuleInputSchema,
@@ -129,10 +130,37 @@ export function buildOpenApiDocument(publicBaseUrl: string) {
         put: { tags: ['Escalation'], summary: 'Replace a rule; running escalations keep the copy they started with', requestBody: { required: true, ...json(input(escalationRuleInputSchema)) }, responses: { '200': { description: 'Updated', ...json(ref('EscalationRule')) }, ...errors, ...notFound } },
         delete: { tags: ['Escalation'], responses: { '204': { description: 'Deleted' }, ...errors, ...notFound } },
       },
+      '/destination-types': {
+        get: { tags: ['Types'], summary: 'The kinds of destination this build knows (IM apps …): what each can do, its settings, and whether it is enabled here', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('DestinationType') } } }) }, ...errors } },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
+        FieldInfo: {
+          type: 'object',
+          required: ['name', 'type', 'required', 'secret', 'description'],
+          properties: {
+            name: { type: 'string' },
+            type: { enum: ['string', 'number', 'boolean', 'url', 'enum', 'string[]'] },
+            required: { type: 'boolean' },
+            secret: { type: 'boolean', description: 'Write-only: never returned, never logged' },
+            description: { type: 'string' },
+            values: { type: 'array', items: { type: 'string' } },
+            default: {},
+          },
+        },
+        DestinationType: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            label: { type: 'string' },
+            configuredBy: { enum: ['environment', 'admin_api'] },
+            capabilities: { type: 'array', items: { enum: [...CAPABILITY_NAMES] } },
+            fields: { type: 'array', items: ref('FieldInfo') },
+            enabled: { type: 'boolean' },
+          },
+        },
         Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
         Channel: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, description: { type: 'string' }, timeZone: { type: 'string' }, ...timestamps } },
         Member: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] }, ...timestamps } },

@@ -1,4 +1,5 @@
 import type { Logger } from '../lib/logger.js';
+import type { DestinationTypeInfo } from '../services/registry/type-info.js';
 import { feishuPlatform } from './feishu/feishu.module.js';
 import type { PlatformModule } from './platform-module.js';
 import { slackPlatform } from './slack/slack.module.js';
@@ -22,4 +23,9 @@ export function buildPlatformModules(configs: PlatformConfigs, logger: Logger): 
     if (config) modules.push((definition.create as (config: unknown, logger: Logger) => PlatformModule)(config, logger));
   }
   return modules;
+}
+
+/** What every known IM app is and can do, and whether this instance has it configured (admin API, console). */
+export function describePlatforms(enabled: PlatformModule[]): Array<DestinationTypeInfo & { enabled: boolean }> {
+  return PLATFORMS.map((definition) => ({ ...definition.info, enabled: enabled.some((module) => module.name === definition.name) }));
 }

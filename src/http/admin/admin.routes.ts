@@ -9,6 +9,7 @@ import type { IncidentAction } from '../../domain/incident-status.js';
 import { jsonBody, parseOrThrow, pathId } from '../json-body.js';
 import { adminAuth } from '../middleware/admin-auth.js';
 import { registerChatAdmin, type ChatAdminDeps } from './chat-admin.routes.js';
+import { registerDestinationTypes, type DestinationTypeView } from './destination-types.routes.js';
 import { registerEscalationAdmin } from './escalation-admin.routes.js';
 import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
 import { incidentView } from './incident.view.js';
@@ -32,6 +33,7 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   integrations: IntegrationService;
   incidents: IncidentService;
   escalationRules: EscalationRuleService;
+  destinationTypes: DestinationTypeView[];
 }
 
 export const ADMIN_PREFIX = '/api/v1';
@@ -45,6 +47,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerIncidents(router, deps);
   registerChatAdmin(router, deps);
   registerEscalationAdmin(router, deps.escalationRules);
+  registerDestinationTypes(router, deps.destinationTypes);
   return router;
 }
 

@@ -4,6 +4,7 @@ import type { ChatBindingService } from '../../services/chat/chat-binding.servic
 import type { ChatInteractionService } from '../../services/chat/chat-interaction.service.js';
 import type { IdentityService } from '../../services/identity/identity.service.js';
 import type { MemberService } from '../../services/catalog/member.service.js';
+import { PLATFORM_NAMES } from '../../domain/platform-name.js';
 import { AppError } from '../../lib/errors.js';
 import { jsonBody, pathId } from '../json-body.js';
 
@@ -14,7 +15,7 @@ export interface ChatAdminDeps {
   members: MemberService;
 }
 
-const platform = z.enum(['feishu', 'slack', 'dingtalk']);
+const platform = z.enum(PLATFORM_NAMES);
 
 export const chatBindingInputSchema = z
   .object({ platform, chatId: z.string().trim().min(1).max(128), channelId: z.number().int().positive(), chatName: z.string().max(200).default('') })

@@ -1,0 +1,41 @@
+import { CONFIG_VARIABLES } from '../../src/config/config.js';
+import { PLATFORMS } from '../../src/platforms/index.js';
+import { CAPABILITY_NAMES } from '../../src/services/ports/capabilities.js';
+import { startTestService, type TestService } from '../support/test-service.js';
+
+describe('destination types: one description per IM app drives config, the admin API and OpenAPI', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService('sqlite', 'destination-types', {
+      feishu: { appId: 'cli_types', appSecret: 'app-secret-value', verificationToken: 'verification-token-value', domain: 'http://127.0.0.1:9', connection: 'webhook' },
+    });
+  });
+  afterAll(() => service.stop());
+
+  it('every variable a platform fragment parses is described by its type info, and read by the configuration', () => {
+    for (const platform of PLATFORMS) {
+      expect(platform.info.fields.map((field) => field.name).sort()).toEqual(Object.keys(platform.config.env).sort());
+      for (const variable of Object.keys(platform.config.env)) expect(CONFIG_VARIABLES).toContain(variable);
+    }
+  });
+
+  it('GET /destination-types lists each app with its capabilities and fields, enabled only where configured', async () => {
+    const { status, body } = await service.api('GET', '/destination-types');
+    expect(status).toBe(200);
+    const byName = Object.fromEntries(body.items.map((item: { name: string }) => [item.name, item]));
+    expect(Object.keys(byName).sort()).toEqual(PLATFORMS.map((platform) => platform.name).sort());
+    expect(byName.feishu).toMatchObject({ enabled: true, configuredBy: 'environment', capabilities: [...CAPABILITY_NAMES] });
+    expect(byName.slack.enabled).toBe(false);
+    expect(byName.feishu.fields.find((field: { name: string }) => field.name === 'FEISHU_APP_SECRET')).toMatchObject({ secret: true, required: true });
+    // A description, never a value: the configured secrets appear nowhere in the answer.
+    expect(JSON.stringify(body)).not.toMatch(/app-secret-value|verification-token-value/);
+  });
+
+  it('needs the admin token, and is in the OpenAPI document with its schema', async () => {
+    expect((await fetch(`${service.url}/api/v1/destination-types`)).status).toBe(401);
+    const document = await (await fetch(`${service.url}/api/v1/openapi.json`)).json();
+    expect(document.paths['/destination-types'].get.responses['200']).toBeDefined();
+    expect(document.components.schemas.DestinationType.properties.capabilities.items.enum).toEqual([...CAPABILITY_NAMES]);
+  });
+});

@@ -34,7 +34,7 @@ describe('destination types: one description per IM app drives config, the admin
 
   it('needs the admin token, and is in the OpenAPI document with its schema', async () => {
     expect((await fetch(`${service.url}/api/v1/destination-types`)).status).toBe(401);
-    const document = await (await fetch(`${service.url}/api/v1/openapi.json`)).json();
+    const document = (await (await fetch(`${service.url}/api/v1/openapi.json`)).json()) as any;
     expect(document.paths['/destination-types'].get.responses['200']).toBeDefined();
     expect(document.components.schemas.DestinationType.properties.capabilities.items.enum).toEqual([...CAPABILITY_NAMES]);
   });

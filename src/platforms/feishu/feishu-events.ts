@@ -3,7 +3,8 @@ import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
-import { isCardAction, shownEscalationStep, type ActionAnswer, type ChatInteractionService, type ChatUser } from '../../services/chat/chat-interaction.service.js';
+import { decodeButtonValue } from '../../services/chat/button-value.js';
+import type { ActionAnswer, ChatInteractionService, ChatUser } from '../../services/chat/chat-interaction.service.js';
 import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
 import type { FeishuPlatform } from './feishu.platform.js';
 
@@ -70,21 +71,19 @@ export function dedupeKeyOf(event: FeishuEvent): string | undefined {
 }
 
 async function answerCardAction(deps: FeishuEventDeps, event: FeishuEvent): Promise<FeishuCardAnswer> {
-  const value = parseValue(event.action?.value);
+  const value = decodeButtonValue(event.action?.value);
   const openId = event.operator?.open_id;
-  const incidentId = Number(value?.incidentId);
-  const step = value ? shownEscalationStep(value) : undefined;
-  if (!value || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0 || step === null || typeof openId !== 'string') {
+  if (!value || typeof openId !== 'string') {
     return { toast: { type: 'error', content: 'This button is not one of ours, or the card is malformed.' } };
   }
   // The answer's card replaces the clicked one (for everyone: the card is shared, update_multi).
   const answer = await deps.interactions.handleAction(
     feishuUser(openId, event.operator),
     value.action,
-    incidentId,
+    value.incidentId,
     stringOrUndefined(event.context?.open_chat_id),
     stringOrUndefined(event.context?.open_message_id),
-    step,
+    value.step,
   );
   return toFeishuAnswer(answer);
 }
@@ -102,17 +101,6 @@ function feishuUser(openId: string, ids: { user_id?: unknown; union_id?: unknown
 
 function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function parseValue(value: unknown): { action?: unknown; incidentId?: unknown; step?: unknown } | undefined {
-  if (typeof value === 'string') {
-    try {
-      return parseValue(JSON.parse(value));
-    } catch {
-      return undefined;
-    }
-  }
-  return value && typeof value === 'object' ? (value as { action?: unknown; incidentId?: unknown; step?: unknown }) : undefined;
 }
 
 async function runCommand(deps: FeishuEventDeps, event: FeishuEvent): Promise<void> {

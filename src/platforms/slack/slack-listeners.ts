@@ -2,7 +2,8 @@ import type { App } from '@slack/bolt';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
-import { CARD_ACTIONS, isCardAction, shownEscalationStep, type ChatInteractionService, type CommandReply } from '../../services/chat/chat-interaction.service.js';
+import { CARD_ACTIONS, decodeButtonValue } from '../../services/chat/button-value.js';
+import type { ChatInteractionService, CommandReply } from '../../services/chat/chat-interaction.service.js';
 import { escapeMrkdwn } from './slack-message.renderer.js';
 import type { SlackIdentity } from './slack-identity.js';
 import { ENVELOPE_ID_CONTEXT_KEY } from './slack-socket-mode.js';
@@ -59,17 +60,15 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   for (const action of CARD_ACTIONS) {
     app.action(`oncall:${action}`, async ({ ack, body, action: pressed, respond }) => {
       await ack();
-      const value = parseValue((pressed as { value?: string }).value);
-      const incidentId = Number(value?.incidentId);
-      const step = value ? shownEscalationStep(value) : undefined;
-      if (!value || value.action !== action || !isCardAction(value.action) || !Number.isInteger(incidentId) || incidentId <= 0 || step === null) {
+      const value = decodeButtonValue((pressed as { value?: string }).value);
+      if (!value || value.action !== action) {
         await respond({ response_type: 'ephemeral', replace_original: false, text: 'This button is not one of ours, or the message is malformed.' });
         return;
       }
       const channelId = (body as { channel?: { id?: string } }).channel?.id;
       let text: string;
       try {
-        const answer = await deps.interactions.handleAction({ platform: 'slack', externalId: body.user.id }, value.action, incidentId, channelId, undefined, step);
+        const answer = await deps.interactions.handleAction({ platform: 'slack', externalId: body.user.id }, value.action, value.incidentId, channelId, undefined, value.step);
         text = answer.toast.text;
       } catch (error) {
         deps.logger.error({ err: error, action }, 'slack click failed');
@@ -104,14 +103,4 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
   app.event('member_left_channel', async ({ event }) => {
     if (await isTheBot(event.user)) await deps.bindings.unbind('slack', event.channel);
   });
-}
-
-function parseValue(value: string | undefined): { action?: unknown; incidentId?: unknown; step?: unknown } | undefined {
-  if (!value) return undefined;
-  try {
-    const parsed = JSON.parse(value);
-    return parsed && typeof parsed === 'object' ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -2,6 +2,7 @@ import type { IncidentStatus, Severity } from '../../domain/incident-status.js';
 import { fillTemplate, loadCardTemplate } from '../../rendering/card-templates.js';
 import { activityLines } from '../../rendering/incident-lines.js';
 import { excerpt, formatTime, SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
+import { encodeButtonValue } from '../../services/chat/button-value.js';
 import type { SlackMessage } from './slack-api.js';
 
 type Block = Record<string, any>;
@@ -34,7 +35,6 @@ function escapedWithin(text: string, limit: number): string {
 
 const ACKNOWLEDGE_ACTION_ID = 'oncall:acknowledge';
 
-const buttonValue = (action: string, incidentId: number, extra: Record<string, number> = {}) => JSON.stringify({ action, incidentId, ...extra });
 
 /** The incident as a Block Kit message (colour bar through an attachment), from cards/slack/*.json. */
 export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
@@ -53,10 +53,10 @@ export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
     description: view.description.trim() ? escapedWithin(view.description, SECTION_TEXT_LIMIT) : '_No description_',
     activity: activityLines(view, SLACK_MARKUP),
     detailsUrl: view.detailsUrl,
-    acknowledgeValue: buttonValue('acknowledge', view.id),
-    closeValue: buttonValue('close', view.id),
-    escalateValue: buttonValue('escalate', view.id, { step: view.escalationStep }),
-    reopenValue: buttonValue('reopen', view.id),
+    acknowledgeValue: encodeButtonValue({ action: 'acknowledge', incidentId: view.id }),
+    closeValue: encodeButtonValue({ action: 'close', incidentId: view.id }),
+    escalateValue: encodeButtonValue({ action: 'escalate', incidentId: view.id, step: view.escalationStep }),
+    reopenValue: encodeButtonValue({ action: 'reopen', incidentId: view.id }),
   };
   const message = fillTemplate(loadCardTemplate('slack/incident.json') as Block, values);
   const actions = fillTemplate(loadCardTemplate(view.status === 'closed' ? 'slack/actions-closed.json' : 'slack/actions-open.json') as Block, values);

@@ -6,6 +6,7 @@ import { MemberEntity, type Member } from '../../db/entities/member.entity.js';
 import type { Database } from '../../db/database.js';
 import { COMMAND_USAGE, parseCommand, type Command } from '../../domain/commands.js';
 import type { IncidentAction } from '../../domain/incident-status.js';
+import { isCardAction, type CardAction } from './button-value.js';
 import { AppError } from '../../lib/errors.js';
 import type { IncidentView } from '../../rendering/incident-view.js';
 import type { Actor } from '../../domain/actor.js';
@@ -17,24 +18,6 @@ import type { IncidentViewService } from '../incidents/incident-view.service.js'
 import type { IncidentService } from '../incidents/incident.service.js';
 import type { DestinationRegistry } from '../registry/destination-registry.js';
 import type { PlatformName } from '../../domain/platform-name.js';
-
-/** The actions a card button may carry, matched exactly. */
-export const CARD_ACTIONS = ['acknowledge', 'close', 'escalate', 'reopen'] as const;
-export type CardAction = (typeof CARD_ACTIONS)[number];
-
-export function isCardAction(value: unknown): value is CardAction {
-  return typeof value === 'string' && (CARD_ACTIONS as readonly string[]).includes(value);
-}
-
-/**
- * The escalation step an Escalate button showed (its value's `step`): undefined when the button has none (cards
- * posted before buttons carried it, which then escalate the next level, like the command), null when malformed.
- */
-export function shownEscalationStep(value: { step?: unknown }): number | undefined | null {
-  if (value.step === undefined) return undefined;
-  const step = typeof value.step === 'string' && value.step.trim() !== '' ? Number(value.step) : value.step;
-  return typeof step === 'number' && Number.isInteger(step) && step >= 0 ? step : null;
-}
 
 export interface ChatUser {
   platform: PlatformName;

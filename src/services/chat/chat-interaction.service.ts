@@ -1,10 +1,8 @@
-import { In } from 'typeorm';
 import type { AlternateIds } from '../../db/entities/im-identity.entity.js';
-import { IncidentEntity } from '../../db/entities/incident.entity.js';
 import type { PendingAction } from '../../db/entities/link-code.entity.js';
 import { MemberEntity, type Member } from '../../db/entities/member.entity.js';
 import type { Database } from '../../db/database.js';
-import { COMMAND_USAGE, parseCommand, type Command } from '../../domain/commands.js';
+import { parseCommand } from '../../domain/commands.js';
 import type { IncidentAction } from '../../domain/incident-status.js';
 import { isCardAction, type CardAction } from './button-value.js';
 import { AppError } from '../../lib/errors.js';
@@ -18,6 +16,9 @@ import type { IncidentViewService } from '../incidents/incident-view.service.js'
 import type { IncidentService } from '../incidents/incident.service.js';
 import type { DestinationRegistry } from '../registry/destination-registry.js';
 import type { PlatformName } from '../../domain/platform-name.js';
+import type { CommandChat, CommandContext } from './commands/command-context.js';
+import { commandRunner, type CommandRunner } from './commands/index.js';
+import { linkInstructions } from './commands/link-instructions.js';
 
 export interface ChatUser {
   platform: PlatformName;
@@ -49,15 +50,10 @@ export interface ActionAnswer {
 
 const DONE: Record<IncidentAction, string> = { acknowledge: 'Acknowledged', close: 'Closed', reopen: 'Reopened' };
 const ALREADY: Record<IncidentAction, string> = { acknowledge: 'already acknowledged', close: 'already closed', reopen: 'already open' };
-const COMMAND_ACTION: Record<'ack' | 'close' | 'escalate' | 'reopen', CardAction> = {
-  ack: 'acknowledge',
-  close: 'close',
-  escalate: 'escalate',
-  reopen: 'reopen',
-};
-
 /** What a click or a typed command does, for every IM alike. */
 export class ChatInteractionService {
+  private readonly commands: CommandRunner;
+
   constructor(
     private readonly db: Database,
     private readonly incidents: IncidentService,
@@ -68,6 +64,7 @@ export class ChatInteractionService {
     private readonly escalations: EscalationService,
   ) {
     identities.onLinked((linked) => this.carryOutPending(linked));
+    this.commands = commandRunner(db, bindings, identities);
   }
 
   /**
@@ -89,11 +86,10 @@ export class ChatInteractionService {
     return this.actAs(member, action, incidentId, redrawn, shownStep);
   }
 
-  async handleCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, text: string): Promise<CommandReply> {
+  async handleCommand(user: ChatUser, chat: CommandChat, text: string): Promise<CommandReply> {
     const parsed = parseCommand(text);
     if (!parsed.ok) return { text: `${parsed.error}\n\nCommands:\n${parsed.usage}`, audience: 'caller' };
-    if (parsed.command.name === 'bind') return this.bind(user, chat, parsed.command.channel);
-    return this.runCommand(user, chat, parsed.command);
+    return this.commands(this.commandContext(user, chat), parsed.command);
   }
 
   /** An admin redeemed a link code: the account is linked, and what the user had clicked is carried out. */
@@ -177,63 +173,19 @@ export class ChatInteractionService {
     };
   }
 
-  private async runCommand(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, command: Exclude<Command, { name: 'bind' }>): Promise<CommandReply> {
-    const forCaller = (text: string): CommandReply => ({ text, audience: 'caller' });
-    switch (command.name) {
-      case 'help':
-        return forCaller(`Commands:\n${COMMAND_USAGE}`);
-      case 'whoami': {
-        const member = await this.resolve(user);
-        if (!member) return forCaller(`Your account is not linked to an on-call member. To link it: ${this.syntax(user, 'link')}.`);
-        return { text: `You act as ${member.name}${member.email ? ` <${member.email}>` : ''} (member ${member.id}).`, audience: 'private' };
-      }
-      case 'link': {
-        const member = await this.resolve(user);
-        if (member) return forCaller(`You are already linked to ${member.name}.`);
-        const code = await this.identities.createLinkCode(user.platform, user.externalId, null, user.alternateIds);
-        return { text: linkInstructions(code.code, ''), audience: 'private' };
-      }
-      case 'list':
-        return forCaller(await this.listOpen(user, chat));
-      default: {
-        const member = await this.resolve(user);
-        if (!member) {
-          const answer = await this.promptToLink(user, { action: COMMAND_ACTION[command.name], incidentId: command.incidentId, chatId: chat.chatId });
-          return forCaller(answer.toast.text);
-        }
-        return forCaller((await this.actAs(member, COMMAND_ACTION[command.name], command.incidentId)).toast.text);
-      }
-    }
-  }
-
-  private async bind(user: ChatUser, chat: { chatId: string; isDirect: boolean; chatName?: string }, channelRef: string): Promise<CommandReply> {
-    const refuse = (text: string): CommandReply => ({ text, audience: 'caller' });
-    if (chat.isDirect) return refuse('bind works in a group chat or channel: run it there.');
-    const member = await this.resolve(user);
-    if (!member) return refuse(`Only linked on-call members can bind a chat. Link your account first: ${this.syntax(user, 'link')}.`);
-    try {
-      const { channel } = await this.bindings.bind(user.platform, chat.chatId, channelRef, chat.chatName);
-      return { text: `This chat now shows incidents of channel "${channel.name}".`, audience: 'chat' };
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'not_found') return refuse(`${error.message}. Usage: ${this.syntax(user, 'bind <channel name or id>')}`);
-      throw error;
-    }
+  private commandContext(user: ChatUser, chat: CommandChat): CommandContext {
+    return {
+      user,
+      chat,
+      resolve: () => this.resolve(user),
+      syntax: (command) => this.syntax(user, command),
+      actAs: (member, action, incidentId) => this.actAs(member, action, incidentId),
+      promptToLink: (pending) => this.promptToLink(user, pending),
+    };
   }
 
   private syntax(user: ChatUser, command: string): string {
     return this.destinations.capability(user.platform, 'commands')?.commandSyntax(command) ?? `"${command}"`;
-  }
-
-  private async listOpen(user: ChatUser, chat: { chatId: string; isDirect: boolean }): Promise<string> {
-    const binding = chat.isDirect ? null : await this.bindings.forChat(user.platform, chat.chatId);
-    if (!chat.isDirect && !binding) return 'This chat is not bound to a channel yet. Usage: bind <channel name or id>';
-    const open = await this.db.manager.find(IncidentEntity, {
-      where: { status: In(['triggered', 'acknowledged']), ...(binding ? { channelId: binding.channelId } : {}) },
-      order: { id: 'DESC' },
-      take: 20,
-    });
-    if (open.length === 0) return 'No open incidents.';
-    return ['Open incidents:', ...open.map((incident) => `#${incident.id} [${incident.status}] ${incident.title}`)].join('\n');
   }
 
   private async viewOrUndefined(incidentId: number): Promise<IncidentView | undefined> {
@@ -245,14 +197,4 @@ function whoDidIt(view: IncidentView, action: IncidentAction): string {
   if (action === 'acknowledge' && view.acknowledged) return ` by ${view.acknowledged.by}`;
   if (action === 'close' && view.closed) return ` by ${view.closed.by}`;
   return '';
-}
-
-function linkInstructions(code: string, after: string): string {
-  return [
-    `Your link code is ${code} (valid for 30 minutes).`,
-    'Give it to your on-call admin, who links it to your member profile (admin API: POST /api/v1/link-codes/' + code + '/redeem).',
-    after,
-  ]
-    .filter(Boolean)
-    .join('\n');
 }

@@ -36,7 +36,10 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   }
 
   const storage = await initStorage(config, logger);
-  const platforms = buildPlatformModules(config, logger);
+  const platforms = await buildPlatformModules(config, logger).catch(async (error: unknown) => {
+    await storage.close();
+    throw error;
+  });
   const destinations = new DestinationRegistry(platforms.map((platform) => platform.destination));
   const services = initServices(config, storage.db, destinations, admin.token, logger);
   const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger);

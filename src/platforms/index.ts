@@ -11,16 +11,16 @@ type Definition = (typeof PLATFORMS)[number];
 
 /** Each configured app's settings under its name (`feishu`, `slack` …); an app without settings is off. */
 export type PlatformConfigs = {
-  [D in Definition as D['name']]?: D extends { create(config: infer C, logger: Logger): PlatformModule } ? C : never;
+  [D in Definition as D['name']]?: D extends { create(config: infer C, logger: Logger): Promise<PlatformModule> } ? C : never;
 };
 
 /** The apps that are configured, built (not yet connected or started). */
-export function buildPlatformModules(configs: PlatformConfigs, logger: Logger): PlatformModule[] {
+export async function buildPlatformModules(configs: PlatformConfigs, logger: Logger): Promise<PlatformModule[]> {
   const modules: PlatformModule[] = [];
   for (const definition of PLATFORMS) {
     const config = configs[definition.name];
     // Each definition takes the config built by its own fragment; TypeScript can't pair them through the union.
-    if (config) modules.push((definition.create as (config: unknown, logger: Logger) => PlatformModule)(config, logger));
+    if (config) modules.push(await (definition.create as (config: unknown, logger: Logger) => Promise<PlatformModule>)(config, logger));
   }
   return modules;
 }

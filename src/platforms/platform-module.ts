@@ -41,5 +41,5 @@ export interface PlatformDefinition<Name extends string, Shape extends z.ZodRawS
   name: Name;
   info: DestinationTypeInfo;
   config: PlatformConfigFragment<Shape, Config>;
-  create(config: Config, logger: Logger): PlatformModule;
+  create(config: Config, logger: Logger): Promise<PlatformModule>;
 }

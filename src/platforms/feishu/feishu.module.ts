@@ -1,6 +1,5 @@
 import { CAPABILITY_NAMES } from '../../services/ports/capabilities.js';
 import type { PlatformDefinition } from '../platform-module.js';
-import { FeishuApp } from './feishu.app.js';
 import { feishuConfig, type FeishuAppConfig } from './feishu.config.js';
 
 export const feishuPlatform: PlatformDefinition<'feishu', typeof feishuConfig.env, FeishuAppConfig> = {
@@ -20,5 +19,6 @@ export const feishuPlatform: PlatformDefinition<'feishu', typeof feishuConfig.en
       { name: 'FEISHU_CONNECTION', type: 'enum', values: ['webhook', 'websocket'], required: false, secret: false, description: 'Callbacks by HTTP or over the long connection', default: 'webhook' },
     ],
   },
-  create: (config, logger) => new FeishuApp(config, logger),
+  // Loaded only when the app is configured: reading the configuration does not load the SDK.
+  create: async (config, logger) => new (await import('./feishu.app.js')).FeishuApp(config, logger),
 };

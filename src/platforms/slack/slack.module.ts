@@ -1,6 +1,5 @@
 import { CAPABILITY_NAMES } from '../../services/ports/capabilities.js';
 import type { PlatformDefinition } from '../platform-module.js';
-import { SlackApp } from './slack.app.js';
 import { slackConfig, type SlackAppConfig } from './slack.config.js';
 
 export const slackPlatform: PlatformDefinition<'slack', typeof slackConfig.env, SlackAppConfig> = {
@@ -19,5 +18,6 @@ export const slackPlatform: PlatformDefinition<'slack', typeof slackConfig.env, 
       { name: 'SLACK_API_URL', type: 'url', required: false, secret: false, description: 'Web API base URL (tests point it at a fake)' },
     ],
   },
-  create: (config, logger) => new SlackApp(config, logger),
+  // Loaded only when the app is configured: reading the configuration does not load Bolt.
+  create: async (config, logger) => new (await import('./slack.app.js')).SlackApp(config, logger),
 };

@@ -7,6 +7,7 @@ import { DatabaseDeduper } from '../db/database-deduper.js';
 import { openDatabase } from '../db/data-source.js';
 import { Database } from '../db/database.js';
 import { createHttpApp } from '../http/app.js';
+import { createSourceRegistry } from '../ingest/index.js';
 import { FallbackDeduper, RedisDeduper, type Deduper } from '../lib/dedupe.js';
 import type { Logger } from '../lib/logger.js';
 import { connectRedis, type Redis } from '../lib/redis.js';
@@ -133,6 +134,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     logger,
     readiness,
     platformRoutes,
+    sources: createSourceRegistry(),
     links,
     adminToken: admin.token,
     publicBaseUrl: config.publicBaseUrl,

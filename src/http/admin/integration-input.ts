@@ -12,7 +12,10 @@ import { integrationInputSchema } from './schemas.js';
 export class IntegrationInputs {
   private readonly schemas = new Map<string, z.ZodType<IntegrationInput>>();
 
-  constructor(private readonly sources: SourceRegistry) {}
+  /** Builds every type's schema now, so a type whose settings clash with the shared fields stops the start. */
+  constructor(private readonly sources: SourceRegistry) {
+    for (const source of sources.list()) this.schemas.set(source.name, integrationInputSchema(source, source.name === sources.defaultType));
+  }
 
   /** A create body: its `type` (the default one when absent) picks the schema; an unknown type is a 400. */
   create(body: unknown): IntegrationInput {
@@ -30,11 +33,6 @@ export class IntegrationInputs {
   }
 
   private schemaFor(source: SourceType): z.ZodType<IntegrationInput> {
-    let schema = this.schemas.get(source.name);
-    if (!schema) {
-      schema = integrationInputSchema(source, source.name === this.sources.defaultType);
-      this.schemas.set(source.name, schema);
-    }
-    return schema;
+    return this.schemas.get(source.name)!;
   }
 }

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import { ADMIN_API_ACTOR, type Actor } from '../../domain/actor.js';
 import type { ChannelService } from '../../services/catalog/channel.service.js';
@@ -15,7 +16,6 @@ import { incidentView } from './incident.view.js';
 import { IntegrationInputs } from './integration-input.js';
 import { integrationView } from './integration.view.js';
 import type { SourceRegistry } from '../../ingest/source-registry.js';
-import { z } from 'zod';
 import {
   channelInputSchema,
   channelPatchSchema,

@@ -61,7 +61,7 @@ export class IntegrationService {
     return this.get(id);
   }
 
-  /** A leaked URL is revoked by giving the integration a new key; the old URL answers 19001 from now on. */
+  /** A leaked URL is revoked by giving the integration a new key; the old one is unknown from now on. */
   async rotateKey(id: number): Promise<Integration> {
     await this.get(id);
     await this.db.manager.update(IntegrationEntity, id, { key: newHookKey(), updatedAt: new Date() });

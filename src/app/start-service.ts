@@ -3,6 +3,7 @@ import { resolveAdminToken } from '../config/admin-token.js';
 import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { createHttpApp } from '../http/app.js';
+import { createSourceRegistry } from '../ingest/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Redis } from '../lib/redis.js';
 import { buildPlatformModules, describePlatforms } from '../platforms/index.js';
@@ -51,6 +52,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     readiness: storage.readiness,
     destinationTypes: describePlatforms(platforms),
     platformRoutes: platforms.map((platform) => (router: Router) => platform.connect(router, inbound)),
+    sources: createSourceRegistry(),
     adminToken: admin.token,
     publicBaseUrl: config.publicBaseUrl,
   });

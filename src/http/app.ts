@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Logger } from '../lib/logger.js';
-import { registerFeishuWebhook, type FeishuWebhookDeps } from '../ingest/feishu-webhook/feishu-webhook.route.js';
+import type { SourceDeps } from '../ingest/source-type.js';
 import { createAdminRouter, type AdminDeps } from './admin/admin.routes.js';
 import { registerHealth, type ReadinessCheck } from './health.routes.js';
 import { errorMapper } from './middleware/error-mapper.js';
@@ -10,7 +10,7 @@ import { registerOpenApi } from './openapi.routes.js';
 import { registerIncidentPage } from './incident-page.route.js';
 import type { IncidentLinks } from '../services/incidents/incident-links.js';
 
-export interface HttpDeps extends AdminDeps, FeishuWebhookDeps {
+export interface HttpDeps extends AdminDeps, SourceDeps {
   logger: Logger;
   readiness: ReadinessCheck[];
   /** Routes mounted by the chat platforms (callback URLs). */
@@ -25,8 +25,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
 
   const publicRouter = new Router();
   registerHealth(publicRouter, deps.readiness);
-  registerFeishuWebhook(publicRouter, deps);
-  registerOpenApi(publicRouter, deps.publicBaseUrl);
+  deps.sources.mountRoutes(publicRouter, deps);
+  registerOpenApi(publicRouter, deps.publicBaseUrl, deps.sources);
   registerIncidentPage(publicRouter, deps.incidents, deps.links);
   for (const mount of deps.platformRoutes) mount(publicRouter);
   app.use(publicRouter.routes()).use(publicRouter.allowedMethods());

@@ -10,6 +10,8 @@ import {
   memberPatchSchema,
 } from './admin/schemas.js';
 import { chatBindingInputSchema, identityMappingSchema, linkCodeRedeemSchema } from './admin/chat-admin.routes.js';
+import { integrationTypeSchemas } from './openapi-integrations.js';
+import type { SourceRegistry } from '../ingest/source-registry.js';
 
 /** The admin API's OpenAPI 3.1 document; request schemas come from the same zod schemas that validate requests. */
 
@@ -26,16 +28,16 @@ const errors = {
 };
 const notFound = { '404': { description: 'No such resource', ...json(error) } };
 
-function crud(resource: string, schemaName: string, createSchema: z.ZodType, patchSchema: z.ZodType, tag: string) {
+function crud(resource: string, schemaName: string, createBody: object, patchBody: object, tag: string) {
   return {
     [`/${resource}`]: {
       get: { tags: [tag], summary: `List ${resource}`, responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref(schemaName) } } }) }, ...errors } },
-      post: { tags: [tag], summary: `Create a ${tag.toLowerCase()}`, requestBody: { required: true, ...json(input(createSchema)) }, responses: { '201': { description: 'Created', ...json(ref(schemaName)) }, '409': { description: 'Conflicts with an existing one', ...json(error) }, ...errors } },
+      post: { tags: [tag], summary: `Create a ${tag.toLowerCase()}`, requestBody: { required: true, ...json(createBody) }, responses: { '201': { description: 'Created', ...json(ref(schemaName)) }, '409': { description: 'Conflicts with an existing one', ...json(error) }, ...errors } },
     },
     [`/${resource}/{id}`]: {
       parameters: [idParameter],
       get: { tags: [tag], responses: { '200': { description: 'OK', ...json(ref(schemaName)) }, ...errors, ...notFound } },
-      patch: { tags: [tag], requestBody: { required: true, ...json(input(patchSchema)) }, responses: { '200': { description: 'Updated', ...json(ref(schemaName)) }, ...errors, ...notFound } },
+      patch: { tags: [tag], requestBody: { required: true, ...json(patchBody) }, responses: { '200': { description: 'Updated', ...json(ref(schemaName)) }, ...errors, ...notFound } },
       delete: { tags: [tag], responses: { '204': { description: 'Deleted' }, '409': { description: 'Still in use', ...json(error) }, ...errors, ...notFound } },
     },
   };
@@ -43,7 +45,9 @@ function crud(resource: string, schemaName: string, createSchema: z.ZodType, pat
 
 const timestamps = { createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' } };
 
-export function buildOpenApiDocument(publicBaseUrl: string) {
+export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegistry) {
+  const integrationTypes = integrationTypeSchemas(sources, (source, isDefault) => input(integrationInputSchema(source, isDefault)));
+
   const incidentAction = (action: string, summary: string) => ({
     parameters: [idParameter],
     post: {
@@ -70,9 +74,22 @@ export function buildOpenApiDocument(publicBaseUrl: string) {
     servers: [{ url: `${publicBaseUrl}/api/v1` }],
     security: [{ bearer: [] }],
     paths: {
-      ...crud('channels', 'Channel', channelInputSchema, channelPatchSchema, 'Channel'),
-      ...crud('members', 'Member', memberInputSchema, memberPatchSchema, 'Member'),
-      ...crud('integrations', 'Integration', integrationInputSchema, z.object({}).catchall(z.unknown()).describe('Any fields of the create body; merged onto the stored integration and validated whole'), 'Integration'),
+      ...crud('channels', 'Channel', input(channelInputSchema), input(channelPatchSchema), 'Channel'),
+      ...crud('members', 'Member', input(memberInputSchema), input(memberPatchSchema), 'Member'),
+      ...crud(
+        'integrations',
+        'Integration',
+        integrationTypes.createBody,
+        input(z.object({}).catchall(z.unknown()).describe('Any fields of the create body of the integration’s type, except a different type; merged onto the stored integration and validated whole')),
+        'Integration',
+      ),
+      '/integration-types': {
+        get: {
+          tags: ['Integration'],
+          summary: 'The integration types: their settings fields (type, required, secret, description), how each receives alerts and where its view says they go',
+          responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('IntegrationType') }, defaultType: { type: 'string' } } }) }, ...errors },
+        },
+      },
       '/integrations/{id}/rotate-key': {
         parameters: [idParameter],
         post: { tags: ['Integration'], summary: 'Give the integration a new URL; the old one stops working', responses: { '200': { description: 'OK', ...json(ref('Integration')) }, ...errors, ...notFound } },
@@ -164,12 +181,7 @@ export function buildOpenApiDocument(publicBaseUrl: string) {
         Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
         Channel: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, description: { type: 'string' }, timeZone: { type: 'string' }, ...timestamps } },
         Member: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] }, ...timestamps } },
-        Integration: {
-          allOf: [
-            input(integrationInputSchema),
-            { type: 'object', properties: { id: { type: 'integer' }, type: { const: 'feishu' }, url: { type: 'string', description: 'The Feishu-compatible webhook URL to give senders' }, hasSigningSecret: { type: 'boolean' }, ...timestamps } },
-          ],
-        },
+        ...integrationTypes.components,
         EscalationRule: {
           allOf: [input(escalationRuleInputSchema), { type: 'object', properties: { id: { type: 'integer' }, channelId: { type: 'integer' }, position: { type: 'integer' }, ...timestamps } }],
         },

@@ -1,11 +1,12 @@
 import { createAdminRouter, type AdminDeps } from '../../src/http/admin/admin.routes.js';
+import { createSourceRegistry } from '../../src/ingest/index.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import { expectError } from '../support/admin-helpers.js';
 import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../support/test-service.js';
 
 /** Every admin route as "METHOD /path{param}", read from the router itself, so a new route cannot go undocumented. */
 function servedAdminRoutes(): string[] {
-  const router = createAdminRouter({ adminToken: 'unused-token-0123456789', publicBaseUrl: 'http://oncall.test' } as AdminDeps);
+  const router = createAdminRouter({ adminToken: 'unused-token-0123456789', publicBaseUrl: 'http://oncall.test', sources: createSourceRegistry() } as AdminDeps);
   return router.stack
     .filter((layer) => layer.methods.length > 0)
     .flatMap((layer) =>
@@ -112,6 +113,7 @@ describe.each(DATABASE_KINDS)('admin API auth and OpenAPI on %s', (kind) => {
           '/integrations',
           '/integrations/{id}',
           '/integrations/{id}/rotate-key',
+          '/integration-types',
           '/incidents',
           '/incidents/{id}',
           '/incidents/{id}/acknowledge',
@@ -136,12 +138,16 @@ describe.each(DATABASE_KINDS)('admin API auth and OpenAPI on %s', (kind) => {
       }
     });
 
-    it('the integration create body lists the real fields, with their enums', () => {
-      const schema = document.paths['/integrations'].post.requestBody.content['application/json'].schema;
+    it('the integration create body is one variant per type; the feishu one lists the real fields, with their enums', () => {
+      const variants = document.paths['/integrations'].post.requestBody.content['application/json'].schema.oneOf;
+      expect(variants.map((variant: any) => variant.properties.type.const)).toEqual(['feishu']);
+      const schema = variants[0];
       expect(schema.type).toBe('object');
       expect(Object.keys(schema.properties).sort()).toEqual(
-        ['channelId', 'defaultChannelId', 'discardUnmatched', 'enabled', 'keywords', 'kind', 'messageFormat', 'name', 'pushMode', 'pushRules', 'routes', 'signingSecret'].sort(),
+        ['channelId', 'defaultChannelId', 'discardUnmatched', 'enabled', 'keywords', 'kind', 'messageFormat', 'name', 'pushMode', 'pushRules', 'routes', 'signingSecret', 'type'].sort(),
       );
+      expect(schema.properties.type.default).toBe('feishu');
+      expect(schema.properties.signingSecret.writeOnly).toBe(true);
       expect(schema.required).toEqual(['name']);
       expect(schema.additionalProperties).toBe(false);
       expect(schema.properties.pushMode.enum).toEqual(['always_new', 'by_title', 'by_rules']);

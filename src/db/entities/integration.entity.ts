@@ -4,10 +4,14 @@ import { createdAtColumn, idColumn, updatedAtColumn } from './columns.js';
 
 export type IntegrationKind = 'dedicated' | 'shared';
 
+/** One value of a type's settings, as stored in JSON. */
+export type IntegrationSettingValue = string | number | boolean | null | string[];
+
 export interface Integration {
   id: number;
   name: string;
-  type: 'feishu';
+  /** The source type (src/ingest/<type>/) that receives this integration's alerts and owns its `settings`. */
+  type: string;
   kind: IntegrationKind;
   /** The secret part of the integration's URL. */
   key: string;
@@ -20,8 +24,9 @@ export interface Integration {
   pushMode: PushMode;
   pushRules: PushRule[] | null;
   discardUnmatched: boolean;
-  signingSecret: string | null;
   keywords: string[];
+  /** The type's own settings, as its settings schema wrote them (secrets among them: never shown). */
+  settings: Record<string, IntegrationSettingValue>;
   enabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -43,8 +48,8 @@ export const IntegrationEntity = new EntitySchema<Integration>({
     pushMode: { type: 'varchar', length: 16, name: 'push_mode' },
     pushRules: { type: 'simple-json', nullable: true, name: 'push_rules' },
     discardUnmatched: { type: 'boolean', name: 'discard_unmatched' },
-    signingSecret: { type: 'varchar', length: 255, nullable: true, name: 'signing_secret' },
     keywords: { type: 'simple-json' },
+    settings: { type: 'simple-json' },
     enabled: { type: 'boolean' },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
 import { ADMIN_API_ACTOR, type Actor } from '../../domain/actor.js';
 import type { ChannelService } from '../../services/catalog/channel.service.js';
@@ -13,13 +14,14 @@ import { registerDestinationTypes, type DestinationTypeView } from './destinatio
 import { registerEscalationAdmin } from './escalation-admin.routes.js';
 import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
 import { incidentView } from './incident.view.js';
-import { integrationAsInput, integrationView } from './integration.view.js';
+import { IntegrationInputs } from './integration-input.js';
+import { integrationView } from './integration.view.js';
+import type { SourceRegistry } from '../../ingest/source-registry.js';
 import {
   channelInputSchema,
   channelPatchSchema,
   incidentActionSchema,
   incidentListQuerySchema,
-  integrationInputSchema,
   integrationPatchSchema,
   memberInputSchema,
   memberPatchSchema,
@@ -31,6 +33,8 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   channels: ChannelService;
   members: MemberService;
   integrations: IntegrationService;
+  /** The integration types: their settings, validation and how an integration of each is shown. */
+  sources: SourceRegistry;
   incidents: IncidentService;
   escalationRules: EscalationRuleService;
   destinationTypes: DestinationTypeView[];
@@ -91,24 +95,28 @@ function registerMembers(router: Router, { members }: AdminDeps): void {
   });
 }
 
-function registerIntegrations(router: Router, { integrations, publicBaseUrl }: AdminDeps): void {
-  const view = (integration: Parameters<typeof integrationView>[0]) => integrationView(integration, publicBaseUrl);
+function registerIntegrations(router: Router, { integrations, publicBaseUrl, sources }: AdminDeps): void {
+  const inputs = new IntegrationInputs(sources);
+  const view = (integration: Parameters<typeof integrationView>[0]) => integrationView(integration, publicBaseUrl, sources);
+  router.get('/integration-types', (ctx) => {
+    ctx.body = { items: sources.info(), defaultType: sources.defaultType };
+  });
   router.get('/integrations', async (ctx) => {
     ctx.body = { items: (await integrations.list()).map(view) };
   });
   router.post('/integrations', async (ctx) => {
+    const input = inputs.create(await jsonBody(ctx, z.unknown()));
     ctx.status = 201;
-    ctx.body = view(await integrations.create(await jsonBody(ctx, integrationInputSchema)));
+    ctx.body = view(await integrations.create(input));
   });
   router.get('/integrations/:id', async (ctx) => {
     ctx.body = view(await integrations.get(pathId(ctx)));
   });
   router.patch('/integrations/:id', async (ctx) => {
     const id = pathId(ctx);
-    const current = integrationAsInput(await integrations.get(id));
+    const current = await integrations.get(id);
     const patch = await jsonBody(ctx, integrationPatchSchema);
-    const merged = parseOrThrow(integrationInputSchema, { ...current, ...patch });
-    ctx.body = view(await integrations.update(id, merged));
+    ctx.body = view(await integrations.update(id, inputs.update(current, patch)));
   });
   router.post('/integrations/:id/rotate-key', async (ctx) => {
     ctx.body = view(await integrations.rotateKey(pathId(ctx)));

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { compileRegex } from '../../domain/message-matchers.js';
+import type { SourceType } from '../../ingest/source-type.js';
+import type { IntegrationInput } from '../../services/catalog/integration.service.js';
 
 /** Request and response shapes of the admin API: validation and the OpenAPI document both come from here. */
 
@@ -82,38 +84,54 @@ export const routingRuleSchema = z.object({
   channelId: positiveId,
 }).strict();
 
-export const integrationInputSchema = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    kind: z.enum(['dedicated', 'shared']).default('dedicated'),
-    channelId: positiveId.nullable().default(null),
-    routes: z.array(routingRuleSchema).max(50).nullable().default(null),
-    defaultChannelId: positiveId.nullable().default(null),
-    messageFormat: z.enum(['text', 'markdown']).default('text'),
-    pushMode: z.enum(['always_new', 'by_title', 'by_rules']).default('always_new'),
-    pushRules: z.array(pushRuleSchema).max(50).nullable().default(null),
-    discardUnmatched: z.boolean().default(false),
-    signingSecret: z.string().min(1).max(255).nullable().default(null),
-    keywords: z.array(z.string().trim().min(1).max(200)).max(10).default([]),
-    enabled: z.boolean().default(true),
-  })
-  .strict()
-  .superRefine((value, ctx) => {
-    if (value.kind === 'dedicated' && value.channelId === null) {
-      ctx.addIssue({ code: 'custom', path: ['channelId'], message: 'is required for a dedicated integration' });
-    }
-    if (value.kind === 'shared' && value.defaultChannelId === null) {
-      ctx.addIssue({ code: 'custom', path: ['defaultChannelId'], message: 'is required for a shared integration (where unmatched messages go)' });
-    }
-    if (value.pushMode === 'by_rules' && !(value.pushRules ?? []).some((rule) => rule.action === 'trigger')) {
-      ctx.addIssue({ code: 'custom', path: ['pushRules'], message: 'needs at least one trigger rule in by_rules mode' });
-    }
-  })
-  .transform((value) =>
-    value.kind === 'dedicated'
-      ? { ...value, routes: null, defaultChannelId: null }
-      : { ...value, channelId: null, routes: value.routes ?? [] },
-  );
+/** Fields every integration has, whatever its type; a type's own settings sit beside them in the same body. */
+const integrationFields = {
+  name: z.string().trim().min(1).max(100),
+  kind: z.enum(['dedicated', 'shared']).default('dedicated'),
+  channelId: positiveId.nullable().default(null),
+  routes: z.array(routingRuleSchema).max(50).nullable().default(null),
+  defaultChannelId: positiveId.nullable().default(null),
+  messageFormat: z.enum(['text', 'markdown']).default('text'),
+  pushMode: z.enum(['always_new', 'by_title', 'by_rules']).default('always_new'),
+  pushRules: z.array(pushRuleSchema).max(50).nullable().default(null),
+  discardUnmatched: z.boolean().default(false),
+  keywords: z.array(z.string().trim().min(1).max(200)).max(10).default([]),
+  enabled: z.boolean().default(true),
+};
+
+/**
+ * The create body of one integration type: `type`, the shared fields and the type's settings, flat; the output
+ * gathers the type's settings under `settings`. `type` may be left out for the default type only.
+ */
+export function integrationInputSchema(source: SourceType, isDefaultType: boolean): z.ZodType<IntegrationInput> {
+  const settingsFields = source.settings.shape;
+  const clash = Object.keys(settingsFields).find((field) => field === 'type' || field in integrationFields);
+  if (clash) throw new Error(`integration type ${source.name}: setting ${clash} has the name of a shared field`);
+  const type = z.literal(source.name).describe('The integration type; GET /integration-types lists them');
+  return z
+    .object({ type: isDefaultType ? type.default(source.name) : type, ...integrationFields, ...settingsFields })
+    .strict()
+    .superRefine((value, ctx) => {
+      if (value.kind === 'dedicated' && value.channelId === null) {
+        ctx.addIssue({ code: 'custom', path: ['channelId'], message: 'is required for a dedicated integration' });
+      }
+      if (value.kind === 'shared' && value.defaultChannelId === null) {
+        ctx.addIssue({ code: 'custom', path: ['defaultChannelId'], message: 'is required for a shared integration (where unmatched messages go)' });
+      }
+      if (value.pushMode === 'by_rules' && !(value.pushRules ?? []).some((rule) => rule.action === 'trigger')) {
+        ctx.addIssue({ code: 'custom', path: ['pushRules'], message: 'needs at least one trigger rule in by_rules mode' });
+      }
+    })
+    .transform((value): IntegrationInput => {
+      const settings: Record<string, unknown> = {};
+      const shared: Record<string, unknown> = {};
+      for (const [field, fieldValue] of Object.entries(value)) (field in settingsFields ? settings : shared)[field] = fieldValue;
+      const input = { ...shared, settings } as IntegrationInput;
+      return input.kind === 'dedicated'
+        ? { ...input, routes: null, defaultChannelId: null }
+        : { ...input, channelId: null, routes: input.routes ?? [] };
+    });
+}
 
 /** A PATCH body is any object: it is merged onto the stored integration and the whole is validated. */
 export const integrationPatchSchema = z.record(z.string(), z.unknown());

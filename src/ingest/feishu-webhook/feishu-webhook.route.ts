@@ -4,20 +4,17 @@ import type { Integration } from '../../db/entities/integration.entity.js';
 import type { InboundMessage } from '../../domain/integration-settings.js';
 import type { Logger } from '../../lib/logger.js';
 import { readBody } from '../../lib/read-body.js';
-import type { AlertIngestService } from '../../services/incidents/alert-ingest.service.js';
-import type { IntegrationService } from '../../services/catalog/integration.service.js';
+import type { SourceDeps } from '../source-type.js';
 import { feishuKeywordText } from './feishu-keywords.js';
 import { parseFeishuMessage, parseLegacyFeishuMessage } from './feishu-message.parser.js';
 import { FEISHU_CODES, FEISHU_MAX_BODY_BYTES, FeishuRejection, feishuFailure, feishuSuccess, type FeishuAnswer } from './feishu-protocol.js';
+import { FEISHU_TYPE, feishuSettings } from './feishu-settings.js';
 import { verifyFeishuSign } from './feishu-signature.js';
 
 export const FEISHU_HOOK_PATH = '/open-apis/bot/v2/hook';
 export const FEISHU_LEGACY_HOOK_PATH = '/open-apis/bot/hook';
 
-export interface FeishuWebhookDeps {
-  integrations: IntegrationService;
-  ingest: AlertIngestService;
-}
+export type FeishuWebhookDeps = SourceDeps;
 
 type HookVersion = 'v2' | 'v1';
 
@@ -35,7 +32,8 @@ async function handle(ctx: Context, deps: FeishuWebhookDeps, version: HookVersio
   ctx.status = 200;
   try {
     const integration = await deps.integrations.findByKey(String(ctx.params.key));
-    if (!integration || !integration.enabled) {
+    // Another type's key is as unknown here as a made-up one.
+    if (!integration || !integration.enabled || integration.type !== FEISHU_TYPE) {
       ctx.req.resume();
       throw new FeishuRejection(FEISHU_CODES.tokenInvalid, 'param invalid: incoming webhook access token invalid');
     }
@@ -67,9 +65,10 @@ async function readMessage(ctx: Context, integration: Integration, version: Hook
   } catch {
     throw new FeishuRejection(FEISHU_CODES.badRequest, 'Bad Request: the body is not valid JSON');
   }
-  if (integration.signingSecret) {
+  const { signingSecret } = feishuSettings(integration);
+  if (signingSecret) {
     const { timestamp, sign } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
-    if (!verifyFeishuSign(integration.signingSecret, timestamp, sign)) {
+    if (!verifyFeishuSign(signingSecret, timestamp, sign)) {
       throw new FeishuRejection(FEISHU_CODES.signMismatch, 'sign match fail or timestamp is not within one hour from current time');
     }
   }

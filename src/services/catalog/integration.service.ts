@@ -4,7 +4,9 @@ import type { Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
 import { newHookKey } from '../../lib/ids.js';
 
-export type IntegrationInput = Omit<Integration, 'id' | 'key' | 'type' | 'createdAt' | 'updatedAt'>;
+export type IntegrationInput = Omit<Integration, 'id' | 'key' | 'createdAt' | 'updatedAt'>;
+/** An integration keeps its type for life: the type decides its URL or mailbox and what its settings mean. */
+export type IntegrationUpdate = Omit<IntegrationInput, 'type'>;
 
 /**
  * How long an instance keeps an integration it looked up by key. Edits made through this instance apply at once;
@@ -42,7 +44,6 @@ export class IntegrationService {
     const now = new Date();
     const result = await this.db.manager.insert(IntegrationEntity, {
       ...input,
-      type: 'feishu',
       key: newHookKey(),
       createdAt: now,
       updatedAt: now,
@@ -50,15 +51,17 @@ export class IntegrationService {
     return this.get(Number(result.identifiers[0].id));
   }
 
-  async update(id: number, input: IntegrationInput): Promise<Integration> {
+  async update(id: number, input: IntegrationUpdate): Promise<Integration> {
     await this.get(id);
     await this.assertChannelsExist(input);
-    await this.db.manager.update(IntegrationEntity, id, { ...input, updatedAt: new Date() });
+    // The type stays as it was even when the input object carries one.
+    const { type: _type, ...fields } = input as IntegrationUpdate & { type?: unknown };
+    await this.db.manager.update(IntegrationEntity, id, { ...fields, updatedAt: new Date() });
     this.byKey.clear();
     return this.get(id);
   }
 
-  /** A leaked URL is revoked by giving the integration a new key; the old URL answers 19001 from now on. */
+  /** A leaked URL is revoked by giving the integration a new key; the old one is unknown from now on. */
   async rotateKey(id: number): Promise<Integration> {
     await this.get(id);
     await this.db.manager.update(IntegrationEntity, id, { key: newHookKey(), updatedAt: new Date() });
@@ -72,7 +75,7 @@ export class IntegrationService {
     this.byKey.clear();
   }
 
-  private async assertChannelsExist(input: IntegrationInput): Promise<void> {
+  private async assertChannelsExist(input: IntegrationUpdate): Promise<void> {
     const referenced = new Map<number, string>();
     if (input.channelId !== null) referenced.set(input.channelId, 'channelId');
     if (input.defaultChannelId !== null) referenced.set(input.defaultChannelId, 'defaultChannelId');

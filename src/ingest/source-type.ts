@@ -1,0 +1,49 @@
+import type Router from '@koa/router';
+import type { z } from 'zod';
+import type { Integration } from '../db/entities/integration.entity.js';
+import type { AlertIngestService } from '../services/incidents/alert-ingest.service.js';
+import type { IntegrationService } from '../services/catalog/integration.service.js';
+
+/** What a source needs to turn what it receives into alerts. */
+export interface SourceDeps {
+  integrations: IntegrationService;
+  ingest: AlertIngestService;
+}
+
+/** How alerts of a type arrive: pushed to an HTTP route of the public router, or fetched by a poller. */
+export type SourceReceiver =
+  | {
+      kind: 'http';
+      /** Public paths, as documented to admins (`{key}` is the integration's key). */
+      paths: string[];
+      mount(router: Router, deps: SourceDeps): void;
+    }
+  | {
+      kind: 'poll';
+      start(deps: SourceDeps): Promise<void>;
+      stop(): Promise<void>;
+    };
+
+/**
+ * One kind of alert source (an integration `type`). Everything a type knows lives in its module under
+ * `src/ingest/<type>/`; the rest of the service sees only this.
+ */
+export interface SourceType {
+  /** The integration's `type` value. */
+  name: string;
+  label: string;
+  description: string;
+  /**
+   * The type's own settings, stored in the integration's `settings`. Plain fields only: their descriptions are read
+   * from this schema for the OpenAPI document and GET /integration-types. Mark secrets `.meta({ writeOnly: true })`:
+   * they are accepted, never shown (the API says `has<Field>` instead).
+   */
+  settings: z.ZodObject;
+  receiver: SourceReceiver;
+  /** How the admin API shows where alerts go: a field (`url`, `address`) and its value for one integration. */
+  address: {
+    field: string;
+    description: string;
+    of(integration: Integration, publicBaseUrl: string): string;
+  };
+}

@@ -8,21 +8,6 @@ type JsonSchema = Record<string, unknown>;
 
 const pascal = (name: string) => name.replace(/(^|[-_])(\w)/g, (_match, _sep, letter: string) => letter.toUpperCase());
 
-const fieldInfoSchema = {
-  type: 'object',
-  properties: {
-    name: { type: 'string' },
-    type: { type: 'string', description: 'JSON Schema type of the value' },
-    nullable: { type: 'boolean' },
-    required: { type: 'boolean' },
-    secret: { type: 'boolean', description: 'Accepted, never shown: the integration shows has<Name> instead' },
-    description: { type: 'string' },
-    enum: { type: 'array' },
-    default: {},
-  },
-  required: ['name', 'type', 'nullable', 'required', 'secret', 'description'],
-};
-
 const integrationTypeSchema = {
   type: 'object',
   properties: {
@@ -36,7 +21,7 @@ const integrationTypeSchema = {
       ],
     },
     address: { type: 'object', properties: { field: { type: 'string' }, description: { type: 'string' } }, description: 'The field of the integration that tells where its alerts go' },
-    fields: { type: 'array', items: fieldInfoSchema, description: 'The type’s own settings, beside the shared fields in the same body' },
+    fields: { type: 'array', items: { $ref: '#/components/schemas/FieldInfo' }, description: 'The type’s own settings, beside the shared fields in the same body' },
   },
   required: ['name', 'label', 'description', 'receives', 'address', 'fields'],
 };

@@ -156,14 +156,15 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       schemas: {
         FieldInfo: {
           type: 'object',
-          required: ['name', 'type', 'required', 'secret', 'description'],
+          required: ['name', 'type', 'nullable', 'required', 'secret', 'description'],
           properties: {
             name: { type: 'string' },
-            type: { enum: ['string', 'number', 'boolean', 'url', 'enum', 'string[]'] },
+            type: { type: 'string', description: 'JSON Schema type of the value' },
+            nullable: { type: 'boolean' },
             required: { type: 'boolean' },
-            secret: { type: 'boolean', description: 'Write-only: never returned, never logged' },
+            secret: { type: 'boolean', description: 'Write-only: accepted, never returned (an integration shows has<Name> instead), never logged' },
             description: { type: 'string' },
-            values: { type: 'array', items: { type: 'string' } },
+            enum: { type: 'array' },
             default: {},
           },
         },

@@ -1,5 +1,6 @@
 import type { Logger } from '../lib/logger.js';
-import type { DestinationTypeInfo } from '../services/registry/type-info.js';
+import { z } from 'zod';
+import { describeFields, type DestinationTypeInfo } from '../services/registry/type-info.js';
 import { feishuPlatform } from './feishu/feishu.module.js';
 import type { PlatformModule } from './platform-module.js';
 import { slackPlatform } from './slack/slack.module.js';
@@ -27,5 +28,9 @@ export async function buildPlatformModules(configs: PlatformConfigs, logger: Log
 
 /** What every known IM app is and can do, and whether this instance has it configured (admin API, console). */
 export function describePlatforms(enabled: PlatformModule[]): Array<DestinationTypeInfo & { enabled: boolean }> {
-  return PLATFORMS.map((definition) => ({ ...definition.info, enabled: enabled.some((module) => module.name === definition.name) }));
+  return PLATFORMS.map((definition) => ({
+    ...definition.info,
+    fields: describeFields(z.object(definition.config.env)),
+    enabled: enabled.some((module) => module.name === definition.name),
+  }));
 }

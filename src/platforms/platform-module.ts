@@ -7,6 +7,9 @@ import type { ChatInteractionService } from '../services/chat/chat-interaction.s
 import type { Destination } from '../services/ports/capabilities.js';
 import type { DestinationTypeInfo } from '../services/registry/type-info.js';
 
+/** What an IM app says of itself; its fields are read from its config fragment. */
+export type PlatformInfo = Omit<DestinationTypeInfo, 'fields'>;
+
 /** What an IM app's inbound side (callbacks, commands, events) needs from the services. */
 export interface InboundDeps {
   interactions: ChatInteractionService;
@@ -39,7 +42,7 @@ export interface PlatformConfigFragment<Shape extends z.ZodRawShape, Config> {
 /** One IM app: its name, what it is (type info), its config fragment, and how to build it. */
 export interface PlatformDefinition<Name extends string, Shape extends z.ZodRawShape, Config> {
   name: Name;
-  info: DestinationTypeInfo;
+  info: PlatformInfo;
   config: PlatformConfigFragment<Shape, Config>;
   create(config: Config, logger: Logger): Promise<PlatformModule>;
 }

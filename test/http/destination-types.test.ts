@@ -1,5 +1,5 @@
 import { CONFIG_VARIABLES } from '../../src/config/config.js';
-import { PLATFORMS } from '../../src/platforms/index.js';
+import { PLATFORMS, describePlatforms } from '../../src/platforms/index.js';
 import { CAPABILITY_NAMES } from '../../src/services/ports/capabilities.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
@@ -13,10 +13,16 @@ describe('destination types: one description per IM app drives config, the admin
   });
   afterAll(() => service.stop());
 
-  it('every variable a platform fragment parses is described by its type info, and read by the configuration', () => {
-    for (const platform of PLATFORMS) {
-      expect(platform.info.fields.map((field) => field.name).sort()).toEqual(Object.keys(platform.config.env).sort());
-      for (const variable of Object.keys(platform.config.env)) expect(CONFIG_VARIABLES).toContain(variable);
+  it('every variable a platform fragment parses is described (read from the fragment itself) and read by the configuration', () => {
+    for (const described of describePlatforms([])) {
+      const platform = PLATFORMS.find((candidate) => candidate.name === described.name)!;
+      expect(described.fields.map((field) => field.name).sort()).toEqual(Object.keys(platform.config.env).sort());
+      for (const field of described.fields) {
+        expect(field.description).not.toBe('');
+        // Tokens, secrets and keys are write-only wherever the description is shown.
+        expect({ name: field.name, secret: field.secret }).toEqual({ name: field.name, secret: /SECRET|TOKEN|_KEY$/.test(field.name) });
+        expect(CONFIG_VARIABLES).toContain(field.name);
+      }
     }
   });
 
@@ -27,7 +33,7 @@ describe('destination types: one description per IM app drives config, the admin
     expect(Object.keys(byName).sort()).toEqual(PLATFORMS.map((platform) => platform.name).sort());
     expect(byName.feishu).toMatchObject({ enabled: true, configuredBy: 'environment', capabilities: [...CAPABILITY_NAMES] });
     expect(byName.slack.enabled).toBe(false);
-    expect(byName.feishu.fields.find((field: { name: string }) => field.name === 'FEISHU_APP_SECRET')).toMatchObject({ secret: true, required: true });
+    expect(byName.feishu.fields.find((field: { name: string }) => field.name === 'FEISHU_APP_SECRET')).toMatchObject({ secret: true, description: 'App Secret' });
     // A description, never a value: the configured secrets appear nowhere in the answer.
     expect(JSON.stringify(body)).not.toMatch(/app-secret-value|verification-token-value/);
   });

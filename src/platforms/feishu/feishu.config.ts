@@ -15,14 +15,16 @@ export interface FeishuAppConfig {
 const FEISHU_DOMAINS: Record<string, string> = { feishu: 'https://open.feishu.cn', lark: 'https://open.larksuite.com' };
 
 const env = {
-  FEISHU_APP_ID: optionalString,
-  FEISHU_APP_SECRET: optionalString,
-  FEISHU_VERIFICATION_TOKEN: optionalString,
-  FEISHU_ENCRYPT_KEY: optionalString,
-  FEISHU_DOMAIN: optionalString.refine((value) => value === undefined || ['feishu', 'lark'].includes(value) || /^https?:\/\//.test(value), {
-    message: 'must be feishu, lark or a base URL such as https://open.feishu.cn',
-  }),
-  FEISHU_CONNECTION: z.enum(['webhook', 'websocket']).default('webhook'),
+  FEISHU_APP_ID: optionalString.meta({ description: 'App ID (cli_…); with FEISHU_APP_SECRET it turns the app on' }),
+  FEISHU_APP_SECRET: optionalString.meta({ writeOnly: true, description: 'App Secret' }),
+  FEISHU_VERIFICATION_TOKEN: optionalString.meta({ writeOnly: true, description: 'Verification Token of event subscriptions (webhook mode needs it or the Encrypt Key)' }),
+  FEISHU_ENCRYPT_KEY: optionalString.meta({ writeOnly: true, description: 'Encrypt Key: encrypted and signed callbacks' }),
+  FEISHU_DOMAIN: optionalString
+    .refine((value) => value === undefined || ['feishu', 'lark'].includes(value) || /^https?:\/\//.test(value), {
+      message: 'must be feishu, lark or a base URL such as https://open.feishu.cn',
+    })
+    .meta({ description: 'feishu (default), lark, or an Open API base URL' }),
+  FEISHU_CONNECTION: z.enum(['webhook', 'websocket']).default('webhook').meta({ description: 'Callbacks over HTTP, or over the long connection' }),
 };
 
 export const feishuConfig: PlatformConfigFragment<typeof env, FeishuAppConfig> = {

@@ -18,11 +18,15 @@ export interface SlackAppConfig {
 }
 
 const env = {
-  SLACK_BOT_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xoxb-'), { message: 'must be a bot token (xoxb-…)' }),
-  SLACK_SIGNING_SECRET: optionalString,
-  SLACK_APP_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xapp-'), { message: 'must be an app-level token (xapp-…)' }),
-  SLACK_CONNECTION: z.enum(['http', 'socket']).default('http'),
-  SLACK_API_URL: urlWithProtocols(['http:', 'https:']),
+  SLACK_BOT_TOKEN: optionalString
+    .refine((value) => value === undefined || value.startsWith('xoxb-'), { message: 'must be a bot token (xoxb-…)' })
+    .meta({ writeOnly: true, description: 'Bot token (xoxb-…); turns the app on' }),
+  SLACK_SIGNING_SECRET: optionalString.meta({ writeOnly: true, description: 'Signing secret (needed over HTTP)' }),
+  SLACK_APP_TOKEN: optionalString
+    .refine((value) => value === undefined || value.startsWith('xapp-'), { message: 'must be an app-level token (xapp-…)' })
+    .meta({ writeOnly: true, description: 'App-level token (xapp-…, needed for Socket Mode)' }),
+  SLACK_CONNECTION: z.enum(['http', 'socket']).default('http').meta({ description: 'Request URL over HTTP, or Socket Mode' }),
+  SLACK_API_URL: urlWithProtocols(['http:', 'https:']).meta({ description: 'Web API base URL (tests point it at a fake)' }),
 };
 
 export const slackConfig: PlatformConfigFragment<typeof env, SlackAppConfig> = {

@@ -8,6 +8,7 @@ import { openDatabase } from '../db/data-source.js';
 import { Database } from '../db/database.js';
 import { createHttpApp } from '../http/app.js';
 import { FallbackDeduper, RedisDeduper, type Deduper } from '../lib/dedupe.js';
+import { reportUnusableRegexesTo } from '../lib/linear-regex.js';
 import type { Logger } from '../lib/logger.js';
 import { connectRedis, type Redis } from '../lib/redis.js';
 import { FeishuApp } from '../platforms/feishu/feishu.app.js';
@@ -67,6 +68,10 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     // Shown once, on purpose, outside the structured log: it is the only way a zero-config admin learns it.
     process.stderr.write(`\nGenerated admin API token (kept in ${admin.file}):\n  ${admin.token}\n\n`);
   }
+
+  reportUnusableRegexesTo((pattern, reason) =>
+    logger.warn({ pattern: pattern.slice(0, 200), reason }, 'a saved regex cannot run on RE2; its condition is treated as not matching'),
+  );
 
   const db = new Database(await openDatabase(config.database));
   logger.info({ database: config.database.kind }, 'database ready, migrations applied');

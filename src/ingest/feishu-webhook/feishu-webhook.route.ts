@@ -3,12 +3,22 @@ import type { Context } from 'koa';
 import type { Integration } from '../../db/entities/integration.entity.js';
 import type { InboundMessage } from '../../domain/integration-settings.js';
 import type { Logger } from '../../lib/logger.js';
+import { nestsDeeperThan } from '../../lib/json-depth.js';
 import { readBody } from '../../lib/read-body.js';
 import type { AlertIngestService } from '../../services/incidents/alert-ingest.service.js';
 import type { IntegrationService } from '../../services/catalog/integration.service.js';
 import { feishuKeywordText } from './feishu-keywords.js';
 import { parseFeishuMessage, parseLegacyFeishuMessage } from './feishu-message.parser.js';
-import { FEISHU_CODES, FEISHU_MAX_BODY_BYTES, FeishuRejection, feishuFailure, feishuSuccess, type FeishuAnswer } from './feishu-protocol.js';
+import {
+  FEISHU_CODES,
+  FEISHU_MAX_BODY_BYTES,
+  FEISHU_MAX_JSON_DEPTH,
+  FeishuRejection,
+  feishuFailure,
+  feishuSuccess,
+  tooDeep,
+  type FeishuAnswer,
+} from './feishu-protocol.js';
 import { verifyFeishuSign } from './feishu-signature.js';
 
 export const FEISHU_HOOK_PATH = '/open-apis/bot/v2/hook';
@@ -67,6 +77,7 @@ async function readMessage(ctx: Context, integration: Integration, version: Hook
   } catch {
     throw new FeishuRejection(FEISHU_CODES.badRequest, 'Bad Request: the body is not valid JSON');
   }
+  if (nestsDeeperThan(parsed, FEISHU_MAX_JSON_DEPTH)) throw tooDeep();
   if (integration.signingSecret) {
     const { timestamp, sign } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
     if (!verifyFeishuSign(integration.signingSecret, timestamp, sign)) {

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { createHttpApp } from '../http/app.js';
 import { createSourceRegistry } from '../ingest/index.js';
+import { reportUnusableRegexesTo } from '../lib/linear-regex.js';
 import type { Logger } from '../lib/logger.js';
 import type { Redis } from '../lib/redis.js';
 import { buildPlatformModules, describePlatforms } from '../platforms/index.js';
@@ -35,6 +36,10 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     // Shown once, on purpose, outside the structured log: it is the only way a zero-config admin learns it.
     process.stderr.write(`\nGenerated admin API token (kept in ${admin.file}):\n  ${admin.token}\n\n`);
   }
+
+  reportUnusableRegexesTo((pattern, reason) =>
+    logger.warn({ pattern: pattern.slice(0, 200), reason }, 'a saved regex cannot run on RE2; its condition is treated as not matching'),
+  );
 
   const storage = await initStorage(config, logger);
   const platforms = await buildPlatformModules(config, logger).catch(async (error: unknown) => {

@@ -1,13 +1,5 @@
+import { savedRegex } from '../lib/linear-regex.js';
 import type { InboundMessage, MessageCondition } from './integration-settings.js';
-
-const LITERAL = /^\/(.*)\/([dgimsuvy]*)$/s;
-
-/** Accepts `pattern` or `/pattern/flags`. Throws SyntaxError for an invalid expression. */
-export function compileRegex(source: string): RegExp {
-  const literal = LITERAL.exec(source);
-  if (literal) return new RegExp(literal[1], literal[2].replace('g', ''));
-  return new RegExp(source);
-}
 
 function fieldText(message: InboundMessage, field: MessageCondition['field']): string {
   if (field === 'title') return message.title;
@@ -15,9 +7,11 @@ function fieldText(message: InboundMessage, field: MessageCondition['field']): s
   return `${message.title}\n${message.content}`;
 }
 
+/** A regex condition whose pattern cannot run (saved before validation caught it) holds for no message. */
 export function conditionHolds(message: InboundMessage, condition: MessageCondition): boolean {
   const text = fieldText(message, condition.field);
-  return condition.op === 'contains' ? text.includes(condition.value) : compileRegex(condition.value).test(text);
+  if (condition.op === 'contains') return text.includes(condition.value);
+  return savedRegex(condition.value)?.test(text) ?? false;
 }
 
 export function allConditionsHold(message: InboundMessage, conditions: MessageCondition[]): boolean {
@@ -26,7 +20,7 @@ export function allConditionsHold(message: InboundMessage, conditions: MessageCo
 
 /** First capture group of the match, or the whole match; undefined when nothing (or only blanks) is found. */
 export function extractWithRegex(text: string, regex: string): string | undefined {
-  const match = compileRegex(regex).exec(text);
+  const match = savedRegex(regex)?.exec(text);
   if (!match) return undefined;
   const extracted = (match.length > 1 ? match[1] : match[0])?.trim();
   return extracted ? extracted : undefined;

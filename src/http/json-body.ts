@@ -1,9 +1,12 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../lib/errors.js';
+import { nestsDeeperThan } from '../lib/json-depth.js';
 import { readBody } from '../lib/read-body.js';
 
 const ADMIN_BODY_LIMIT = 1024 * 1024;
+/** Far beyond any admin resource; stops a deep body before a recursive walk (validation, JSON columns) overflows. */
+const ADMIN_BODY_MAX_DEPTH = 64;
 
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`).join('; ');
@@ -26,6 +29,7 @@ export async function jsonBody<T extends z.ZodType>(ctx: Context, schema: T): Pr
     } catch {
       throw new AppError('validation', 'body: not valid JSON');
     }
+    if (nestsDeeperThan(value, ADMIN_BODY_MAX_DEPTH)) throw new AppError('validation', `body: nested deeper than ${ADMIN_BODY_MAX_DEPTH} levels`);
   }
   return parseOrThrow(schema, value);
 }

@@ -185,7 +185,7 @@ describe('extractAlertKey', () => {
     expect(extractAlertKey(r, message)).toBe(expected);
   });
 
-  it('throws SyntaxError for an invalid key regex', () => {
-    expect(() => extractAlertKey(rule('title', '(unclosed'), message)).toThrow(SyntaxError);
+  it.each(['(unclosed', '(High)\\1'])('falls back to the title when a saved key regex cannot run on RE2 (%j)', (regex) => {
+    expect(extractAlertKey(rule('title', regex), message)).toBe(message.title);
   });
 });

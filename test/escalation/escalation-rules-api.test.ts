@@ -4,6 +4,9 @@
  */
 import { DATABASE_KINDS } from '../support/databases.js';
 import { createChannel, createMember, expectError, expectValidation } from '../support/admin-helpers.js';
+import { waitFor } from '../support/feishu-app-helpers.js';
+import { createIntegration, incidentsOfChannel, postMessage } from '../support/feishu-helpers.js';
+import { BACKREFERENCE_PATTERN, CATASTROPHIC_PATTERN, HOSTILE_TITLE, LOOKAHEAD_PATTERN, whileHealthAnswers } from '../support/hostile-regex.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 describe.each(DATABASE_KINDS)('escalation rules API on %s', (kind) => {
@@ -254,6 +257,42 @@ describe.each(DATABASE_KINDS)('escalation rules API on %s', (kind) => {
       expectValidation(await service.api('PUT', `/escalation-rules/${rule.id}`, { ...base(), repeat: 6 }), 'repeat');
       expectValidation(await service.api('PUT', `/escalation-rules/${rule.id}`, { name: 'r', levels: [level([424242])] }), 'levels');
       expectValidation(await service.api('PUT', `/escalation-rules/${rule.id}`, { ...base(), extra: true }), 'extra');
+      expect((await service.api('GET', `/escalation-rules/${rule.id}`)).body).toEqual(rule);
+    });
+  });
+
+  describe('regex conditions run in linear time', () => {
+    /** Posts an alert to the channel and waits for the rule its incident escalates by. */
+    async function ruleChosenFor(channelId: number, path: string, title: string): Promise<string> {
+      await whileHealthAnswers(service.url, async () => {
+        expect((await service.post(path, postMessage(title, 'cpu 99%'))).body.code).toBe(0);
+      });
+      const incident = (await incidentsOfChannel(service, channelId)).find((candidate) => candidate.title === title);
+      return waitFor(`the escalation of "${title}"`, async () => {
+        const detail = await service.api('GET', `/incidents/${incident.id}`);
+        return detail.body.incident.escalation?.ruleName as string | undefined;
+      });
+    }
+
+    it(`a condition on ${CATASTROPHIC_PATTERN}: a 40-character "aaa…!" title is escalated by the next rule while /healthz answers`, async () => {
+      const channel = await createChannel(service, channelName());
+      await createRule(channel.id, { ...minimal('only aaa'), filters: { conditions: [{ field: 'title', op: 'regex', value: CATASTROPHIC_PATTERN }] } });
+      await createRule(channel.id, minimal('everything else'));
+      const integration = await createIntegration(service, { channelId: channel.id });
+      expect(await ruleChosenFor(channel.id, integration.path, HOSTILE_TITLE)).toBe('everything else');
+      expect(await ruleChosenFor(channel.id, integration.path, 'aaaaaaaa')).toBe('only aaa');
+    });
+
+    it.each([
+      ['a backreference', BACKREFERENCE_PATTERN, /filters\.conditions\.0\.value: is not a valid regular expression: backreferences .* not supported/],
+      ['a lookahead', LOOKAHEAD_PATTERN, /filters\.conditions\.0\.value: is not a valid regular expression: lookarounds .* not supported/],
+    ])('a condition with %s is refused with a 400 saying why, on POST and PUT', async (_name, value, message) => {
+      const channel = await createChannel(service, channelName());
+      const body = { ...minimal(), filters: { conditions: [{ field: 'any', op: 'regex', value }] } };
+      expectError(await service.api('POST', rulesPath(channel.id), body), 400, 'validation', message);
+      expect(await listRules(channel.id)).toEqual([]);
+      const rule = await createRule(channel.id, minimal());
+      expectError(await service.api('PUT', `/escalation-rules/${rule.id}`, body), 400, 'validation', message);
       expect((await service.api('GET', `/escalation-rules/${rule.id}`)).body).toEqual(rule);
     });
   });

@@ -70,6 +70,17 @@ describe.each(DATABASE_KINDS)('admin API channels on %s', (kind) => {
       expect(await answer.json()).toEqual({ error: { code: 'validation', message: 'body: not valid JSON' } });
     });
 
+    it('a body nested deeper than 64 levels → 400 saying so, before anything walks it', async () => {
+      const deep = `{"name":"deep","description":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+      const answer = await fetch(`${service.url}/api/v1/channels`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${service.adminToken}`, 'content-type': 'application/json' },
+        body: deep,
+      });
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toEqual({ error: { code: 'validation', message: 'body: nested deeper than 64 levels' } });
+    });
+
     it('a JSON array body → 400', async () => {
       expectError(await service.api('POST', '/channels', ['name']), 400, 'validation');
     });

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { DATABASE_KINDS } from '../support/databases.js';
 import {
   FEISHU_KEYWORDS_NOT_FOUND,
+  FEISHU_MSG_TYPE_NEEDED,
   FEISHU_SUCCESS,
   FEISHU_TOKEN_INVALID,
   createIntegration,
@@ -185,12 +186,45 @@ describe.each(DATABASE_KINDS)('Feishu payload corpus on %s', (kind) => {
       expect(await incidentCount(service)).toBe(before);
     });
 
-    it('a legacy {title,text} body on the v2 path and a v2 body on the legacy path are 9499', async () => {
+    it('a body without msg_type is answered 19002 "params error, msg_type need", exactly as Feishu answers', async () => {
       const integration = await createIntegration(service);
       const before = await incidentCount(service);
-      expect((await service.post(integration.path, fixtureText('legacy-v1.json'))).body).toEqual(feishuFailure(9499, /^Bad Request/));
+      for (const body of [{ content: { text: 'disk full' } }, { msg_type: '', content: { text: 'disk full' } }]) {
+        expect(await service.post(integration.path, body)).toEqual({ status: 200, body: FEISHU_MSG_TYPE_NEEDED });
+      }
+      expect(await incidentCount(service)).toBe(before);
+    });
+
+    it('a legacy {title,text} body on the v2 path lacks msg_type (19002); a v2 body on the legacy path is 9499', async () => {
+      const integration = await createIntegration(service);
+      const before = await incidentCount(service);
+      expect(await service.post(integration.path, fixtureText('legacy-v1.json'))).toEqual({ status: 200, body: FEISHU_MSG_TYPE_NEEDED });
       expect((await service.post(integration.legacyPath, fixtureText('post-zh_cn.json'))).body).toEqual(feishuFailure(9499, /^Bad Request/));
       expect(await incidentCount(service)).toBe(before);
+    });
+
+    // Before the depth limit the template case overflowed the stack (HTTP 500) and the others were stored.
+    describe('bodies nested hundreds or thousands of levels deep (under 20 KB) are answered 9499 and store nothing', () => {
+      const TOO_DEEP = { code: 9499, msg: 'Bad Request: JSON nested deeper than 64 levels', data: {} };
+      const arrays = (levels: number, inner: string) => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`;
+      /** Card containers, each the only element of the one above: what the flattener walks recursively. */
+      const containers = (levels: number) =>
+        `${'{"tag":"column_set","columns":['.repeat(levels)}{"tag":"markdown","content":"deep"}${']}'.repeat(levels)}`;
+
+      it.each<[string, string]>([
+        ['card elements', `{"msg_type":"interactive","card":{"header":{"title":{"tag":"plain_text","content":"deep"}},"elements":[${containers(600)}]}}`],
+        ['card arrays', `{"msg_type":"interactive","card":{"elements":${arrays(9_000, '"x"')}}}`],
+        ['a card sent as a JSON string', `{"msg_type":"interactive","card":${JSON.stringify(`{"elements":${arrays(9_000, '"x"')}}`)}}`],
+        ['template variables', `{"msg_type":"interactive","card":{"type":"template","data":{"template_variable":{"v":${arrays(9_000, '1')}}}}}`],
+        ['a field nobody reads', `{"msg_type":"text","content":{"text":"deep"},"extra":${arrays(9_000, '1')}}`],
+      ])('%s', async (_name, body) => {
+        expect(Buffer.byteLength(body)).toBeLessThanOrEqual(20 * 1024);
+        const integration = await createIntegration(service);
+        const before = await incidentCount(service);
+        expect(await service.post(integration.path, body)).toEqual({ status: 200, body: TOO_DEEP });
+        expect(await incidentCount(service)).toBe(before);
+        expect(await incidentsOfChannel(service, integration.channelId)).toEqual([]);
+      });
     });
 
     it('an unknown key is answered 19001 on both paths', async () => {

@@ -1,12 +1,17 @@
+import { IntegrationEntity } from '../../src/db/entities/integration.entity.js';
+import { expectError } from '../support/admin-helpers.js';
+import { CapturedLog } from '../support/captured-log.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import {
   FEISHU_SUCCESS,
+  createChannel,
   createIntegration,
   incidentCount,
   incidentDetail,
   incidentsOfChannel,
   postMessage,
 } from '../support/feishu-helpers.js';
+import { BACKREFERENCE_PATTERN, CATASTROPHIC_PATTERN, HOSTILE_TITLE, LOOKAHEAD_PATTERN, whileHealthAnswers } from '../support/hostile-regex.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 /** The README's "close when resolved" setup. */
@@ -17,8 +22,9 @@ const RESOLVE_RULES = [
 
 describe.each(DATABASE_KINDS)('Feishu push modes over HTTP on %s', (kind) => {
   let service: TestService;
+  const log = new CapturedLog();
   beforeAll(async () => {
-    service = await startTestService(kind, 'feishu_push_modes');
+    service = await startTestService(kind, 'feishu_push_modes', { logLevel: 'warn' }, log);
   });
   afterAll(async () => {
     await service.stop();
@@ -237,6 +243,64 @@ describe.each(DATABASE_KINDS)('Feishu push modes over HTTP on %s', (kind) => {
       expect((await incidentDetail(service, first.id)).timeline.map((event) => event.kind)).toEqual(['triggered', 'closed']);
       await send(integration.path, postMessage('Replica lag', 'FIRING 45s'));
       expect(await incidentsOfChannel(service, integration.channelId)).toHaveLength(2);
+    });
+  });
+  describe('admin-supplied regexes run in linear time', () => {
+    it(`${CATASTROPHIC_PATTERN} as a push rule condition and key regex: a 40-character "aaa…!" title is answered while /healthz answers`, async () => {
+      const rules = [
+        { action: 'close', conditions: [{ field: 'title', op: 'regex', value: CATASTROPHIC_PATTERN }], keyField: 'title' },
+        { action: 'trigger', conditions: [{ field: 'content', op: 'contains', value: 'FIRING' }], keyField: 'title', keyRegex: CATASTROPHIC_PATTERN },
+      ];
+      const integration = await createIntegration(service, { pushMode: 'by_rules', pushRules: rules, discardUnmatched: true });
+      // The close condition does not hold ("!"), and the key regex finds nothing, so the title is the key.
+      await whileHealthAnswers(service.url, () => send(integration.path, postMessage(HOSTILE_TITLE, 'FIRING')));
+      const [incident, ...others] = await incidentsOfChannel(service, integration.channelId);
+      expect(others).toEqual([]);
+      expect((await incidentDetail(service, incident.id)).alerts[0]).toMatchObject({ title: HOSTILE_TITLE, alertKey: HOSTILE_TITLE, status: 'firing' });
+      // The same pattern does match where it should: "aaaa" is a close (of a key that never fired).
+      await whileHealthAnswers(service.url, () => send(integration.path, postMessage('aaaa', 'FIRING')));
+      expect(await incidentsOfChannel(service, integration.channelId)).toHaveLength(1);
+    });
+
+    it.each<[string, object, RegExp]>([
+      ['a backreference in a condition', { conditions: [{ field: 'title', op: 'regex', value: BACKREFERENCE_PATTERN }] }, /pushRules\.0\.conditions\.0\.value: is not a valid regular expression: backreferences .* not supported/],
+      ['a lookahead in the key regex', { keyRegex: LOOKAHEAD_PATTERN }, /pushRules\.0\.keyRegex: is not a valid regular expression: lookarounds .* not supported/],
+      ['the sticky flag', { keyRegex: '/db-(\\d+)/y' }, /pushRules\.0\.keyRegex: .*the flag "y" is not supported; use i, m, s/],
+    ])('%s is refused with a 400 saying why, nothing created', async (_name, rule, message) => {
+      const before = (await service.api('GET', '/integrations')).body.items.length;
+      const answer = await service.api('POST', '/integrations', {
+        name: 'refused',
+        channelId: await createChannel(service),
+        pushMode: 'by_rules',
+        pushRules: [{ action: 'trigger', ...rule }],
+      });
+      expectError(answer, 400, 'validation', message);
+      expect((await service.api('GET', '/integrations')).body.items).toHaveLength(before);
+    });
+
+    it('a rule saved before RE2 with a pattern it cannot run is skipped (not matching, key from the title), logged once', async () => {
+      const integration = await createIntegration(service, { pushMode: 'by_rules', pushRules: [{ action: 'trigger' }] });
+      // Written as an older version stored them, bypassing today's validation. Unique per database: logged once per process.
+      const closeIf = `(${kind})\\1`;
+      const keyRegex = `(${kind}-key)(?=!)`;
+      await service.db.manager.update(IntegrationEntity, integration.id, {
+        pushRules: [
+          { action: 'close', conditions: [{ field: 'title', op: 'regex', value: closeIf }], keyField: 'title' },
+          { action: 'trigger', conditions: [], keyField: 'title', keyRegex },
+        ],
+      });
+      // V8 would have matched both: the backreference (a close) and the lookahead (key "<kind>-key").
+      const title = `${kind}${kind} ${kind}-key!`;
+      await send(integration.path, postMessage(title, 'FIRING'));
+      await send(integration.path, postMessage(title, 'FIRING'));
+      const [incident, ...others] = await incidentsOfChannel(service, integration.channelId);
+      expect(others).toEqual([]);
+      expect((await incidentDetail(service, incident.id)).alerts[0]).toMatchObject({ alertKey: title, eventCount: 2, status: 'firing' });
+      const logged = log.entries(/saved regex cannot run/).filter((entry) => [closeIf, keyRegex].includes(entry.pattern as string));
+      expect(logged).toEqual([
+        expect.objectContaining({ level: 40, pattern: closeIf, reason: expect.stringMatching(/backreferences/) }),
+        expect.objectContaining({ level: 40, pattern: keyRegex, reason: expect.stringMatching(/lookarounds/) }),
+      ]);
     });
   });
 });

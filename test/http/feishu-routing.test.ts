@@ -1,3 +1,4 @@
+import { expectError } from '../support/admin-helpers.js';
 import { DATABASE_KINDS } from '../support/databases.js';
 import {
   FEISHU_SUCCESS,
@@ -8,6 +9,7 @@ import {
   incidentsOfChannel,
   postMessage,
 } from '../support/feishu-helpers.js';
+import { BACKREFERENCE_PATTERN, CATASTROPHIC_PATTERN, HOSTILE_TITLE, LOOKAHEAD_PATTERN, whileHealthAnswers } from '../support/hostile-regex.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 describe.each(DATABASE_KINDS)('shared Feishu integration routing on %s', (kind) => {
@@ -123,5 +125,34 @@ describe.each(DATABASE_KINDS)('shared Feishu integration routing on %s', (kind) 
       routes: [{ conditions: [{ field: 'title', op: 'regex', value: '(' }], channelId: fallback }],
     });
     expect(badRegex.status).toBe(400);
+  });
+
+  it(`a route on ${CATASTROPHIC_PATTERN}: a 40-character "aaa…!" title goes to the default channel while /healthz answers`, async () => {
+    const routed = await createChannel(service);
+    const fallback = await createChannel(service);
+    const integration = await createIntegration(service, {
+      kind: 'shared',
+      defaultChannelId: fallback,
+      routes: [{ conditions: [{ field: 'title', op: 'regex', value: CATASTROPHIC_PATTERN }], channelId: routed }],
+    });
+    await whileHealthAnswers(service.url, () => send(integration.path, postMessage(HOSTILE_TITLE, 'x')));
+    expect(await titlesIn(fallback)).toEqual([HOSTILE_TITLE]);
+    // The route does match where it should.
+    await whileHealthAnswers(service.url, () => send(integration.path, postMessage('aaaaaaaa', 'x')));
+    expect(await titlesIn(routed)).toEqual(['aaaaaaaa']);
+  });
+
+  it.each([
+    ['a backreference', BACKREFERENCE_PATTERN, /routes\.0\.conditions\.0\.value: is not a valid regular expression: backreferences .* not supported/],
+    ['a lookahead', LOOKAHEAD_PATTERN, /routes\.0\.conditions\.0\.value: is not a valid regular expression: lookarounds .* not supported/],
+  ])('a route condition with %s is refused with a 400 saying why', async (_name, value, message) => {
+    const fallback = await createChannel(service);
+    const answer = await service.api('POST', '/integrations', {
+      name: 'x',
+      kind: 'shared',
+      defaultChannelId: fallback,
+      routes: [{ conditions: [{ field: 'title', op: 'regex', value }], channelId: fallback }],
+    });
+    expectError(answer, 400, 'validation', message);
   });
 });

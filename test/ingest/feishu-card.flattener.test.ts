@@ -185,3 +185,25 @@ describe('flattenCard: template cards', () => {
     });
   });
 });
+
+describe('flattenCard: nesting depth', () => {
+  /** `levels` containers, each the only element of the one above, with markdown at the bottom. */
+  function nestedCard(levels: number): Record<string, unknown> {
+    let element: Record<string, unknown> = { tag: 'markdown', content: 'bottom' };
+    for (let i = 0; i < levels; i++) element = { tag: 'interactive_container', elements: [element] };
+    return { schema: '2.0', body: { elements: [element] } };
+  }
+
+  it('reads a card nested as deep as the limit allows', () => {
+    // card (1) → body (2) → elements (3) → container, elements pairs → markdown: 2 × 29 + 4 = 62 levels.
+    expect(flattenCard(nestedCard(29)).content).toBe('bottom');
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['containers 5 000 levels deep', nestedCard(5_000)],
+    ['arrays 10 000 levels deep', { elements: JSON.parse(`${'['.repeat(10_000)}"x"${']'.repeat(10_000)}`) }],
+    ['template variables 10 000 levels deep', { type: 'template', data: { template_variable: { v: JSON.parse(`${'['.repeat(10_000)}1${']'.repeat(10_000)}`) } } }],
+  ])('refuses %s with a 9499 rejection instead of overflowing the stack', (_name, card) => {
+    expect(() => flattenCard(card)).toThrow(expect.objectContaining({ code: 9499, message: 'Bad Request: JSON nested deeper than 64 levels' }));
+  });
+});

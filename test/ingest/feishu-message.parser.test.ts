@@ -283,14 +283,23 @@ describe('parseFeishuMessage: rejections', () => {
     ['string body', '{"msg_type":"text"}', 'Bad Request: the body must be a JSON object'],
     ['number body', 42, 'Bad Request: the body must be a JSON object'],
     ['undefined body', undefined, 'Bad Request: the body must be a JSON object'],
-    ['msg_type missing', { content: { text: 'x' } }, 'Bad Request: msg_type is required'],
-    ['msg_type empty', { msg_type: '', content: { text: 'x' } }, 'Bad Request: msg_type is required'],
-    ['msg_type not a string', { msg_type: 1, content: { text: 'x' } }, 'Bad Request: msg_type is required'],
+    ['msg_type not a string', { msg_type: 1, content: { text: 'x' } }, 'Bad Request: msg_type must be a string'],
   ])('%s -> 9499', (_name, body, message) => {
     const error = rejection(() => parseFeishuMessage(body, 'text'));
     expect(error.code).toBe(9499);
     expect(error.message).toBe(message);
     expect(error.toAnswer()).toEqual({ code: 9499, msg: message, data: {} });
+  });
+});
+
+describe('parseFeishuMessage: msg_type missing', () => {
+  it.each<[string, unknown]>([
+    ['absent', { content: { text: 'x' } }],
+    ['null', { msg_type: null, content: { text: 'x' } }],
+    ['empty', { msg_type: '', content: { text: 'x' } }],
+  ])('msg_type %s -> 19002 "params error, msg_type need", as Feishu answers', (_name, body) => {
+    const error = rejection(() => parseFeishuMessage(body, 'text'));
+    expect(error.toAnswer()).toEqual({ code: 19002, msg: 'params error, msg_type need', data: {} });
   });
 });
 

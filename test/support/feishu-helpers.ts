@@ -8,6 +8,7 @@ export const FEISHU_SUCCESS = { StatusCode: 0, StatusMessage: 'success', code: 0
 export const FEISHU_TOKEN_INVALID = { code: 19001, msg: 'param invalid: incoming webhook access token invalid', data: {} };
 export const FEISHU_SIGN_FAIL = { code: 19021, msg: 'sign match fail or timestamp is not within one hour from current time', data: {} };
 export const FEISHU_KEYWORDS_NOT_FOUND = { code: 19024, msg: 'Key Words Not Found', data: {} };
+export const FEISHU_MSG_TYPE_NEEDED = { code: 19002, msg: 'params error, msg_type need', data: {} };
 
 /** A failure answer: exact shape `{code, msg, data: {}}` with the given code and a message matching `msg`. */
 export function feishuFailure(code: number, msg: RegExp) {

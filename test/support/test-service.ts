@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import type { AppConfig, DatabaseConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startService, type RunningService } from '../../src/app/start-service.js';
@@ -30,11 +31,19 @@ export function testServiceConfig(database: DatabaseConfig, overrides: Partial<A
   };
 }
 
-/** The whole service, as main.ts starts it, on a random port over a fresh database of the given kind. */
-export async function startTestService(kind: DatabaseKind, label: string, overrides: Partial<AppConfig> = {}): Promise<TestService> {
+/**
+ * The whole service, as main.ts starts it, on a random port over a fresh database of the given kind.
+ * `log` receives its log lines (at `overrides.logLevel`) instead of stdout.
+ */
+export async function startTestService(
+  kind: DatabaseKind,
+  label: string,
+  overrides: Partial<AppConfig> = {},
+  log?: DestinationStream,
+): Promise<TestService> {
   const database = await freshDatabase(kind, label);
   const config = testServiceConfig(database, overrides);
-  const running = await startService(config, createLogger(config.logLevel));
+  const running = await startService(config, createLogger(config.logLevel, log));
   const request = async (method: string, path: string, body: string | undefined, headers: Record<string, string>) => {
     const response = await fetch(`${running.url}${path}`, { method, body, headers });
     const text = await response.text();

@@ -1,25 +1,30 @@
 import { z } from 'zod';
-import { compileRegex } from '../../domain/message-matchers.js';
 import type { SourceType } from '../../ingest/source-type.js';
+import { compileLinearRegex, UnsupportedRegexError } from '../../lib/linear-regex.js';
 import type { IntegrationInput } from '../../services/catalog/integration.service.js';
 
 /** Request and response shapes of the admin API: validation and the OpenAPI document both come from here. */
 
+/** Why RE2 cannot run `source`, or undefined when it can. */
+function regexProblem(source: string): string | undefined {
+  try {
+    compileLinearRegex(source);
+    return undefined;
+  } catch (error) {
+    if (error instanceof UnsupportedRegexError) return error.message;
+    throw error;
+  }
+}
+
+/** A pattern or `/pattern/flags`, run on RE2 (linear time): refused with the reason when RE2 cannot run it. */
 const regexSource = z
   .string()
   .min(1)
   .max(500)
-  .refine(
-    (source) => {
-      try {
-        compileRegex(source);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'is not a valid regular expression' },
-  );
+  .superRefine((source, ctx) => {
+    const problem = regexProblem(source);
+    if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${problem}` });
+  });
 
 const positiveId = z.number().int().positive();
 
@@ -67,9 +72,8 @@ export const conditionSchema = z
   })
   .strict()
   .superRefine((condition, ctx) => {
-    if (condition.op === 'regex' && !regexSource.safeParse(condition.value).success) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: 'is not a valid regular expression' });
-    }
+    const problem = condition.op === 'regex' ? regexProblem(condition.value) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: `is not a valid regular expression: ${problem}` });
   });
 
 export const pushRuleSchema = z.object({

@@ -1,4 +1,6 @@
 /** Reads the human text out of a Feishu card (JSON 1.0 or 2.0, plain or i18n) so it can become an alert. */
+import { nestsDeeperThan } from '../../lib/json-depth.js';
+import { FEISHU_MAX_JSON_DEPTH, tooDeep } from './feishu-protocol.js';
 
 type Json = Record<string, unknown>;
 
@@ -49,7 +51,9 @@ function collectText(element: unknown, out: string[]): void {
   for (const key of CHILD_KEYS) if (element[key] !== undefined) collectText(element[key], out);
 }
 
+/** Throws a 9499 rejection for a card nested deeper than FEISHU_MAX_JSON_DEPTH: the walks below recurse. */
 export function flattenCard(card: Json): { title?: string; content: string } {
+  if (nestsDeeperThan(card, FEISHU_MAX_JSON_DEPTH)) throw tooDeep();
   if (card.type === 'template' && isObject(card.data)) {
     const variables = card.data.template_variable;
     return { content: isObject(variables) ? JSON.stringify(variables, null, 2) : '' };

@@ -1,5 +1,5 @@
 import type { InboundMessage, MessageFormat } from '../../domain/integration-settings.js';
-import { FEISHU_CODES, FEISHU_DEFAULT_TITLE, FeishuRejection } from './feishu-protocol.js';
+import { FEISHU_CODES, FEISHU_DEFAULT_TITLE, FEISHU_MSG_TYPE_NEEDED, FeishuRejection } from './feishu-protocol.js';
 import { flattenCard } from './feishu-card.flattener.js';
 
 type Json = Record<string, unknown>;
@@ -97,7 +97,8 @@ function interactiveMessage(body: Json): InboundMessage {
 export function parseFeishuMessage(body: unknown, format: MessageFormat): InboundMessage {
   if (!isObject(body)) throw badRequest('the body must be a JSON object');
   const msgType = body.msg_type;
-  if (typeof msgType !== 'string' || msgType === '') throw badRequest('msg_type is required');
+  if (msgType === undefined || msgType === null || msgType === '') throw new FeishuRejection(FEISHU_CODES.msgTypeInvalid, FEISHU_MSG_TYPE_NEEDED);
+  if (typeof msgType !== 'string') throw badRequest('msg_type must be a string');
   switch (msgType) {
     case 'text':
       return textMessage(body.content);

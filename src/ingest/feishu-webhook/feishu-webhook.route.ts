@@ -3,11 +3,21 @@ import type { Context } from 'koa';
 import type { Integration } from '../../db/entities/integration.entity.js';
 import type { InboundMessage } from '../../domain/integration-settings.js';
 import type { Logger } from '../../lib/logger.js';
+import { nestsDeeperThan } from '../../lib/json-depth.js';
 import { readBody } from '../../lib/read-body.js';
 import type { SourceDeps } from '../source-type.js';
 import { feishuKeywordText } from './feishu-keywords.js';
 import { parseFeishuMessage, parseLegacyFeishuMessage } from './feishu-message.parser.js';
-import { FEISHU_CODES, FEISHU_MAX_BODY_BYTES, FeishuRejection, feishuFailure, feishuSuccess, type FeishuAnswer } from './feishu-protocol.js';
+import {
+  FEISHU_CODES,
+  FEISHU_MAX_BODY_BYTES,
+  FEISHU_MAX_JSON_DEPTH,
+  FeishuRejection,
+  feishuFailure,
+  feishuSuccess,
+  tooDeep,
+  type FeishuAnswer,
+} from './feishu-protocol.js';
 import { FEISHU_TYPE, feishuSettings } from './feishu-settings.js';
 import { verifyFeishuSign } from './feishu-signature.js';
 
@@ -65,6 +75,7 @@ async function readMessage(ctx: Context, integration: Integration, version: Hook
   } catch {
     throw new FeishuRejection(FEISHU_CODES.badRequest, 'Bad Request: the body is not valid JSON');
   }
+  if (nestsDeeperThan(parsed, FEISHU_MAX_JSON_DEPTH)) throw tooDeep();
   const { signingSecret } = feishuSettings(integration);
   if (signingSecret) {
     const { timestamp, sign } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;

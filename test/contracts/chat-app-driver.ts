@@ -52,6 +52,8 @@ export interface ShownCard {
 /** The answer a click got, as the clicking user sees it (Feishu's toast, Slack's ephemeral reply). */
 export interface ClickAnswer {
   text: string;
+  /** How the answer is shown, on platforms that show it (Feishu's toast type); undefined elsewhere. */
+  kind?: 'success' | 'info' | 'warning' | 'error';
 }
 
 /** A command's answer: `caller` when only the caller can see it (a DM, an ephemeral reply), `everyone` in the chat. */
@@ -66,6 +68,8 @@ export type UpdateOutcome = 'ok' | 'gone' | 'throttled' | 'failed';
 export interface ChatAppDriver {
   readonly platform: PlatformName;
   readonly service: TestService;
+  /** Whether click answers carry a `kind`. */
+  readonly answerKinds: boolean;
   stop(): Promise<void>;
 
   /** Someone in the platform's directory; `linked` (default): an on-call member with the same email exists. */

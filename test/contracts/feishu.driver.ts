@@ -42,6 +42,7 @@ function outcomeOf(request: FakeRequest): UpdateOutcome {
 /** The Feishu app (webhook callbacks, encrypted and signed) on the fake Open API. */
 class FeishuDriver implements ChatAppDriver {
   readonly platform = 'feishu' as const;
+  readonly answerKinds = true;
 
   constructor(private readonly world: FeishuAppWorld) {}
 
@@ -125,7 +126,7 @@ class FeishuDriver implements ChatAppDriver {
     expect(answer.status).toBe(200);
     expect(answer.elapsedMs).toBeLessThan(ANSWER_DEADLINE_MS);
     this.state.applyCallbackAnswer(card.messageId, answer.body);
-    return { text: answer.body.toast.content };
+    return { text: answer.body.toast.content, kind: answer.body.toast.type };
   }
 
   /**

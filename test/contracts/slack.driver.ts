@@ -43,6 +43,7 @@ function outcomeOf(request: FakeSlackRequest): UpdateOutcome {
 /** The Slack app (HTTP request URL, requests signed with the signing secret) on the fake Web API. */
 class SlackDriver implements ChatAppDriver {
   readonly platform = 'slack' as const;
+  readonly answerKinds = false;
   private readonly people = new Map<string, SlackPerson>();
 
   constructor(private readonly world: SlackAppWorld) {}

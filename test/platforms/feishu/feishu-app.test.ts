@@ -98,6 +98,12 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       expect(cardText(shown.content)).toContain('Acknowledged by **Alice**');
       expect(shown.content).toEqual(await currentCard(incident.id));
       expect(fake.state.cardsInChat(setup.chatId)).toHaveLength(1);
+
+      // Closed: a Reopen button, and no Acknowledge left (not even a disabled one).
+      const closed = (await world.clickCard(alice.user.open_id, 'close', incident.id, shown)).body.card.data;
+      expect(cardButtons(closed).map((button) => button.text)).toContain('Reopen');
+      expect(cardButtons(closed).map((button) => button.text)).not.toContain('Acknowledge');
+      await service.services.cards.idle();
       expect(fake.state.updateMultiViolations).toEqual([]);
     });
 

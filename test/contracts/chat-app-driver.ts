@@ -4,7 +4,8 @@ import type { TestService } from '../support/test-service.js';
 /**
  * What the chat-app contract needs from one IM, in that IM's own terms: a running service with the app enabled
  * against the IM's fake, people and chats there, and the user's side of clicks and commands (sent exactly as the IM
- * sends them, signed). A new IM passes the contract by writing one more driver.
+ * sends them, signed). A new IM passes the contract by writing one more driver and adding its factory to the runs of
+ * chat-app.contract.test.ts.
  */
 
 export type PlatformName = 'feishu' | 'slack';

@@ -406,7 +406,7 @@ describe.each(RUNS)('chat app contract: $name', ({ driver, kind }) => {
       const title = `Disk full on web-${randomHex(2)}`;
       const since = Date.now();
       const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => app.service.post(chat.hookPath, postMessage(title, `event ${i}`))));
-      expect(answers.filter((answer) => answer.status !== 200 || answer.body.code !== 0)).toEqual([]);
+      expect(answers.filter((result) => result.status !== 200 || result.body.code !== 0)).toEqual([]);
       const incidents = await incidentsOfChannel(app.service, chat.channel.id);
       expect(incidents).toHaveLength(1);
       await settled();

@@ -207,8 +207,8 @@ export class SlackAppWorld {
   }
 
   /** `/oncall <text>` in `channel` as `who`; the answer Slack gets at the response_url. */
-  async command(who: SlackPerson | FakeSlackUser, channel: FakeSlackChannel, text: string): Promise<FakeSlackResponse> {
-    const user = 'user' in who ? who.user : who;
+  async command(who: SlackPerson, channel: FakeSlackChannel, text: string): Promise<FakeSlackResponse> {
+    const { user } = who;
     const responseUrl = this.fake.state.newResponseUrl({ kind: 'command', channel: channel.id, user: user.id });
     const body = slashCommandBody(this.workspace, { text, user, channel, responseUrl });
     const answer = await this.send(signedRequest(this.signingSecret, body, FORM_CONTENT_TYPE));

@@ -34,6 +34,9 @@ describe.each(DATABASE_KINDS)('Feishu account linking on %s', (kind) => {
     expect(answer.body.toast.type).toBe('warning');
     expect(answer.body.card).toBeUndefined();
     expect(await world.nextDirectText(user.open_id, dms)).toContain(`Once linked, your "${action}" on incident #${incidentId} will be carried out.`);
+    // Sent to the user's open_id, which Feishu delivers in the bot's direct chat with them.
+    const sends = world.fake.state.requestsTo('/open-apis/im/v1/messages', 'POST').filter((request) => (request.body as any)?.receive_id === user.open_id);
+    expect(sends.at(-1)!.query.receive_id_type).toBe('open_id');
   }
 
   describe('automatic link by mobile', () => {

@@ -7,6 +7,7 @@ import { Pacer } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
 import type { PlatformError } from '../../services/ports/platform-error.js';
+import type { OutgoingPriority } from '../outgoing-priority.js';
 import { classifyFeishuCode, toFeishuError } from './feishu-error-codes.js';
 
 /** Feishu allows 5 QPS per chat (shared by all bots) and 5 QPS per message; stay just under. */
@@ -23,6 +24,12 @@ interface FeishuResponse<T> {
   code?: number;
   msg?: string;
   data?: T;
+}
+
+/** The chat (or user's direct chat) a call goes to, paced per chat, and its place among the calls waiting there. */
+interface ChatLane {
+  key: string;
+  priority: OutgoingPriority;
 }
 
 /** Feishu's answers for a tenant token it no longer takes (invalid, missing, expired): fetch a new one and retry. */
@@ -50,7 +57,7 @@ export class FeishuApi {
     });
   }
 
-  async sendCard(chatId: string, card: object): Promise<string> {
+  async sendCard(chatId: string, card: object, priority: OutgoingPriority): Promise<string> {
     // One idempotency key for all retries of this send: a retried request never posts twice.
     const uuid = randomUUID();
     const data = await this.call(
@@ -59,17 +66,17 @@ export class FeishuApi {
           params: { receive_id_type: 'chat_id' },
           data: { receive_id: chatId, msg_type: 'interactive', content: JSON.stringify(card), uuid },
         }),
-      `chat:${chatId}`,
+      { key: `chat:${chatId}`, priority },
     );
     if (!data?.message_id) throw classifyFeishuCode(-1, 'no message_id in the answer');
     return data.message_id;
   }
 
-  async patchCard(chatId: string, messageId: string, card: object): Promise<void> {
+  async patchCard(chatId: string, messageId: string, card: object, priority: OutgoingPriority): Promise<void> {
     await this.messagePacer.wait(messageId);
     await this.call(
       () => this.client.im.v1.message.patch({ path: { message_id: messageId }, data: { content: JSON.stringify(card) } }),
-      `chat:${chatId}`,
+      { key: `chat:${chatId}`, priority },
     );
   }
 
@@ -78,7 +85,13 @@ export class FeishuApi {
    * sending it again — after a crash, from another instance — is answered with the first message. Feishu keeps a
    * `uuid` for an hour.
    */
-  async sendText(receiveIdType: 'open_id' | 'chat_id', receiveId: string, text: string, idempotencyKey?: string): Promise<void> {
+  async sendText(
+    receiveIdType: 'open_id' | 'chat_id',
+    receiveId: string,
+    text: string,
+    priority: OutgoingPriority,
+    idempotencyKey?: string,
+  ): Promise<void> {
     // As for cards: one idempotency key for all retries, so a retry after a lost answer never sends (pages) twice.
     const uuid = idempotencyKey ? feishuUuid(idempotencyKey) : randomUUID();
     await this.call(
@@ -87,7 +100,7 @@ export class FeishuApi {
           params: { receive_id_type: receiveIdType },
           data: { receive_id: receiveId, msg_type: 'text', content: JSON.stringify({ text }), uuid },
         }),
-      receiveIdType === 'chat_id' ? `chat:${receiveId}` : `user:${receiveId}`,
+      { key: receiveIdType === 'chat_id' ? `chat:${receiveId}` : `user:${receiveId}`, priority },
     );
   }
 
@@ -129,23 +142,23 @@ export class FeishuApi {
    * The SDK keeps a tenant token until its stated expiry, even once Feishu refuses it (the app secret was reset, the
    * token revoked): then forget it and try once more with a fresh one.
    */
-  private async call<T>(request: () => Promise<FeishuResponse<T>>, paceKey: string | undefined): Promise<T | undefined> {
+  private async call<T>(request: () => Promise<FeishuResponse<T>>, lane: ChatLane | undefined): Promise<T | undefined> {
     try {
-      return await this.callWithRetries(request, paceKey);
+      return await this.callWithRetries(request, lane);
     } catch (error) {
       const code = (error as PlatformError).code;
       if (typeof code !== 'number' || !STALE_TOKEN_CODES.has(code)) throw error;
       this.logger.info({ code }, 'feishu refused the tenant token; fetching a new one');
       // An expiry in the past (1 ms after the epoch) makes the SDK's cache miss.
       await this.tokenCache.set(lark.CTenantAccessToken, '', 1, { namespace: this.config.appId });
-      return this.callWithRetries(request, paceKey);
+      return this.callWithRetries(request, lane);
     }
   }
 
-  private async callWithRetries<T>(request: () => Promise<FeishuResponse<T>>, paceKey: string | undefined): Promise<T | undefined> {
+  private async callWithRetries<T>(request: () => Promise<FeishuResponse<T>>, lane: ChatLane | undefined): Promise<T | undefined> {
     return withRetry(
       async () => {
-        if (paceKey) await this.chatPacer.wait(paceKey);
+        if (lane) await this.chatPacer.wait(lane.key, lane.priority);
         let response: FeishuResponse<T>;
         try {
           response = await request();

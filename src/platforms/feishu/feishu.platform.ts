@@ -1,6 +1,7 @@
 import type { IncidentView } from '../../rendering/incident-view.js';
 import { isPlatformError } from '../../services/ports/platform-error.js';
 import type { CardUpdateResult, Capabilities, Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface, Mention, PlatformUserProfile } from '../../services/ports/capabilities.js';
+import { OutgoingPriority } from '../outgoing-priority.js';
 import type { FeishuApi } from './feishu-api.js';
 import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
 
@@ -16,12 +17,12 @@ export class FeishuPlatform implements Destination, IncidentCards, GroupNotices,
   constructor(private readonly api: FeishuApi) {}
 
   postIncidentCard(chatId: string, view: IncidentView): Promise<string> {
-    return this.api.sendCard(chatId, renderFeishuIncidentCard(view));
+    return this.api.sendCard(chatId, renderFeishuIncidentCard(view), OutgoingPriority.newCard);
   }
 
   async updateIncidentCard(chatId: string, messageId: string, view: IncidentView): Promise<CardUpdateResult> {
     try {
-      await this.api.patchCard(chatId, messageId, renderFeishuIncidentCard(view));
+      await this.api.patchCard(chatId, messageId, renderFeishuIncidentCard(view), OutgoingPriority.cardUpdate);
       return 'updated';
     } catch (error) {
       if (isPlatformError(error, 'message_gone')) return 'gone';
@@ -30,18 +31,19 @@ export class FeishuPlatform implements Destination, IncidentCards, GroupNotices,
   }
 
   sendDirectText(openId: string, text: string, idempotencyKey?: string): Promise<void> {
-    return this.api.sendText('open_id', openId, neutralizeMentions(text), idempotencyKey);
+    return this.api.sendText('open_id', openId, neutralizeMentions(text), OutgoingPriority.page, idempotencyKey);
   }
 
   sendChatNotice(chatId: string, text: string, mentions: Mention[], idempotencyKey?: string): Promise<void> {
     const escapeName = (name: string) => name.replace(/[<>]/g, '');
     const tags = mentions.map((mention) => `<at user_id="${mention.externalId}">${escapeName(mention.name)}</at>`).join(' ');
     const body = neutralizeMentions(text);
-    return this.api.sendText('chat_id', chatId, tags ? `${tags} ${body}` : body, idempotencyKey);
+    return this.api.sendText('chat_id', chatId, tags ? `${tags} ${body}` : body, OutgoingPriority.page, idempotencyKey);
   }
 
+  /** A command's answer or the welcome: someone in the chat waits for it, so it goes with the pages. */
   sendChatText(chatId: string, text: string): Promise<void> {
-    return this.api.sendText('chat_id', chatId, neutralizeMentions(text));
+    return this.api.sendText('chat_id', chatId, neutralizeMentions(text), OutgoingPriority.page);
   }
 
   /**

@@ -6,6 +6,7 @@ import { Pacer } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
 import { PlatformError } from '../../services/ports/platform-error.js';
+import type { OutgoingPriority } from '../outgoing-priority.js';
 import { toSlackError } from './slack-error-codes.js';
 
 /** chat.postMessage allows about one message per second per channel; updates are paced the same per message. */
@@ -75,10 +76,11 @@ export class SlackApi {
     return { botUserId: result.user_id, botId: result.bot_id, teamId: result.team_id };
   }
 
-  async postMessage(channel: string, message: SlackMessage): Promise<string> {
+  /** `priority`: its place among the posts waiting for the channel (see OutgoingPriority). */
+  async postMessage(channel: string, message: SlackMessage, priority: OutgoingPriority): Promise<string> {
     const result = await this.call(() => this.client.chat.postMessage({ channel, ...message } as webApi.ChatPostMessageArguments), {
       channel,
-      pace: () => this.channelPacer.wait(channel),
+      pace: () => this.channelPacer.wait(channel, priority),
     });
     return String(result.ts);
   }

@@ -1,6 +1,7 @@
 import type { IncidentView } from '../../rendering/incident-view.js';
 import { isPlatformError } from '../../services/ports/platform-error.js';
 import type { CardUpdateResult, Capabilities, Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface, Mention, PlatformUserProfile } from '../../services/ports/capabilities.js';
+import { OutgoingPriority } from '../outgoing-priority.js';
 import type { SlackApi } from './slack-api.js';
 import { escapeMrkdwn, renderSlackIncidentMessage } from './slack-message.renderer.js';
 
@@ -11,7 +12,7 @@ export class SlackPlatform implements Destination, IncidentCards, GroupNotices, 
   constructor(private readonly api: SlackApi) {}
 
   postIncidentCard(channelId: string, view: IncidentView): Promise<string> {
-    return this.api.postMessage(channelId, renderSlackIncidentMessage(view));
+    return this.api.postMessage(channelId, renderSlackIncidentMessage(view), OutgoingPriority.newCard);
   }
 
   async updateIncidentCard(channelId: string, ts: string, view: IncidentView): Promise<CardUpdateResult> {
@@ -27,16 +28,17 @@ export class SlackPlatform implements Destination, IncidentCards, GroupNotices, 
   async sendChatNotice(channelId: string, text: string, mentions: Mention[]): Promise<void> {
     const tags = mentions.map((mention) => `<@${mention.externalId}>`).join(' ');
     const body = escapeMrkdwn(text);
-    await this.api.postMessage(channelId, { text: tags ? `${tags} ${body}` : body });
+    await this.api.postMessage(channelId, { text: tags ? `${tags} ${body}` : body }, OutgoingPriority.page);
   }
 
+  /** The welcome: it goes with the pages, ahead of any cards waiting for the channel. */
   async sendChatText(channelId: string, text: string): Promise<void> {
-    await this.api.postMessage(channelId, { text: escapeMrkdwn(text) });
+    await this.api.postMessage(channelId, { text: escapeMrkdwn(text) }, OutgoingPriority.page);
   }
 
   /** Posting to a user id lands in the app's DM with them. */
   async sendDirectText(userId: string, text: string): Promise<void> {
-    await this.api.postMessage(userId, { text: escapeMrkdwn(text) });
+    await this.api.postMessage(userId, { text: escapeMrkdwn(text) }, OutgoingPriority.page);
   }
 
   commandSyntax(command: string): string {

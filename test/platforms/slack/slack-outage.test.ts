@@ -57,6 +57,8 @@ const CLICK_DEADLINE_MS = 3000;
  */
 const SLACK_TIMEOUT_MS = 300;
 const REDELIVERY = { firstDelayMs: 1000, maxDelayMs: 2000 };
+/** The incident message's next try during the outage comes within this, behind the notices' tries (see below). */
+const CARD_RETRIED_MS = 12_000;
 /** Once Slack is back, the missing messages are there within this. */
 const CATCH_UP_MS = 8000;
 const EXTRA_ALERTS = 5;
@@ -239,8 +241,15 @@ describe.each(SETUPS)('a Slack outage on $name', (setup) => {
           expect(request.abandonedAt! - request.at).toBeLessThan(SLACK_TIMEOUT_MS + 300);
         }
       }
-      const cardPosts = posts.filter((request) => request.args.channel === slackChannel.id && request.args.attachments !== undefined);
-      expect(cardPosts.length).toBeGreaterThan(1); // the incident message was tried again during the outage
+      // The incident message is tried again during the outage — after the escalation notices' attempts, which go first
+      // in the channel's queue (two levels, up to four attempts each, one post a second).
+      const cardPosts = () =>
+        slack.state.requests.filter(
+          (request) =>
+            request.at >= outageFrom && request.outage === mode && request.method === 'chat.postMessage' &&
+            request.args.channel === slackChannel.id && request.args.attachments !== undefined,
+        );
+      await waitUntil('the incident message tried again', () => (cardPosts().length > 1 ? true : undefined), CARD_RETRIED_MS);
       expect(incidentMessagesIn(slack, slackChannel.id)).toEqual([]);
       expect(incidentMessagesIn(slack, quiet.slackChannel.id)).toEqual([]);
 

@@ -1,4 +1,11 @@
 import { formatTime, type IncidentView } from './incident-view.js';
+import { nameList } from './text-caps.js';
+
+/**
+ * How much of a card line a list of names may take (escaped text): a level of fifty people is shown as the first few
+ * and "and 46 more", so the rest of the activity still fits.
+ */
+export const NAME_LIST_LIMIT = 400;
 
 /** How a platform's markup escapes untrusted text and makes text bold. */
 export interface Markup {
@@ -19,7 +26,7 @@ export function escalationLine(view: IncidentView, markup: Markup): string | und
   if (!escalation || view.status === 'closed') return undefined;
   const paged =
     escalation.level > 0
-      ? `level ${escalation.level}/${escalation.levels} paged ${markup.escape(escalation.paged.join(', ') || 'nobody')}`
+      ? `level ${escalation.level}/${escalation.levels} paged ${escalation.paged.length ? nameList(escalation.paged, NAME_LIST_LIMIT, markup.escape) : 'nobody'}`
       : 'not paged yet';
   const next = escalation.nextDueAt ? ` · next level at ${formatTime(escalation.nextDueAt)}` : '';
   return `Escalation (${markup.escape(escalation.ruleName)}): ${paged}${next}`;

@@ -3,6 +3,7 @@ import { isPlatformError } from '../../services/ports/platform-error.js';
 import type { CardUpdateResult, Capabilities, Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface, Mention, PlatformUserProfile } from '../../services/ports/capabilities.js';
 import type { FeishuApi } from './feishu-api.js';
 import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
+import { capFeishuText } from './feishu-limits.js';
 
 /** Text built from alert content must not be able to @mention anyone (an `<at user_id="all">` in a title). */
 export function neutralizeMentions(text: string): string {
@@ -30,18 +31,19 @@ export class FeishuPlatform implements Destination, IncidentCards, GroupNotices,
   }
 
   sendDirectText(openId: string, text: string, idempotencyKey?: string): Promise<void> {
-    return this.api.sendText('open_id', openId, neutralizeMentions(text), idempotencyKey);
+    return this.api.sendText('open_id', openId, capFeishuText(neutralizeMentions(text)), idempotencyKey);
   }
 
   sendChatNotice(chatId: string, text: string, mentions: Mention[], idempotencyKey?: string): Promise<void> {
     const escapeName = (name: string) => name.replace(/[<>]/g, '');
     const tags = mentions.map((mention) => `<at user_id="${mention.externalId}">${escapeName(mention.name)}</at>`).join(' ');
     const body = neutralizeMentions(text);
-    return this.api.sendText('chat_id', chatId, tags ? `${tags} ${body}` : body, idempotencyKey);
+    // Mentions first: a cut to the size limit shortens the text, never a mention (capFeishuText keeps tags whole).
+    return this.api.sendText('chat_id', chatId, capFeishuText(tags ? `${tags} ${body}` : body), idempotencyKey);
   }
 
   sendChatText(chatId: string, text: string): Promise<void> {
-    return this.api.sendText('chat_id', chatId, neutralizeMentions(text));
+    return this.api.sendText('chat_id', chatId, capFeishuText(neutralizeMentions(text)));
   }
 
   /**

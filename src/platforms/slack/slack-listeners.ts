@@ -3,8 +3,8 @@ import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
 import { CARD_ACTIONS, isCardAction, shownEscalationStep, type ChatInteractionService, type CommandReply } from '../../services/chat/chat-interaction.service.js';
-import { escapeMrkdwn } from './slack-message.renderer.js';
 import type { SlackIdentity } from './slack-identity.js';
+import { slackText } from './slack-text.js';
 import { ENVELOPE_ID_CONTEXT_KEY } from './slack-socket-mode.js';
 import type { SlackPlatform } from './slack.platform.js';
 
@@ -53,7 +53,8 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       reply = { text: COMMAND_FAILED, audience: 'caller' };
     }
     // Answers are plain text; Slack reads `text` as mrkdwn, where "<id>" or "<alice@example.com>" would be markup.
-    await respond({ response_type: reply.audience === 'chat' ? 'in_channel' : 'ephemeral', text: escapeMrkdwn(reply.text) });
+    // They may hold alert titles (`list`), so they are capped as well.
+    await respond({ response_type: reply.audience === 'chat' ? 'in_channel' : 'ephemeral', text: slackText(reply.text) });
   });
 
   for (const action of CARD_ACTIONS) {
@@ -75,7 +76,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
         deps.logger.error({ err: error, action }, 'slack click failed');
         text = CLICK_FAILED;
       }
-      await respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(text) });
+      await respond({ response_type: 'ephemeral', replace_original: false, text: slackText(text) });
     });
   }
   // The Details button opens a URL; Slack still reports the click, which only needs acknowledging.

@@ -2,7 +2,8 @@ import type { IncidentView } from '../../rendering/incident-view.js';
 import { isPlatformError } from '../../services/ports/platform-error.js';
 import type { CardUpdateResult, Capabilities, Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface, Mention, PlatformUserProfile } from '../../services/ports/capabilities.js';
 import type { SlackApi } from './slack-api.js';
-import { escapeMrkdwn, renderSlackIncidentMessage } from './slack-message.renderer.js';
+import { renderSlackIncidentMessage } from './slack-message.renderer.js';
+import { slackNotice, slackText } from './slack-text.js';
 
 export class SlackPlatform implements Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface {
   readonly name = 'slack' as const;
@@ -25,18 +26,16 @@ export class SlackPlatform implements Destination, IncidentCards, GroupNotices, 
   }
 
   async sendChatNotice(channelId: string, text: string, mentions: Mention[]): Promise<void> {
-    const tags = mentions.map((mention) => `<@${mention.externalId}>`).join(' ');
-    const body = escapeMrkdwn(text);
-    await this.api.postMessage(channelId, { text: tags ? `${tags} ${body}` : body });
+    await this.api.postMessage(channelId, { text: slackNotice(mentions.map((mention) => mention.externalId), text) });
   }
 
   async sendChatText(channelId: string, text: string): Promise<void> {
-    await this.api.postMessage(channelId, { text: escapeMrkdwn(text) });
+    await this.api.postMessage(channelId, { text: slackText(text) });
   }
 
   /** Posting to a user id lands in the app's DM with them. */
   async sendDirectText(userId: string, text: string): Promise<void> {
-    await this.api.postMessage(userId, { text: escapeMrkdwn(text) });
+    await this.api.postMessage(userId, { text: slackText(text) });
   }
 
   commandSyntax(command: string): string {

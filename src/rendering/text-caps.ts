@@ -35,6 +35,14 @@ export function capText(text: string, limit: number, cost: TextCost = utf16Units
 }
 
 /**
+ * Untrusted `text` escaped and within `limit` (counted on the escaped text). Cut once before escaping, which spares
+ * escaping a huge text only to throw most of it away, and again after, as escaping makes it longer.
+ */
+export function escapedWithin(text: string, limit: number, escape: (text: string) => string, cost: TextCost = utf16Units): string {
+  return capText(escape(capText(text, limit, cost)), limit, cost);
+}
+
+/**
  * Names as a readable list within about `limit` UTF-16 units of escaped text: "Ann, Bob and 48 more". Every name shown
  * is whole; at least the first is shown, capped on its own when even it is too long.
  */

@@ -35,7 +35,7 @@ export function renderFeishuIncidentCard(view: IncidentView): Card {
     id: view.id,
     // plain_text: shown as written, never parsed for tags or mentions.
     title: capText(view.title.trim(), FEISHU_LIMITS.cardTitleChars),
-    channelName: view.channelName,
+    channelName: capText(view.channelName, FEISHU_LIMITS.cardSubtitleChars),
     headerColor: HEADER_COLOR[view.status][view.severity],
     statusLabel: STATUS_LABEL[view.status],
     statusColor: STATUS_COLOR[view.status],

@@ -2,7 +2,7 @@ import type { IncidentStatus, Severity } from '../../domain/incident-status.js';
 import { fillTemplate, loadCardTemplate } from '../../rendering/card-templates.js';
 import { activityLines, NAME_LIST_LIMIT } from '../../rendering/incident-lines.js';
 import { formatTime, SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
-import { capText, nameList } from '../../rendering/text-caps.js';
+import { capText, escapedWithin, nameList } from '../../rendering/text-caps.js';
 import type { SlackMessage } from './slack-api.js';
 import { capSlackMessage, SLACK_LIMITS } from './slack-limits.js';
 import { escapeMrkdwn } from './slack-text.js';
@@ -31,10 +31,10 @@ export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
   const values = {
     id: view.id,
     // Top-level text is mrkdwn like the blocks: unescaped, a title could notify the whole channel with <!channel>.
-    fallback: `#${view.id} [${STATUS_LABEL[view.status]}] ${capText(escapeMrkdwn(view.title.trim()), FALLBACK_TITLE_LIMIT)}`,
+    fallback: `#${view.id} [${STATUS_LABEL[view.status]}] ${escapedWithin(view.title.trim(), FALLBACK_TITLE_LIMIT, escapeMrkdwn)}`,
     // plain_text: Slack shows it as written, so it is not escaped (an escape would show as "&lt;").
     title: capText(view.title.trim(), SLACK_LIMITS.headerText),
-    channelName: capText(escapeMrkdwn(view.channelName), CHANNEL_NAME_LIMIT),
+    channelName: escapedWithin(view.channelName, CHANNEL_NAME_LIMIT, escapeMrkdwn),
     statusLabel: STATUS_LABEL[view.status],
     severityLabel: SEVERITY_LABEL[view.severity],
     color: COLOR[view.status][view.severity],
@@ -42,7 +42,7 @@ export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
     responders: view.responders.length ? nameList(view.responders, NAME_LIST_LIMIT, escapeMrkdwn) : '—',
     firstSeen: formatTime(view.firstSeenAt),
     lastSeen: formatTime(view.lastSeenAt),
-    description: view.description.trim() ? capText(escapeMrkdwn(view.description.trim()), SLACK_LIMITS.sectionText) : '_No description_',
+    description: view.description.trim() ? escapedWithin(view.description.trim(), SLACK_LIMITS.sectionText, escapeMrkdwn) : '_No description_',
     activity: activityLines(view, SLACK_MARKUP),
     detailsUrl: view.detailsUrl,
     acknowledgeValue: buttonValue('acknowledge', view.id),

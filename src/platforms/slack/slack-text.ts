@@ -1,4 +1,4 @@
-import { capText } from '../../rendering/text-caps.js';
+import { capText, escapedWithin } from '../../rendering/text-caps.js';
 import { SLACK_LIMITS } from './slack-limits.js';
 
 /** Slack's three control characters: escaping them also keeps alert text from forming <!channel> or <@U…> mentions. */
@@ -8,11 +8,12 @@ export function escapeMrkdwn(text: string): string {
 
 /** A plain message (a notice, a DM, a command's answer) from untrusted text: escaped, and within Slack's limit. */
 export function slackText(text: string): string {
-  return capText(escapeMrkdwn(text), SLACK_LIMITS.messageText);
+  return escapedWithin(text, SLACK_LIMITS.messageText, escapeMrkdwn);
 }
 
 /** `text` after @mentions of the given user ids; a cut shortens the text, never a mention. */
 export function slackNotice(userIds: string[], text: string): string {
   const tags = userIds.map((id) => `<@${id}>`).join(' ');
-  return capText(tags ? `${tags} ${escapeMrkdwn(text)}` : escapeMrkdwn(text), SLACK_LIMITS.messageText);
+  const body = escapedWithin(text, SLACK_LIMITS.messageText, escapeMrkdwn);
+  return capText(tags ? `${tags} ${body}` : body, SLACK_LIMITS.messageText);
 }

@@ -24,12 +24,12 @@ export function capText(text: string, limit: number, cost: TextCost = utf16Units
   if (room < 0) return '';
   let used = 0;
   let end = 0;
-  PIECE.lastIndex = 0;
-  for (let match = PIECE.exec(text); match; match = PIECE.exec(text)) {
-    const size = cost(match[0]);
+  // matchAll is lazy: only the pieces up to the cut are looked at, however long the text.
+  for (const piece of text.matchAll(PIECE)) {
+    const size = cost(piece[0]);
     if (used + size > room) break;
     used += size;
-    end = PIECE.lastIndex;
+    end = piece.index + piece[0].length;
   }
   return `${text.slice(0, end).trimEnd()}${ELLIPSIS}`;
 }

@@ -3,6 +3,7 @@
  * out fits — the long texts give way, the short ones (labels, buttons) stay whole — and Feishu (the fake) takes it.
  */
 import { FeishuApi } from '../../../src/platforms/feishu/feishu-api.js';
+import { toFeishuAnswer } from '../../../src/platforms/feishu/feishu-events.js';
 import { cardWireBytes, FEISHU_LIMITS, fitFeishuCard, wireBytes } from '../../../src/platforms/feishu/feishu-limits.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import { startFakeFeishu, type FakeFeishu } from '../../fakes/feishu-open-api.js';
@@ -53,5 +54,15 @@ describe('fitting a card into 30 KB', () => {
     const chat = fake.state.addChat({ name: 'fit', memberOpenIds: [] });
     const messageId = await api.sendCard(chat.chatId, card);
     expect(fake.state.messages.get(messageId)!.content).toEqual(card);
+  });
+});
+
+describe('a click answer', () => {
+  it('keeps the toast to a few words: "paging" fifty long names is cut, not shown as a page of text', () => {
+    const names = Array.from({ length: 50 }, (_, i) => `${i} ${'Very-Long-Surname-'.repeat(5)}`);
+    const answer = toFeishuAnswer({ toast: { kind: 'success', text: `Escalated #7 to level 2: paging ${names.join(', ')}` } });
+    expect(answer.toast.content.length).toBeLessThanOrEqual(FEISHU_LIMITS.toastChars);
+    expect(answer.toast.content).toMatch(/^Escalated #7 to level 2: paging 0 Very-Long-Surname-.*…$/);
+    expect(toFeishuAnswer({ toast: { kind: 'info', text: 'Acknowledged #7' } }).toast.content).toBe('Acknowledged #7');
   });
 });

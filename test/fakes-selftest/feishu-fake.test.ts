@@ -203,6 +203,23 @@ describe('fake Feishu Open API, driven by the real SDK', () => {
     expect(fake.state.messages.size).toBe(0);
   });
 
+  it('measures the size limits on the request body as sent: a card whose content is under 30 KB but whose body, with the content escaped in it, is over is refused; text up to 150 KB passes', async () => {
+    const send = (msgType: string, content: string) =>
+      client.im.v1.message.create({ params: { receive_id_type: 'chat_id' }, data: { receive_id: chatId, msg_type: msgType, content } });
+    const quotes = JSON.stringify(card('"'.repeat(7000)));
+    expect(Buffer.byteLength(quotes)).toBeLessThan(30 * 1024);
+    expect(Buffer.byteLength(JSON.stringify({ receive_id: chatId, msg_type: 'interactive', content: quotes }))).toBeGreaterThan(30 * 1024);
+    expect((await rejection(send('interactive', quotes))).data).toMatchObject({ code: 230025, msg: 'The length of the message content reaches its limit.' });
+
+    const fits = JSON.stringify(card('"'.repeat(3000)));
+    expect((await send('interactive', fits)).code).toBe(0);
+
+    const text = (length: number) => JSON.stringify({ text: '磁'.repeat(length) }); // 3 bytes a character
+    expect((await send('text', text(49_000))).code).toBe(0);
+    expect((await rejection(send('text', text(52_000)))).data.code).toBe(230025);
+    expect(fake.state.messages.size).toBe(2);
+  });
+
   it('sends to a user by open_id / email through a p2p chat', async () => {
     const user = fake.state.addUser({ name: 'Ann', email: 'ann@example.com' });
     const a = await client.im.v1.message.create({

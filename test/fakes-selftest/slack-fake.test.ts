@@ -146,6 +146,30 @@ describe('fake Slack Web API with the real WebClient', () => {
     expect(fake.state.messagesIn(room.id)).toEqual([]);
   });
 
+  it('length limits: every text at its Block Kit limit is posted, one character more is invalid_blocks; text over 40,000 is msg_too_long', async () => {
+    const room = fake.state.addChannel({ name: 'limits' });
+    const mrkdwn = (length: number) => ({ type: 'mrkdwn', text: 'x'.repeat(length) });
+    const plain = (length: number) => ({ type: 'plain_text', text: 'x'.repeat(length) });
+    const blocksAt = (over: number) => [
+      { type: 'header', text: plain(150 + over) },
+      { type: 'section', text: mrkdwn(3000 + over), fields: [mrkdwn(2000 + over)] },
+      { type: 'context', elements: [mrkdwn(3000 + over)] },
+      { type: 'actions', elements: [{ type: 'button', action_id: 'b', text: plain(75 + over), value: 'v' }] },
+    ];
+    expect((await client.chat.postMessage({ channel: room.id, text: 'x'.repeat(40_000), attachments: [{ blocks: blocksAt(0) }] })).ok).toBe(true);
+    const over = await failure(client.chat.postMessage({ channel: room.id, text: 'x', attachments: [{ blocks: blocksAt(1) }] }));
+    expect(over.data.error).toBe('invalid_blocks');
+    expect(over.data.errors).toEqual([
+      'must be less than 151 characters [json-pointer:/attachments/0/blocks/0/text/text]',
+      'must be less than 3001 characters [json-pointer:/attachments/0/blocks/1/text/text]',
+      'must be less than 2001 characters [json-pointer:/attachments/0/blocks/1/fields/0/text]',
+      'must be less than 3001 characters [json-pointer:/attachments/0/blocks/2/elements/0/text]',
+      'must be less than 76 characters [json-pointer:/attachments/0/blocks/3/elements/0/text/text]',
+    ]);
+    expect(await failure(client.chat.postMessage({ channel: room.id, text: 'x'.repeat(40_001) }))).toMatchObject({ data: { error: 'msg_too_long' } });
+    expect(fake.state.messagesIn(room.id)).toHaveLength(1);
+  });
+
   it('a post to a user id lands in the app DM (a D… channel), which chat.update then addresses by its D… id', async () => {
     const dana = fake.state.addUser({ name: 'dana', email: 'dana@example.com' });
     const dm = await client.chat.postMessage({ channel: dana.id, text: 'your link code is ABCD2345' });

@@ -59,7 +59,9 @@
  *   230013   "Bot has NO availability to this user." [D-create]
  *   230020   "This operation triggers the frequency limit." — per chat (send, 5 QPS shared by the bots in
  *            the chat) and per message (patch, 5 QPS) [D-create][D-patch].
- *   230025   "The length of the message content reaches its limit." — text > 150 KB, card/post > 30 KB.
+ *   230025   "The length of the message content reaches its limit." — a request body over 150 KB for text, over
+ *            30 KB for a card or post [D-create: "文本消息请求体最大不能超过150KB；卡片及富文本消息请求体最大不能超过
+ *            30KB"]. The body is measured in UTF-8 bytes as sent, with `content` escaped inside it.
  *   230031   "Message can only be modified within 14 days after sending." [D-patch]
  *   230054   "This operation is not supported for this message type." — PATCH of a non-card message
  *            (listed for reply in the IM tables; the patch page only says "interactive only" — unconfirmed).
@@ -391,7 +393,7 @@ function declaresUpdateMulti(card: unknown): boolean {
 }
 
 /** Checks a message `content` string the way the send/patch endpoints do; returns it parsed. */
-function checkContent(msgType: string, content: unknown): unknown {
+function checkContent(msgType: string, content: unknown, bodyBytes: number): unknown {
   if (typeof content !== 'string' || content === '') throw invalidParam('content is not a string in json format');
   let parsed: unknown;
   try {
@@ -400,7 +402,7 @@ function checkContent(msgType: string, content: unknown): unknown {
     throw invalidParam('content is not a string in json format');
   }
   const limit = msgType === 'text' ? 150 * KB : 30 * KB;
-  if (Buffer.byteLength(content, 'utf8') > limit) {
+  if (bodyBytes > limit) {
     throw new FeishuError(400, 230025, 'The length of the message content reaches its limit.');
   }
   if (msgType === 'interactive' && !isObject(parsed)) {
@@ -552,7 +554,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     body: { content: message.rawContent },
   });
 
-  const sendMessage = (appId: string, query: Record<string, string>, body: any) => {
+  const sendMessage = (appId: string, query: Record<string, string>, body: any, bodyBytes: number) => {
     gateway(appId, 'POST /open-apis/im/v1/messages');
     const receiveIdType = query.receive_id_type as ReceiveIdType;
     if (!RECEIVE_ID_TYPES.has(receiveIdType)) throw invalidParam('invalid receive_id_type');
@@ -573,7 +575,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     }
     if (chat.dissolved) throw new FeishuError(400, 232009, 'Your request specifies a chat which has already been dissolved.');
     if (!chat.botIsMember) throw new FeishuError(400, 230002, 'Bot/User can NOT be out of the chat.');
-    const parsed = checkContent(msgType, content);
+    const parsed = checkContent(msgType, content, bodyBytes);
 
     const now = state.now();
     if (typeof uuid === 'string' && uuid !== '') {
@@ -609,7 +611,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     return { code: 0, msg: 'success', data: messageView(message) };
   };
 
-  const patchMessage = (appId: string, messageId: string, body: any) => {
+  const patchMessage = (appId: string, messageId: string, body: any, bodyBytes: number) => {
     gateway(appId, 'PATCH /open-apis/im/v1/messages/:message_id');
     const message = state.messages.get(messageId);
     if (!message) throw invalidParam('invalid message_id');
@@ -621,7 +623,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     if (now - message.createTime > 14 * DAY_MS) {
       throw new FeishuError(400, 230031, 'Message can only be modified within 14 days after sending.');
     }
-    const parsed = checkContent('interactive', isObject(body) ? body.content : undefined);
+    const parsed = checkContent('interactive', isObject(body) ? body.content : undefined, bodyBytes);
     imLimit(messageWindows, message.messageId, state.limits.perMessagePerSecond);
 
     if (!declaresUpdateMulti(message.history[0].content) && !state.updateMultiViolations.some((v) => v.messageId === messageId && v.which === 'sent')) {
@@ -637,7 +639,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
   };
 
   /** "Edit message": text and post only, same msg_type as sent; the 20-edit cap and the tenant's edit window are not modelled. */
-  const editMessage = (appId: string, messageId: string, body: any) => {
+  const editMessage = (appId: string, messageId: string, body: any, bodyBytes: number) => {
     gateway(appId, 'PUT /open-apis/im/v1/messages/:message_id');
     const message = state.messages.get(messageId);
     if (!message) throw invalidParam('invalid message_id');
@@ -645,7 +647,7 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
     if (message.msgType !== 'text' && message.msgType !== 'post') throw invalidParam('invalid message_id');
     const msgType = isObject(body) ? body.msg_type : undefined;
     if (msgType !== message.msgType) throw invalidParam('invalid msg_type');
-    const parsed = checkContent(msgType, body.content);
+    const parsed = checkContent(msgType, body.content, bodyBytes);
     // Edits count against the message's 5 QPS like updates.
     imLimit(messageWindows, message.messageId, state.limits.perMessagePerSecond);
     const now = state.now();
@@ -777,11 +779,11 @@ export async function startFakeFeishu(options: FakeFeishuOptions = {}): Promise<
       if (badJson) throw new FeishuError(400, 9499, 'Bad Request');
       switch (route) {
         case 'send':
-          return json(res, entry, 200, sendMessage(appId, query, body));
+          return json(res, entry, 200, sendMessage(appId, query, body, Buffer.byteLength(raw)));
         case 'patch':
-          return json(res, entry, 200, patchMessage(appId, decodeURIComponent(messageById![1]), body));
+          return json(res, entry, 200, patchMessage(appId, decodeURIComponent(messageById![1]), body, Buffer.byteLength(raw)));
         case 'edit':
-          return json(res, entry, 200, editMessage(appId, decodeURIComponent(messageById![1]), body));
+          return json(res, entry, 200, editMessage(appId, decodeURIComponent(messageById![1]), body, Buffer.byteLength(raw)));
         case 'batch':
           return json(res, entry, 200, batchGetId(appId, query, body));
         case 'user':

@@ -35,10 +35,13 @@
  *   A missing scope answers `{ok:false,error:'missing_scope',needed,provided}`.
  *
  * Block Kit limits checked (a subset; what our renderer could break): ≤ 50 blocks per message (and per attachment);
- * header text ≤ 150; section text ≤ 3000; section fields ≤ 10, each ≤ 2000; context elements ≤ 10; actions
+ * header text ≤ 150; section text ≤ 3000; section fields ≤ 10, each ≤ 2000; context elements ≤ 10, each text ≤ 3000
+ * (the limit of any text object); no text object empty; actions
  * elements ≤ 25; button text ≤ 75, value ≤ 2000, url ≤ 3000, action_id ≤ 255 and unique in the message; block_id
  * ≤ 255 and unique. A violation answers `invalid_blocks` with `errors` and `response_metadata.messages`
- * ("[ERROR] must be less than 151 characters [json-pointer:/blocks/0/text/text]").
+ * ("[ERROR] must be less than 151 characters [json-pointer:/blocks/0/text/text]"). Lengths are UTF-16 units of the text as
+ * sent (escapes count in full). Top-level `text` over 40,000 characters answers `msg_too_long` (posts, updates and
+ * response_url answers alike).
  *
  * Posting limit: chat.postMessage allows about one message per second per channel with short bursts. Modelled as a
  * token bucket per channel (`state.postingLimit`: `perSecond` 1, `burst` 3), on unless `enabled` is switched off.

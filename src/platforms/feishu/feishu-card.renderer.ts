@@ -1,7 +1,9 @@
 import type { IncidentStatus, Severity } from '../../domain/incident-status.js';
 import { loadCardTemplate, fillTemplate } from '../../rendering/card-templates.js';
-import { activityLines } from '../../rendering/incident-lines.js';
-import { excerpt, formatTime, SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
+import { activityLines, NAME_LIST_LIMIT } from '../../rendering/incident-lines.js';
+import { formatTime, SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
+import { capText, nameList } from '../../rendering/text-caps.js';
+import { FEISHU_LIMITS, fitFeishuCard } from './feishu-limits.js';
 
 type Card = Record<string, any>;
 
@@ -20,16 +22,20 @@ export function escapeCardMarkdown(text: string): string {
 
 const FEISHU_MARKUP = { escape: escapeCardMarkdown, bold: (text: string) => `**${text}**` };
 
+/** Characters of the description a card shows; the details page has the rest. */
+const DESCRIPTION_CHARS = 800;
+
 /** The incident as Feishu Card JSON 2.0, from cards/feishu/*.json. */
 export function renderFeishuIncidentCard(view: IncidentView): Card {
   const description = view.description.trim()
-    ? escapeCardMarkdown(excerpt(view.description, 800))
+    ? escapeCardMarkdown(capText(view.description.trim(), DESCRIPTION_CHARS))
     : '_No description_';
   const activity = activityLines(view, FEISHU_MARKUP);
   const values = {
     id: view.id,
-    title: excerpt(view.title, 200),
-    channelName: view.channelName,
+    // plain_text: shown as written, never parsed for tags or mentions.
+    title: capText(view.title.trim(), FEISHU_LIMITS.cardTitleChars),
+    channelName: capText(view.channelName, FEISHU_LIMITS.cardSubtitleChars),
     headerColor: HEADER_COLOR[view.status][view.severity],
     statusLabel: STATUS_LABEL[view.status],
     statusColor: STATUS_COLOR[view.status],
@@ -39,7 +45,7 @@ export function renderFeishuIncidentCard(view: IncidentView): Card {
     firstSeen: formatTime(view.firstSeenAt),
     lastSeen: formatTime(view.lastSeenAt),
     description,
-    responders: view.responders.length ? view.responders.map(escapeCardMarkdown).join(', ') : '—',
+    responders: view.responders.length ? nameList(view.responders, NAME_LIST_LIMIT, escapeCardMarkdown) : '—',
     activity,
     detailsUrl: view.detailsUrl,
     ackDisabled: view.status !== 'triggered',
@@ -51,5 +57,5 @@ export function renderFeishuIncidentCard(view: IncidentView): Card {
     values,
   );
   card.body.elements = (card.body.elements as Card[]).flatMap((element) => (element.tag === '__actions__' ? actions : [element]));
-  return card;
+  return fitFeishuCard(card);
 }

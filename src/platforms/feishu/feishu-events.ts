@@ -3,9 +3,11 @@ import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { Deduper } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
+import { capText } from '../../rendering/text-caps.js';
 import { decodeButtonValue } from '../../services/chat/button-value.js';
 import type { ActionAnswer, ChatInteractionService, ChatUser } from '../../services/chat/chat-interaction.service.js';
 import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
+import { FEISHU_LIMITS } from './feishu-limits.js';
 import type { FeishuPlatform } from './feishu.platform.js';
 
 export interface FeishuEventDeps {
@@ -89,7 +91,7 @@ async function answerCardAction(deps: FeishuEventDeps, event: FeishuEvent): Prom
 }
 
 export function toFeishuAnswer(answer: ActionAnswer): FeishuCardAnswer {
-  const reply: FeishuCardAnswer = { toast: { type: answer.toast.kind, content: answer.toast.text } };
+  const reply: FeishuCardAnswer = { toast: { type: answer.toast.kind, content: capText(answer.toast.text, FEISHU_LIMITS.toastChars) } };
   if (answer.view) reply.card = { type: 'raw', data: renderFeishuIncidentCard(answer.view) };
   return reply;
 }

@@ -4,6 +4,7 @@ import type { CardUpdateResult, Capabilities, Destination, IncidentCards, GroupN
 import { OutgoingPriority } from '../outgoing-priority.js';
 import type { FeishuApi } from './feishu-api.js';
 import { renderFeishuIncidentCard } from './feishu-card.renderer.js';
+import { capFeishuText } from './feishu-limits.js';
 
 /** Text built from alert content must not be able to @mention anyone (an `<at user_id="all">` in a title). */
 export function neutralizeMentions(text: string): string {
@@ -31,19 +32,20 @@ export class FeishuPlatform implements Destination, IncidentCards, GroupNotices,
   }
 
   sendDirectText(openId: string, text: string, idempotencyKey?: string): Promise<void> {
-    return this.api.sendText('open_id', openId, neutralizeMentions(text), OutgoingPriority.page, idempotencyKey);
+    return this.api.sendText('open_id', openId, capFeishuText(neutralizeMentions(text)), OutgoingPriority.page, idempotencyKey);
   }
 
   sendChatNotice(chatId: string, text: string, mentions: Mention[], idempotencyKey?: string): Promise<void> {
     const escapeName = (name: string) => name.replace(/[<>]/g, '');
     const tags = mentions.map((mention) => `<at user_id="${mention.externalId}">${escapeName(mention.name)}</at>`).join(' ');
     const body = neutralizeMentions(text);
-    return this.api.sendText('chat_id', chatId, tags ? `${tags} ${body}` : body, OutgoingPriority.page, idempotencyKey);
+    // Mentions first: a cut to the size limit shortens the text, never a mention (capFeishuText keeps tags whole).
+    return this.api.sendText('chat_id', chatId, capFeishuText(tags ? `${tags} ${body}` : body), OutgoingPriority.page, idempotencyKey);
   }
 
   /** A command's answer or the welcome: someone in the chat waits for it, so it goes with the pages. */
   sendChatText(chatId: string, text: string): Promise<void> {
-    return this.api.sendText('chat_id', chatId, neutralizeMentions(text), OutgoingPriority.page);
+    return this.api.sendText('chat_id', chatId, capFeishuText(neutralizeMentions(text)), OutgoingPriority.page);
   }
 
   /**

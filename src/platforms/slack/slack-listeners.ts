@@ -4,8 +4,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
 import { CARD_ACTIONS, decodeButtonValue } from '../../services/chat/button-value.js';
 import type { ChatInteractionService, CommandReply } from '../../services/chat/chat-interaction.service.js';
-import { escapeMrkdwn } from './slack-message.renderer.js';
 import type { SlackIdentity } from './slack-identity.js';
+import { slackText } from './slack-text.js';
 import { ENVELOPE_ID_CONTEXT_KEY } from './slack-socket-mode.js';
 import type { SlackPlatform } from './slack.platform.js';
 
@@ -54,7 +54,8 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
       reply = { text: COMMAND_FAILED, audience: 'caller' };
     }
     // Answers are plain text; Slack reads `text` as mrkdwn, where "<id>" or "<alice@example.com>" would be markup.
-    await respond({ response_type: reply.audience === 'chat' ? 'in_channel' : 'ephemeral', text: escapeMrkdwn(reply.text) });
+    // They may hold alert titles (`list`), so they are capped as well.
+    await respond({ response_type: reply.audience === 'chat' ? 'in_channel' : 'ephemeral', text: slackText(reply.text) });
   });
 
   for (const action of CARD_ACTIONS) {
@@ -74,7 +75,7 @@ export function registerSlackListeners(app: App, deps: SlackListenerDeps): void 
         deps.logger.error({ err: error, action }, 'slack click failed');
         text = CLICK_FAILED;
       }
-      await respond({ response_type: 'ephemeral', replace_original: false, text: escapeMrkdwn(text) });
+      await respond({ response_type: 'ephemeral', replace_original: false, text: slackText(text) });
     });
   }
   // The Details button opens a URL; Slack still reports the click, which only needs acknowledging.

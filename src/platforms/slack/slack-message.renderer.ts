@@ -1,9 +1,12 @@
 import type { IncidentStatus, Severity } from '../../domain/incident-status.js';
 import { fillTemplate, loadCardTemplate } from '../../rendering/card-templates.js';
-import { activityLines } from '../../rendering/incident-lines.js';
-import { excerpt, formatTime, SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
+import { activityLines, NAME_LIST_LIMIT } from '../../rendering/incident-lines.js';
+import { formatTime, SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
+import { capText, escapedWithin, nameList } from '../../rendering/text-caps.js';
 import { encodeButtonValue } from '../../services/chat/button-value.js';
 import type { SlackMessage } from './slack-api.js';
+import { capSlackMessage, SLACK_LIMITS } from './slack-limits.js';
+import { escapeMrkdwn } from './slack-text.js';
 
 type Block = Record<string, any>;
 
@@ -13,25 +16,12 @@ const COLOR: Record<IncidentStatus, Record<Severity, string>> = {
   closed: { critical: '#7ed321', warning: '#7ed321', info: '#7ed321' },
 };
 
-/** Slack's three control characters: escaping them also keeps alert text from forming <!channel> or <@U…> mentions. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 const SLACK_MARKUP = { escape: escapeMrkdwn, bold: (text: string) => `*${text}*` };
 
-/** Slack refuses a section whose text is over 3000 characters, counted after escaping. */
-const SECTION_TEXT_LIMIT = 3000;
-
-function escapedWithin(text: string, limit: number): string {
-  let length = limit;
-  let escaped = escapeMrkdwn(excerpt(text, length));
-  while (escaped.length > limit) {
-    length = Math.floor(length * 0.8);
-    escaped = escapeMrkdwn(excerpt(text, length));
-  }
-  return escaped;
-}
+/** The title in the notification text: a preview, so short. */
+const FALLBACK_TITLE_LIMIT = 200;
+/** Slack shows a channel's name in far less; the rest of the context line (status, severity) must stay. */
+const CHANNEL_NAME_LIMIT = 100;
 
 const ACKNOWLEDGE_ACTION_ID = 'oncall:acknowledge';
 
@@ -40,17 +30,19 @@ const ACKNOWLEDGE_ACTION_ID = 'oncall:acknowledge';
 export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
   const values = {
     id: view.id,
-    fallback: `#${view.id} [${STATUS_LABEL[view.status]}] ${excerpt(view.title, 200)}`,
-    title: excerpt(view.title, 150),
-    channelName: escapeMrkdwn(view.channelName),
+    // Top-level text is mrkdwn like the blocks: unescaped, a title could notify the whole channel with <!channel>.
+    fallback: `#${view.id} [${STATUS_LABEL[view.status]}] ${escapedWithin(view.title.trim(), FALLBACK_TITLE_LIMIT, escapeMrkdwn)}`,
+    // plain_text: Slack shows it as written, so it is not escaped (an escape would show as "&lt;").
+    title: capText(view.title.trim(), SLACK_LIMITS.headerText),
+    channelName: escapedWithin(view.channelName, CHANNEL_NAME_LIMIT, escapeMrkdwn),
     statusLabel: STATUS_LABEL[view.status],
     severityLabel: SEVERITY_LABEL[view.severity],
     color: COLOR[view.status][view.severity],
     alertCount: view.alertCount,
-    responders: view.responders.length ? view.responders.map(escapeMrkdwn).join(', ') : '—',
+    responders: view.responders.length ? nameList(view.responders, NAME_LIST_LIMIT, escapeMrkdwn) : '—',
     firstSeen: formatTime(view.firstSeenAt),
     lastSeen: formatTime(view.lastSeenAt),
-    description: view.description.trim() ? escapedWithin(view.description, SECTION_TEXT_LIMIT) : '_No description_',
+    description: view.description.trim() ? escapedWithin(view.description.trim(), SLACK_LIMITS.sectionText, escapeMrkdwn) : '_No description_',
     activity: activityLines(view, SLACK_MARKUP),
     detailsUrl: view.detailsUrl,
     acknowledgeValue: encodeButtonValue({ action: 'acknowledge', incidentId: view.id }),
@@ -64,5 +56,5 @@ export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
   if (view.status === 'acknowledged') actions.elements = (actions.elements as Block[]).filter((element) => element.action_id !== ACKNOWLEDGE_ACTION_ID);
   const attachment = message.attachments[0];
   attachment.blocks = (attachment.blocks as Block[]).map((block) => (block.type === '__actions__' ? actions : block));
-  return message as SlackMessage;
+  return capSlackMessage(message as SlackMessage);
 }

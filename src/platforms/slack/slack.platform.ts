@@ -3,7 +3,8 @@ import { isPlatformError } from '../../services/ports/platform-error.js';
 import type { CardUpdateResult, Capabilities, Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface, Mention, PlatformUserProfile } from '../../services/ports/capabilities.js';
 import { OutgoingPriority } from '../outgoing-priority.js';
 import type { SlackApi } from './slack-api.js';
-import { escapeMrkdwn, renderSlackIncidentMessage } from './slack-message.renderer.js';
+import { renderSlackIncidentMessage } from './slack-message.renderer.js';
+import { slackNotice, slackText } from './slack-text.js';
 
 export class SlackPlatform implements Destination, IncidentCards, GroupNotices, DirectMessages, UserDirectory, CommandSurface {
   readonly name = 'slack' as const;
@@ -26,19 +27,17 @@ export class SlackPlatform implements Destination, IncidentCards, GroupNotices, 
   }
 
   async sendChatNotice(channelId: string, text: string, mentions: Mention[]): Promise<void> {
-    const tags = mentions.map((mention) => `<@${mention.externalId}>`).join(' ');
-    const body = escapeMrkdwn(text);
-    await this.api.postMessage(channelId, { text: tags ? `${tags} ${body}` : body }, OutgoingPriority.page);
+    await this.api.postMessage(channelId, { text: slackNotice(mentions.map((mention) => mention.externalId), text) }, OutgoingPriority.page);
   }
 
   /** The welcome: it goes with the pages, ahead of any cards waiting for the channel. */
   async sendChatText(channelId: string, text: string): Promise<void> {
-    await this.api.postMessage(channelId, { text: escapeMrkdwn(text) }, OutgoingPriority.page);
+    await this.api.postMessage(channelId, { text: slackText(text) }, OutgoingPriority.page);
   }
 
   /** Posting to a user id lands in the app's DM with them. */
   async sendDirectText(userId: string, text: string): Promise<void> {
-    await this.api.postMessage(userId, { text: escapeMrkdwn(text) }, OutgoingPriority.page);
+    await this.api.postMessage(userId, { text: slackText(text) }, OutgoingPriority.page);
   }
 
   commandSyntax(command: string): string {

@@ -5,6 +5,7 @@ import { AgendaJobs1764300000000 } from './1764300000000-agenda-jobs.js';
 import { IdentityAlternateIds1764400000000 } from './1764400000000-identity-alternate-ids.js';
 import { EscalationDelivery1764500000000 } from './1764500000000-escalation-delivery.js';
 import { ChannelNamesIgnoreCase1764600000000 } from './1764600000000-channel-names-ignore-case.js';
+import { EscalationRetries1764720000000 } from './1764720000000-escalation-retries.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -15,4 +16,5 @@ export const allMigrations = [
   IdentityAlternateIds1764400000000,
   EscalationDelivery1764500000000,
   ChannelNamesIgnoreCase1764600000000,
+  EscalationRetries1764720000000,
 ];

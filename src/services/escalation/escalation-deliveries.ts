@@ -147,14 +147,17 @@ export class EscalationDeliveries {
         const entries = [];
         for (const row of rows) {
           const undelivered = row.escalationUndelivered ?? [];
-          // A page of an earlier run (the incident was reopened since), or settled already elsewhere, changes nothing.
-          const current = byIncident.get(row.id)!.filter(({ page }) => page.run === escalationRun(row) && undelivered.includes(page.step));
-          if (current.length === 0) continue;
+          const left = new Set(undelivered);
           const retries: Record<string, PageRetry> = { ...row.escalationRetries };
           let retryAt: Date | undefined;
-          for (const { page, outcome } of current) {
+          let changed = false;
+          for (const { page, outcome } of byIncident.get(row.id)!) {
+            // A page of an earlier run (the incident was reopened since), or settled already, changes nothing.
+            if (page.run !== escalationRun(row) || !left.has(page.step)) continue;
+            changed = true;
             if (outcome.notReached) entries.push(timelineEntry(row.id, 'not_reached', SYSTEM_ACTOR, now, outcome.notReached));
             if (outcome.retry.length === 0) {
+              left.delete(page.step);
               delete retries[page.step];
               continue;
             }
@@ -163,13 +166,15 @@ export class EscalationDeliveries {
             const at = new Date(now.getTime() + backoff(attempts, this.retryBackoff.firstMs, this.retryBackoff.maxMs));
             if (!retryAt || at < retryAt) retryAt = at;
           }
-          const settledSteps = new Set(current.filter(({ outcome }) => outcome.retry.length === 0).map(({ page }) => page.step));
-          const left = undelivered.filter((step) => !settledSteps.has(step));
-          if (left.length === 0) {
+          if (!changed) continue;
+          if (left.size === 0) {
             emptied.push(row.id);
             continue;
           }
-          const changes: Partial<Incident> = { escalationUndelivered: left, escalationRetries: Object.keys(retries).length > 0 ? retries : null };
+          const changes: Partial<Incident> = {
+            escalationUndelivered: undelivered.filter((step) => left.has(step)),
+            escalationRetries: Object.keys(retries).length > 0 ? retries : null,
+          };
           // Another page of the incident still being sent here keeps the time at least a renewal ahead.
           if (retryAt) changes.escalationRedeliverAt = this.inFlight.has(row.id) ? new Date(Math.max(retryAt.getTime(), this.redeliverAt(now).getTime())) : retryAt;
           await tx.update(IncidentEntity, row.id, changes);

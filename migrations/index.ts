@@ -6,6 +6,7 @@ import { IdentityAlternateIds1764400000000 } from './1764400000000-identity-alte
 import { EscalationDelivery1764500000000 } from './1764500000000-escalation-delivery.js';
 import { ChannelNamesIgnoreCase1764600000000 } from './1764600000000-channel-names-ignore-case.js';
 import { IntegrationSettings1764700000000 } from './1764700000000-integration-settings.js';
+import { EscalationRetries1764720000000 } from './1764720000000-escalation-retries.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -17,4 +18,5 @@ export const allMigrations = [
   EscalationDelivery1764500000000,
   ChannelNamesIgnoreCase1764600000000,
   IntegrationSettings1764700000000,
+  EscalationRetries1764720000000,
 ];

@@ -6,7 +6,9 @@ export type TimelineKind =
   | 'acknowledged'
   | 'closed'
   | 'reopened'
-  | 'escalated';
+  | 'escalated'
+  /** Part of an escalation page could not be delivered for good (bot removed from a chat …): `detail.notReached` names it. */
+  | 'not_reached';
 
 /** Small facts about a timeline entry (which alert, why). */
 export type TimelineDetail = Record<string, string | number | boolean | null>;

@@ -4,6 +4,13 @@ import type { MessageFormat } from '../../domain/integration-settings.js';
 import type { EscalationPolicy } from '../../domain/escalation-policy.js';
 import { createdAtColumn, idColumn, nullableTimestampColumn, updatedAtColumn } from './columns.js';
 
+/** A page some of whose sends failed and are to be sent again: how often it has been tried, and the sends still to go. */
+export interface PageRetry {
+  attempts: number;
+  /** The sends still to go, by their target key (see EscalationNotifier). */
+  targets: string[];
+}
+
 export interface Incident {
   id: number;
   channelId: number;
@@ -31,6 +38,8 @@ export interface Incident {
   escalationUndelivered: number[] | null;
   /** When the sweep delivers `escalationUndelivered` again, unless their delivery finishes first. */
   escalationRedeliverAt: Date | null;
+  /** Of the undelivered steps (by step number), those whose page failed in part: tried again only for what failed. */
+  escalationRetries: Record<string, PageRetry> | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -44,6 +53,7 @@ export const NOT_YET_ESCALATED = {
   escalationCheckedAt: null,
   escalationUndelivered: null,
   escalationRedeliverAt: null,
+  escalationRetries: null,
 } as const satisfies Partial<Incident>;
 
 export const IncidentEntity = new EntitySchema<Incident>({
@@ -71,6 +81,7 @@ export const IncidentEntity = new EntitySchema<Incident>({
     escalationCheckedAt: { ...nullableTimestampColumn, name: 'escalation_checked_at' },
     escalationUndelivered: { type: 'simple-json', nullable: true, name: 'escalation_undelivered' },
     escalationRedeliverAt: { ...nullableTimestampColumn, name: 'escalation_redeliver_at' },
+    escalationRetries: { type: 'simple-json', nullable: true, name: 'escalation_retries' },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

@@ -11,6 +11,7 @@ export function incidentView(incident: Incident) {
     escalationCheckedAt: _checked,
     escalationUndelivered: _undelivered,
     escalationRedeliverAt: _redeliverAt,
+    escalationRetries: _retries,
     ...rest
   } = incident;
   return { ...rest, escalation: escalationView(incident) ?? null };

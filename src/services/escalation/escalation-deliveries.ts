@@ -1,11 +1,21 @@
 import { In, IsNull, LessThanOrEqual, Not } from 'typeorm';
-import { IncidentEntity, type Incident } from '../../db/entities/incident.entity.js';
+import { IncidentEventEntity } from '../../db/entities/incident-event.entity.js';
+import { IncidentEntity, type Incident, type PageRetry } from '../../db/entities/incident.entity.js';
 import type { Database } from '../../db/database.js';
+import { SYSTEM_ACTOR } from '../../domain/actor.js';
 import type { Logger } from '../../lib/logger.js';
+import { backoff } from '../../lib/retry.js';
 import { WriteBatcher } from '../../lib/write-batcher.js';
+import { timelineEntry } from '../incidents/timeline.js';
+import type { PageOutcome } from './page-outcome.js';
 
 /** How long a taken step's page may stay undelivered (and unrenewed) before the sweep delivers it again. */
 export const DEFAULT_REDELIVERY_MS = 30_000;
+/**
+ * When the sweep sends again what failed of a page: about 5 s after the first failed delivery, doubling with each
+ * further one (with jitter, so a recovering IM is not hit by every page at once), at most 5 minutes apart.
+ */
+export const DEFAULT_RETRY_BACKOFF = { firstMs: 5_000, maxMs: 300_000 };
 const FLUSH_AFTER_MS = 100;
 const MAX_BATCH = 500;
 const CLAIM_BATCH = 100;
@@ -30,16 +40,26 @@ export function pageKey({ incidentId, run, step }: PageDelivery): string {
   return `escalation:${incidentId}:${run}:${step}`;
 }
 
+/** A delivery of a page that ended: its sends all out (or gone for good), or some to be sent again. */
+interface SettledPage {
+  page: PageDelivery;
+  outcome: PageOutcome;
+}
+
+const ALL_SENT: PageOutcome = { retry: [] };
+
 /**
  * Pages are delivered at least once. A step is listed as undelivered on its incident in the transaction that takes it
  * (EscalationSteps), with a time after which the sweep delivers it again. This class clears the mark once the page is
- * out (in batches: one transaction for a burst of pages), keeps the time moving while this instance is still at it
- * (a page may queue behind a chat's rate limit for long), and hands the sweep the pages whose deliverer is gone.
+ * out or its only failures are final (in batches: one transaction for a burst of pages), keeps the time moving while
+ * this instance is still at it (a page may queue behind a chat's rate limit for long), and hands the sweep the pages
+ * whose deliverer is gone, and those whose sends failed — then with the failed sends listed on the incident and the
+ * time set a backoff ahead, so the sweep sends only those again, later each time, until they go out.
  */
 export class EscalationDeliveries {
   /** Incident id → pages of it this instance is delivering now. */
   private readonly inFlight = new Map<number, number>();
-  private readonly delivered = new WriteBatcher<PageDelivery>((pages) => this.clear(pages), { flushAfterMs: FLUSH_AFTER_MS, maxBatch: MAX_BATCH });
+  private readonly settled = new WriteBatcher<SettledPage>((pages) => this.settle(pages), { flushAfterMs: FLUSH_AFTER_MS, maxBatch: MAX_BATCH });
   private renewTimer?: NodeJS.Timeout;
   private renewing = false;
 
@@ -47,6 +67,7 @@ export class EscalationDeliveries {
     private readonly db: Database,
     private readonly logger: Logger,
     readonly redeliveryMs = DEFAULT_REDELIVERY_MS,
+    private readonly retryBackoff = DEFAULT_RETRY_BACKOFF,
   ) {}
 
   /** When the sweep delivers a page marked now again, unless it is delivered (or renewed) first. */
@@ -54,13 +75,15 @@ export class EscalationDeliveries {
     return new Date(now.getTime() + this.redeliveryMs);
   }
 
-  /** Runs one page's delivery. Its mark is cleared once `send` succeeds; when it fails the mark stays, for the sweep. */
-  async deliver(page: PageDelivery, send: () => Promise<unknown>): Promise<void> {
+  /**
+   * Runs one page's delivery. `send` tells which of its sends are to be sent again (none: the mark is cleared); when
+   * it throws, the mark stays as it was, for the sweep.
+   */
+  async deliver(page: PageDelivery, send: () => Promise<PageOutcome | void>): Promise<void> {
     this.inFlight.set(page.incidentId, (this.inFlight.get(page.incidentId) ?? 0) + 1);
     this.renewTimer ??= setInterval(() => void this.renew(), Math.max(50, this.redeliveryMs / 3)).unref();
     try {
-      await send();
-      this.markDelivered(page);
+      this.settled.add({ page, outcome: (await send()) ?? ALL_SENT });
     } finally {
       const left = (this.inFlight.get(page.incidentId) ?? 1) - 1;
       if (left > 0) this.inFlight.set(page.incidentId, left);
@@ -74,12 +97,12 @@ export class EscalationDeliveries {
 
   /** A page that needs no delivery any more (its incident was closed meanwhile): only its mark goes. */
   markDelivered(page: PageDelivery): void {
-    this.delivered.add(page);
+    this.settled.add({ page, outcome: ALL_SENT });
   }
 
-  /** Writes the cleared marks; resolves once every mark cleared before the call is stored (or logged as failed). */
+  /** Writes the settled pages; resolves once every page settled before the call is stored (or logged as failed). */
   flush(): Promise<void> {
-    return this.delivered.flush();
+    return this.settled.flush();
   }
 
   /**
@@ -104,31 +127,69 @@ export class EscalationDeliveries {
     return claimed;
   }
 
-  private async clear(pages: PageDelivery[]): Promise<void> {
-    const byIncident = new Map<number, PageDelivery[]>();
-    for (const page of pages) byIncident.set(page.incidentId, [...(byIncident.get(page.incidentId) ?? []), page]);
+  /**
+   * One transaction for a batch of settled pages: clears the marks of those out, lists what failed of the others
+   * with their retry time, and records on the timeline who a page did not reach for good.
+   */
+  private async settle(pages: SettledPage[]): Promise<void> {
+    const byIncident = new Map<number, SettledPage[]>();
+    for (const settled of pages) byIncident.set(settled.page.incidentId, [...(byIncident.get(settled.page.incidentId) ?? []), settled]);
     try {
       await this.db.transaction(async (tx) => {
         const rows = await tx.getRepository(IncidentEntity).find({
           where: { id: In([...byIncident.keys()]) },
-          select: { id: true, escalationUndelivered: true, escalationCheckedAt: true },
+          select: { id: true, escalationUndelivered: true, escalationCheckedAt: true, escalationRetries: true },
           order: { id: 'ASC' },
           lock: this.db.isMysql ? { mode: 'pessimistic_write' } : undefined,
         });
+        const now = new Date();
         const emptied: number[] = [];
+        const entries = [];
         for (const row of rows) {
-          // A page of an earlier run (the incident was reopened since) clears nothing of the current one.
-          const delivered = new Set(byIncident.get(row.id)!.filter((page) => page.run === escalationRun(row)).map((page) => page.step));
-          const left = (row.escalationUndelivered ?? []).filter((step) => !delivered.has(step));
-          if (left.length === 0) emptied.push(row.id);
-          else if (left.length !== (row.escalationUndelivered ?? []).length) await tx.update(IncidentEntity, row.id, { escalationUndelivered: left });
+          const undelivered = row.escalationUndelivered ?? [];
+          const left = new Set(undelivered);
+          const retries: Record<string, PageRetry> = { ...row.escalationRetries };
+          let retryAt: Date | undefined;
+          let changed = false;
+          for (const { page, outcome } of byIncident.get(row.id)!) {
+            // A page of an earlier run (the incident was reopened since), or settled already, changes nothing.
+            if (page.run !== escalationRun(row) || !left.has(page.step)) continue;
+            changed = true;
+            if (outcome.notReached) entries.push(timelineEntry(row.id, 'not_reached', SYSTEM_ACTOR, now, outcome.notReached));
+            if (outcome.retry.length === 0) {
+              left.delete(page.step);
+              delete retries[page.step];
+              continue;
+            }
+            const attempts = (retries[page.step]?.attempts ?? 0) + 1;
+            retries[page.step] = { attempts, targets: outcome.retry };
+            const at = new Date(now.getTime() + backoff(attempts, this.retryBackoff.firstMs, this.retryBackoff.maxMs));
+            if (!retryAt || at < retryAt) retryAt = at;
+          }
+          if (!changed) continue;
+          if (left.size === 0) {
+            emptied.push(row.id);
+            continue;
+          }
+          const changes: Partial<Incident> = {
+            escalationUndelivered: undelivered.filter((step) => left.has(step)),
+            escalationRetries: Object.keys(retries).length > 0 ? retries : null,
+          };
+          // Another page of the incident still being sent here keeps the time at least a renewal ahead.
+          if (retryAt) changes.escalationRedeliverAt = this.inFlight.has(row.id) ? new Date(Math.max(retryAt.getTime(), this.redeliverAt(now).getTime())) : retryAt;
+          await tx.update(IncidentEntity, row.id, changes);
         }
         if (emptied.length > 0) {
-          await tx.update(IncidentEntity, { id: In(emptied), escalationUndelivered: Not(IsNull()) }, { escalationUndelivered: null, escalationRedeliverAt: null });
+          await tx.update(
+            IncidentEntity,
+            { id: In(emptied), escalationUndelivered: Not(IsNull()) },
+            { escalationUndelivered: null, escalationRedeliverAt: null, escalationRetries: null },
+          );
         }
+        if (entries.length > 0) await tx.insert(IncidentEventEntity, entries);
       });
     } catch (error) {
-      this.logger.warn({ err: error, pages: pages.length }, 'escalation delivery marks not cleared; the sweep will deliver those pages again');
+      this.logger.warn({ err: error, pages: pages.length }, 'escalation delivery marks not stored; the sweep will deliver those pages again');
     }
   }
 

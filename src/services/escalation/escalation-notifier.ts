@@ -9,12 +9,23 @@ import type { PlatformName } from '../../domain/platform-name.js';
 import type { Logger } from '../../lib/logger.js';
 import type { IdentityService } from '../identity/identity.service.js';
 import type { DestinationRegistry } from '../registry/destination-registry.js';
+import type { FailedSend } from './page-outcome.js';
 
 export interface PageResult {
   /** Names of the level's targets. */
   paged: string[];
   /** Targets with no linked IM account: reached only through an @-less group post, if at all. */
   unreachable: string[];
+  /** The messages that did not go out, with their errors. */
+  failed: FailedSend[];
+}
+
+interface PageSend {
+  /** Names the message the same way on every delivery of the page: the tail of its idempotency key. */
+  target: string;
+  /** Whom or where it reaches, for the timeline: `Bob (feishu direct message)`, `feishu group chat "ops"`. */
+  label: string;
+  send(idempotencyKey: string): Promise<void>;
 }
 
 /** Delivers one escalation level: group chats of the incident's channel with @mentions, and direct messages. */
@@ -28,9 +39,17 @@ export class EscalationNotifier {
 
   /**
    * `deliveryKey` names this page (one step of one escalation run): each message gets a key derived from it and its
-   * target, so delivering the page again sends nothing twice where the platform deduplicates.
+   * target, so delivering the page again sends nothing twice where the platform deduplicates. `only`: the targets to
+   * send to (those that failed last time); all of the level's when absent.
    */
-  async page(incident: Incident, level: EscalationLevel, levelNumber: number, detailsUrl: string, deliveryKey: string): Promise<PageResult> {
+  async page(
+    incident: Incident,
+    level: EscalationLevel,
+    levelNumber: number,
+    detailsUrl: string,
+    deliveryKey: string,
+    only?: ReadonlySet<string>,
+  ): Promise<PageResult> {
     const members = level.memberIds.length ? await this.db.manager.findBy(MemberEntity, { id: In(level.memberIds) }) : [];
     await this.identityService.linkByEmail(members);
     const identities = members.length
@@ -38,29 +57,47 @@ export class EscalationNotifier {
       : [];
     const nameOf = (memberId: number) => members.find((member) => member.id === memberId)?.name ?? `member ${memberId}`;
     const text = `Escalation level ${levelNumber}: incident #${incident.id} "${incident.title}" is still ${incident.status}. ${detailsUrl}`;
-    const deliveries: Array<Promise<void>> = [];
+    const sends: PageSend[] = [];
 
     const identitiesOn = (name: string) => identities.filter((identity) => identity.platform === name);
     if (level.notifyGroupChats) {
       for (const { name, capability: notices } of this.destinations.with('notices')) {
         const chats = await this.db.manager.findBy(ChatBindingEntity, { platform: name as PlatformName, channelId: incident.channelId });
         const mentions = identitiesOn(name).map((identity) => ({ externalId: identity.externalId, name: nameOf(identity.memberId) }));
-        for (const chat of chats) deliveries.push(notices.sendChatNotice(chat.chatId, text, mentions, `${deliveryKey}:${name}:group:${chat.chatId}`));
+        for (const chat of chats) {
+          sends.push({
+            target: `${name}:group:${chat.chatId}`,
+            label: `${name} group chat "${chat.chatName || chat.chatId}"`,
+            send: (key) => notices.sendChatNotice(chat.chatId, text, mentions, key),
+          });
+        }
       }
     }
     if (level.notifyDirect) {
       for (const { name, capability: direct } of this.destinations.with('direct')) {
-        for (const identity of identitiesOn(name)) deliveries.push(direct.sendDirectText(identity.externalId, text, `${deliveryKey}:${name}:dm:${identity.externalId}`));
+        for (const identity of identitiesOn(name)) {
+          sends.push({
+            target: `${name}:dm:${identity.externalId}`,
+            label: `${nameOf(identity.memberId)} (${name} direct message)`,
+            send: (key) => direct.sendDirectText(identity.externalId, text, key),
+          });
+        }
       }
     }
-    const results = await Promise.allSettled(deliveries);
-    for (const result of results) {
-      if (result.status === 'rejected') this.logger.warn({ err: result.reason, incidentId: incident.id }, 'escalation page not delivered');
+    const chosen = only ? sends.filter((send) => only.has(send.target)) : sends;
+    const results = await Promise.allSettled(chosen.map((send) => send.send(`${deliveryKey}:${send.target}`)));
+    const failed: FailedSend[] = [];
+    for (const [index, result] of results.entries()) {
+      if (result.status === 'fulfilled') continue;
+      const { target, label } = chosen[index];
+      failed.push({ target, label, error: result.reason });
+      this.logger.warn({ err: result.reason, incidentId: incident.id, target }, 'escalation page not delivered');
     }
     const linked = new Set(identities.map((identity) => identity.memberId));
     return {
       paged: members.map((member) => member.name),
       unreachable: members.filter((member) => !linked.has(member.id)).map((member) => member.name),
+      failed,
     };
   }
 }

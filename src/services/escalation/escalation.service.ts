@@ -14,6 +14,7 @@ import type { ChannelsWithRules } from './channels-with-rules.js';
 import { EscalationCheckedMarker } from './escalation-checked-marker.js';
 import { DEFAULT_REDELIVERY_MS, EscalationDeliveries, escalationRun, pageKey, type PageDelivery } from './escalation-deliveries.js';
 import { EscalationSteps, type TakenStep } from './escalation-steps.js';
+import { pageOutcome } from './page-outcome.js';
 import type { IncidentChangeFeed } from '../incidents/incident-change-feed.js';
 import type { IncidentLinks } from '../incidents/incident-links.js';
 import type { EscalationTimers } from '../ports/escalation-timers.js';
@@ -133,6 +134,7 @@ export class EscalationService {
         escalationCheckedAt: now,
         escalationUndelivered: null,
         escalationRedeliverAt: null,
+        escalationRetries: null,
       });
       if (!policy) return undefined;
       const [step] = await this.steps.takeWithin(tx, [{ incidentId, step: 0 }]);
@@ -240,16 +242,24 @@ export class EscalationService {
     return { outcome: 'paged', level: level + 1, round: round + 1, paged, nextDueAt };
   }
 
-  /** Sends one step's page under its delivery key; its undelivered mark is cleared once it is out. */
-  private sendPage(incident: Incident, policy: EscalationPolicy, page: PageDelivery): Promise<void> {
-    const { level } = levelOfStep(policy, page.step);
-    return this.pages.deliver(page, () => this.notifier.page(incident, policy.levels[level], level + 1, this.links.detailsUrl(incident.id), pageKey(page)));
+  /**
+   * Sends one step's page under its delivery key — to `only` those targets when given (what failed last time) — and
+   * settles it: its undelivered mark is cleared once every send is out or failed for good; sends that may still go
+   * out are left to the sweep.
+   */
+  private sendPage(incident: Incident, policy: EscalationPolicy, page: PageDelivery, only?: string[]): Promise<void> {
+    const { level, round } = levelOfStep(policy, page.step);
+    return this.pages.deliver(page, async () => {
+      const result = await this.notifier.page(incident, policy.levels[level], level + 1, this.links.detailsUrl(incident.id), pageKey(page), only && new Set(only));
+      return pageOutcome(result.failed, { level: level + 1, round: round + 1 });
+    });
   }
 
   /**
    * Delivers again the pages whose delivery never finished (the instance delivering them died between the step's
-   * commit and the page). Platforms that deduplicate (Feishu's uuid) send nothing twice; a closed incident's
-   * leftover pages are dropped. Returns how many pages are being delivered again.
+   * commit and the page), and what failed of those whose sends failed, once their backoff is over. Platforms that
+   * deduplicate (Feishu's uuid) send nothing twice; a closed incident's leftover pages are dropped. Returns how many
+   * pages are being delivered again.
    */
   private async redeliverUnfinished(now: Date): Promise<number> {
     let pages = 0;
@@ -262,10 +272,10 @@ export class EscalationService {
           continue;
         }
         pages++;
-        this.track(this.sendPage(incident, policy, page));
+        this.track(this.sendPage(incident, policy, page, incident.escalationRetries?.[step]?.targets));
       }
     }
-    if (pages > 0) this.logger.warn({ pages }, 'escalation pages whose delivery did not finish are delivered again');
+    if (pages > 0) this.logger.warn({ pages }, 'escalation pages not delivered yet are delivered again');
     return pages;
   }
 

@@ -16,6 +16,7 @@ const ACTIVITY_VERB: Record<TimelineKind, string> = {
   closed: 'Closed by',
   reopened: 'Reopened by',
   escalated: 'Escalated by',
+  not_reached: 'Page not delivered to everyone, noted by',
 };
 
 /** Reads what a card shows about an incident, in one query. */

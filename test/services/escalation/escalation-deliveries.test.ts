@@ -2,9 +2,12 @@
  * The undelivered marks of escalation pages, on the real databases: a mark is cleared only for the page that was
  * delivered (another step of the same incident, in flight at the same time, keeps its own), a failed delivery keeps
  * its mark for the sweep, a page of an earlier run clears nothing of the current one, an instance still delivering
- * keeps its pages' redelivery time moving, and an overdue incident is claimed by one sweep only.
+ * keeps its pages' redelivery time moving, and an overdue incident is claimed by one sweep only. A page whose sends
+ * failed in part keeps its mark with those sends and a growing backoff; one whose failures are final settles with a
+ * timeline entry.
  */
 import { ChannelEntity } from '../../../src/db/entities/channel.entity.js';
+import { IncidentEventEntity } from '../../../src/db/entities/incident-event.entity.js';
 import { IncidentEntity, NOT_YET_ESCALATED } from '../../../src/db/entities/incident.entity.js';
 import { openDatabase } from '../../../src/db/data-source.js';
 import { Database } from '../../../src/db/database.js';
@@ -96,6 +99,54 @@ describe.each(DATABASE_KINDS)('escalation delivery marks on %s', (kind) => {
     expect(claimed[0]).toMatchObject({ escalationUndelivered: [3] });
     expect((await row(id)).escalationRedeliverAt!.getTime()).toBeGreaterThan(Date.now() + 25_000);
     expect((await sweeps[0].claimUnfinished(new Date())).filter((incident) => incident.id === id)).toEqual([]);
+  });
+
+  it('a page some of whose sends failed keeps its mark, with those sends and a redelivery time a backoff ahead that doubles per attempt', async () => {
+    const deliveries = new EscalationDeliveries(db, logger, 60_000, { firstMs: 1000, maxMs: 4000 });
+    const id = await incident([0], new Date(Date.now() + 60_000));
+    const run = escalationRun(await row(id));
+    // Attempt n waits between half and all of min(4 s, 1 s × 2^(n-1)).
+    for (const [attempt, [least, most]] of [[1, [500, 1000]], [2, [1000, 2000]], [3, [2000, 4000]], [4, [2000, 4000]]] as const) {
+      const before = Date.now();
+      await deliveries.deliver({ incidentId: id, run, step: 0 }, async () => ({ retry: ['feishu:group:oc_1'] }));
+      await deliveries.flush();
+      const after = await row(id);
+      expect(after).toMatchObject({ escalationUndelivered: [0], escalationRetries: { 0: { attempts: attempt, targets: ['feishu:group:oc_1'] } } });
+      expect(after.escalationRedeliverAt!.getTime()).toBeGreaterThanOrEqual(before + least - 50);
+      expect(after.escalationRedeliverAt!.getTime()).toBeLessThanOrEqual(Date.now() + most + 50);
+    }
+    // The sweep claims it once the backoff is over, with what is left to send.
+    const claimed = (await deliveries.claimUnfinished(new Date(Date.now() + 4100))).find((incident) => incident.id === id);
+    expect(claimed?.escalationRetries).toEqual({ 0: { attempts: 4, targets: ['feishu:group:oc_1'] } });
+    // Sent at last: the mark and the retry bookkeeping go.
+    await deliveries.deliver({ incidentId: id, run, step: 0 }, async () => ({ retry: [] }));
+    await deliveries.flush();
+    expect(await row(id)).toMatchObject({ escalationUndelivered: null, escalationRedeliverAt: null, escalationRetries: null });
+  });
+
+  it('a step that failed in part keeps its retries while another step of the incident is delivered', async () => {
+    const deliveries = new EscalationDeliveries(db, logger, 60_000, { firstMs: 1000, maxMs: 4000 });
+    const id = await incident([0, 1], new Date(Date.now() + 60_000));
+    const run = escalationRun(await row(id));
+    await deliveries.deliver({ incidentId: id, run, step: 0 }, async () => ({ retry: ['feishu:dm:ou_1'] }));
+    await deliveries.deliver({ incidentId: id, run, step: 1 }, async () => ({ retry: [] }));
+    await deliveries.flush();
+    expect(await row(id)).toMatchObject({ escalationUndelivered: [0], escalationRetries: { 0: { attempts: 1, targets: ['feishu:dm:ou_1'] } } });
+  });
+
+  it('a page whose only failures are final settles, with one timeline entry naming who it did not reach; a stale one writes nothing', async () => {
+    const deliveries = new EscalationDeliveries(db, logger, 60_000);
+    const id = await incident([0], new Date(Date.now() + 60_000));
+    const run = escalationRun(await row(id));
+    const notReached = { level: 1, round: 1, notReached: 'feishu group chat "ops": target_gone 230002' };
+    await deliveries.deliver({ incidentId: id, run, step: 0 }, async () => ({ retry: [], notReached }));
+    // The same page settled again (another instance redelivering it), and a page of an earlier run: no more entries.
+    await deliveries.deliver({ incidentId: id, run, step: 0 }, async () => ({ retry: [], notReached }));
+    await deliveries.deliver({ incidentId: id, run: run - 60_000, step: 0 }, async () => ({ retry: [], notReached }));
+    await deliveries.flush();
+    expect(await row(id)).toMatchObject({ escalationUndelivered: null, escalationRedeliverAt: null, escalationRetries: null });
+    const entries = await db.manager.findBy(IncidentEventEntity, { incidentId: id });
+    expect(entries).toEqual([expect.objectContaining({ kind: 'not_reached', actorType: 'system', detail: notReached })]);
   });
 
   it('names each page the same way every time, and differently per incident, run and step', () => {

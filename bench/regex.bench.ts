@@ -13,6 +13,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { RE2JS } from 're2js';
+import { ALERT_KEY_SCAN_CHARS, extractAlertKey } from '../src/domain/push-modes.js';
+import type { PushRule } from '../src/domain/integration-settings.js';
 import { MAX_PROGRAM_SIZE, compileLinearRegex } from '../src/lib/linear-regex.js';
 import { f1, intEnv } from './bench-support.js';
 
@@ -80,6 +82,14 @@ for (const [name, source] of PATTERNS) {
   console.log(`${''.padEnd(28)}       ${source}`);
 }
 console.log(`worst single test(): ${f1(worstTest)} ms; worst single exec(): ${f1(worstExec)} ms`);
+
+// What intake really runs per alert: the Alert Key looked for in the first ALERT_KEY_SCAN_CHARS of the description.
+let worstKey = 0;
+for (const [, source] of PATTERNS) {
+  const rule: PushRule = { action: 'trigger', conditions: [], keyField: 'content', keyRegex: source };
+  for (const text of Object.values(TEXTS)) worstKey = Math.max(worstKey, timed(() => extractAlertKey(rule, { title: 't', content: text })).worst);
+}
+console.log(`worst Alert Key extraction from a description (first ${ALERT_KEY_SCAN_CHARS} characters): ${f1(worstKey)} ms`);
 
 console.log('\nV8 backtracking, /^(a+)+$/ against "a"×n + "!":');
 for (const n of [16, 18, 20, 22, 24]) {

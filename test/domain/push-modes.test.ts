@@ -1,4 +1,4 @@
-import { decidePush, extractAlertKey, type PushSettings } from '../../src/domain/push-modes.js';
+import { ALERT_KEY_SCAN_CHARS, decidePush, extractAlertKey, type PushSettings } from '../../src/domain/push-modes.js';
 import type { InboundMessage, PushRule } from '../../src/domain/integration-settings.js';
 
 const msg = (title: string, content = ''): InboundMessage => ({ title, content });
@@ -183,6 +183,14 @@ describe('extractAlertKey', () => {
     ['extracted key is trimmed', rule('content', 'fingerprint=(.*)'), 'abc123'],
   ])('%s', (_name, r, expected) => {
     expect(extractAlertKey(r, message)).toBe(expected);
+  });
+
+  it('looks for the key in the first ALERT_KEY_SCAN_CHARS characters of the content only', () => {
+    const padding = 'x'.repeat(ALERT_KEY_SCAN_CHARS - 'fingerprint=near'.length);
+    const withinReach = msg('t', `${padding}fingerprint=near`);
+    expect(extractAlertKey(rule('content', 'fingerprint=(\\w+)'), withinReach)).toBe('near');
+    const beyondReach = msg('t', `${'x'.repeat(ALERT_KEY_SCAN_CHARS)}fingerprint=far`);
+    expect(extractAlertKey(rule('content', 'fingerprint=(\\w+)'), beyondReach)).toBe('t');
   });
 
   it.each(['(unclosed', '(High)\\1'])('falls back to the title when a saved key regex cannot run on RE2 (%j)', (regex) => {

@@ -64,7 +64,6 @@ import {
 // Clickers (run inside a worker thread)
 // ---------------------------------------------------------------------------------------------------------------
 
-type ToastKind = 'success' | 'info' | 'warning' | 'error';
 
 interface PreparedClick {
   body: string;

@@ -1,4 +1,3 @@
-import { In } from 'typeorm';
 import { ChatBindingEntity } from '../../db/entities/chat-binding.entity.js';
 import { ChatMessageEntity, type ChatMessage } from '../../db/entities/chat-message.entity.js';
 import { IncidentEntity } from '../../db/entities/incident.entity.js';

@@ -109,7 +109,7 @@ describe('a 429 holds back its channel, and only its channel', () => {
     expect((await service.api('POST', `/incidents/${incident.id}/acknowledge`, {})).status).toBe(200);
     const refused = await waitFor('the 429', () => fake.state.requestsTo('chat.update').find((request) => request.args.ts === message.ts && request.status === 429));
     await alert(busy);
-    const otherPost = await alertPostedPromptly(other, since);
+    await alertPostedPromptly(other, since);
 
     await service.services.cards.idle();
     const holdEnds = refused.at + RETRY_AFTER_S * 1000;

@@ -29,7 +29,7 @@ export async function openRedis(url: string, waitMs = REDIS_START_WAIT_MS): Prom
     const failed = (error: Error) => (lastError = error);
     // A refused or dropped connection: the first attempt failed; more follow in the background.
     const closed = () => done(new Error(`cannot connect to Redis: ${lastError?.message ?? 'connection closed'}`));
-    const timer = setTimeout(() => done(new Error(`cannot connect to Redis: no answer within ${waitMs} ms`)), waitMs);
+    const timer = setTimeout(() => done(new Error(`cannot connect to Redis: ${lastError?.message ?? `no answer within ${waitMs} ms`}`)), waitMs);
     redis.on('ready', ready).on('error', failed).on('close', closed);
   });
   return startError ? { redis, startError } : { redis };

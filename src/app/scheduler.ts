@@ -82,7 +82,8 @@ function timersUntilRedisAnswers(redis: Redis, startAgenda: () => Promise<Agenda
         const timers = new AgendaEscalationTimers(started);
         escalations.useTimers(timers);
         const pending = local.handOver();
-        await Promise.all(pending.map((dueAt) => timers.wakeAt(dueAt).catch(() => undefined)));
+        // A wake Redis could not take after all stays in this process.
+        await Promise.all(pending.map((dueAt) => timers.wakeAt(dueAt).catch(() => local.wakeAt(dueAt))));
         logger.info({ handedOver: pending.length }, 'Redis answers: escalation timers moved to the scheduler on Redis');
       } catch (error) {
         logger.warn({ err: error }, 'scheduler on Redis not started; escalation timers stay in this process until Redis reconnects');

@@ -2,7 +2,8 @@
  * A restart during a Redis outage (Redis behind a TCP proxy that refuses every connection): the service starts anyway,
  * /readyz names Redis (503, as when Redis is lost while running), alerts make incidents, clicks are answered,
  * escalation levels fire on time from timers in the process (the sweep is at a 60 s pace here, so they are not its
- * work), and once Redis answers /readyz is ready and the timers are back on Agenda's Redis store.
+ * work), and once Redis answers /readyz is ready and the timers are back on Agenda's Redis store, a wake that was
+ * pending in the process with them.
  */
 import {
   FAST_TIMERS,
@@ -22,6 +23,8 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 /** Level waits in minutes as the API takes them: 1.8 s. */
 const WAIT = 0.03;
+/** A wait long enough for Redis to be back before it ends: 9 s. */
+const HANDOVER_WAIT = 0.15;
 /** How late a level may be paged. */
 const LATENESS_MS = 3000;
 
@@ -76,9 +79,21 @@ describe('starting while Redis is down', () => {
     await waitForPage(world.fake, team, escalating.id, team.bob, { timeoutMs: WAIT * 60_000 + LATENESS_MS, group: false });
     expect(await redisJobCount(scheduler.redisKeyPrefix)).toBe(0);
 
+    // A level due after Redis is back: its wake, pending in the process, is handed to Agenda on Redis.
+    const slow = await createTeam(world.service, world.fake, 'redis-back');
+    await createRule(world.service, slow, [
+      { people: [slow.alice], waitMinutes: HANDOVER_WAIT, notifyDirect: true },
+      { people: [slow.bob], waitMinutes: HANDOVER_WAIT, notifyDirect: true },
+    ]);
+    const pending = await trigger(world.service, slow);
+    await waitForPage(world.fake, slow, pending.id, slow.alice, { timeoutMs: LATENESS_MS, group: false });
+
     redisProxy.restore();
     await waitUntil('ready', async () => ((await readyz()).status === 200 ? true : undefined), 15_000);
     expect((await readyz()).body).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
+    await waitUntil('the pending wake stored in Redis', async () => ((await redisJobCount(scheduler.redisKeyPrefix)) > 0 ? true : undefined), 5_000);
+    const level2 = await waitForPage(world.fake, slow, pending.id, slow.bob, { timeoutMs: HANDOVER_WAIT * 60_000 + LATENESS_MS, group: false });
+    expect(level2.at - new Date(pending.createdAt).getTime()).toBeLessThan(HANDOVER_WAIT * 60_000 + LATENESS_MS);
 
     // The next escalation's timer is a job in Redis, and it fires.
     const later = await waitUntil(
@@ -91,5 +106,5 @@ describe('starting while Redis is down', () => {
       10_000,
     );
     await waitForPage(world.fake, team, later.id, team.bob, { timeoutMs: WAIT * 60_000 + LATENESS_MS, group: false });
-  }, 60_000);
+  }, 90_000);
 });

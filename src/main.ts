@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config/config.js';
-import { createLogger } from './lib/logger.js';
+import { createLogger, logDestination } from './lib/logger.js';
 import { startService } from './app/start-service.js';
 
 async function main(): Promise<void> {
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination(config.logFormat));
   const service = await startService(config, logger);
   logger.info({ url: config.publicBaseUrl }, 'oncall-im started');
 

@@ -18,6 +18,7 @@ const configSchema = z.object({
   }),
   PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   ESCALATION_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   SCHEDULER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(DEFAULT_SCHEDULER_POLL_MS),
 });
@@ -64,6 +65,8 @@ export interface AppConfig extends PlatformConfigs {
   adminToken?: string;
   publicBaseUrl: string;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
+  /** 'json' lines or 'pretty' ones for people; unset: pretty when stdout is a terminal, else JSON. */
+  logFormat?: z.infer<typeof configSchema>['LOG_FORMAT'];
   /** How often every instance looks for escalation steps whose timer was lost. */
   escalationSweepSeconds: number;
   /** How often the scheduler (Agenda) looks for due jobs. */
@@ -106,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: values.ADMIN_TOKEN,
     publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     logLevel: values.LOG_LEVEL,
+    logFormat: values.LOG_FORMAT,
     escalationSweepSeconds: values.ESCALATION_SWEEP_SECONDS,
     schedulerPollMs: values.SCHEDULER_POLL_MS,
     ...platforms.configs,

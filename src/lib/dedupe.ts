@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { assertRedisConnected, type Redis } from './redis.js';
 import type { Logger } from './logger.js';
 import { withTimeout } from './timeout.js';
 
@@ -21,6 +21,8 @@ export class RedisDeduper implements Deduper {
   ) {}
 
   async firstSeen(key: string): Promise<boolean> {
+    // While Redis is away, fail at once rather than queue the command until it times out.
+    assertRedisConnected(this.redis);
     return (await this.redis.set(`dedupe:${key}`, '1', 'EX', this.ttlSeconds, 'NX')) === 'OK';
   }
 }

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { prettyLogStream } from './pretty-log.js';
 import { safeError } from './safe-error.js';
 
 export type { Logger };
@@ -26,4 +27,15 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 /** Integration keys travel in URL paths; keep only a short prefix so a log line cannot be replayed. */
 export function maskPath(path: string): string {
   return path.replace(/(\/open-apis\/bot\/(?:v2\/)?hook\/)([^/?]{0,6})[^/?]*/, '$1$2…');
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * Where the service's log goes: JSON lines on stdout (for machines), unless `format` is 'pretty', or is not set and
+ * stdout is a terminal; then readable lines.
+ */
+export function logDestination(format: LogFormat | undefined, stdout: NodeJS.WriteStream = process.stdout): DestinationStream | undefined {
+  const pretty = format === 'pretty' || (format === undefined && stdout.isTTY === true);
+  return pretty ? prettyLogStream(stdout, { colors: stdout.isTTY === true }) : undefined;
 }

@@ -94,6 +94,14 @@ describe.each(DATABASE_KINDS)('Feishu signatures and integration state on %s', (
       await expectRejected(integration.path, signedBody(fixture('text.json'), SECRET, { timestamp: nowSeconds() + 3700 }), FEISHU_SIGN_FAIL);
     });
 
+    it('rejects a correctly signed timestamp 10 minutes ahead with 19021; 1 minute ahead (clock skew) is accepted', async () => {
+      const integration = await createIntegration(service, { signingSecret: SECRET });
+      await expectRejected(integration.path, signedBody(fixture('text.json'), SECRET, { timestamp: nowSeconds() + 600 }), FEISHU_SIGN_FAIL);
+      await expectRejected(integration.path, signedBody(fixture('text.json'), SECRET, { timestamp: nowSeconds() + 600, timestampAsNumber: true }), FEISHU_SIGN_FAIL);
+      expect(await service.post(integration.path, signedBody(fixture('text.json'), SECRET, { timestamp: nowSeconds() + 60 }))).toEqual({ status: 200, body: FEISHU_SUCCESS });
+      expect(await incidentsOfChannel(service, integration.channelId)).toHaveLength(1);
+    });
+
     it('rejects a missing sign, a missing timestamp and an unsigned body with 19021', async () => {
       const integration = await createIntegration(service, { signingSecret: SECRET });
       const { sign: _sign, ...withoutSign } = signedBody(fixture('text.json'), SECRET);

@@ -1,5 +1,6 @@
 import { feishuSign, verifyFeishuSign } from '../../src/ingest/feishu-webhook/feishu-signature.js';
 import { FEISHU_SIGN_WINDOW_SECONDS } from '../../src/ingest/feishu-webhook/feishu-protocol.js';
+import { MAX_TIMESTAMP_AHEAD_MS } from '../../src/lib/request-clock.js';
 
 const VECTORS = [
   { secret: 'mysecret', timestamp: '1700000000', sign: 'Jp33/xXhCipDEpjyHvEyc7mRSyXWHbNz6J8+C3qQKNo=' },
@@ -18,8 +19,9 @@ describe('feishuSign', () => {
 });
 
 describe('verifyFeishuSign', () => {
-  it('the window is one hour', () => {
+  it('the window is one hour back, 5 minutes ahead', () => {
     expect(FEISHU_SIGN_WINDOW_SECONDS).toBe(3600);
+    expect(MAX_TIMESTAMP_AHEAD_MS).toBe(300_000);
   });
 
   describe.each(VECTORS)('vector secret=$secret ts=$timestamp', ({ secret, timestamp, sign }) => {
@@ -31,11 +33,15 @@ describe('verifyFeishuSign', () => {
       ['string timestamp with spaces', ` ${timestamp} `, ts, true],
       ['numeric timestamp with a fraction', ts + 0.9, ts, true],
       ['now 3600 s after', timestamp, ts + 3600, true],
-      ['now 3600 s before', timestamp, ts - 3600, true],
+      ['now 300 s before (timestamp 5 min ahead)', timestamp, ts - 300, true],
+      ['now 301 s before', timestamp, ts - 301, false],
+      ['now 600 s before', timestamp, ts - 600, false],
+      ['now 3600 s before', timestamp, ts - 3600, false],
       ['now 3601 s after', timestamp, ts + 3601, false],
       ['now 3601 s before', timestamp, ts - 3601, false],
       ['numeric timestamp, now 3601 s after', ts, ts + 3601, false],
-      ['numeric timestamp, now 3600 s before', ts, ts - 3600, true],
+      ['numeric timestamp, now 60 s before', ts, ts - 60, true],
+      ['numeric timestamp, now 600 s before', ts, ts - 600, false],
       ['now a day later', timestamp, ts + 86400, false],
     ])('%s -> %s', (_name, tsInput, now, expected) => {
       expect(verifyFeishuSign(secret, tsInput, sign, now)).toBe(expected);

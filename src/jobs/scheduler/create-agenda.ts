@@ -37,7 +37,30 @@ export interface CreateAgendaOptions {
 export function createAgendaBackend(options: Pick<CreateAgendaOptions, 'db' | 'redis' | 'redisKeyPrefix'>): AgendaBackend {
   if (!options.redis) return new TypeOrmBackend(options.db);
   const keyPrefix = options.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
-  return new ExactDataBackend(new RedisBackend({ redis: options.redis, keyPrefix, channelName: `${keyPrefix}jobs` }));
+  const backend = new ExactDataBackend(new RedisBackend({ redis: options.redis, keyPrefix, channelName: `${keyPrefix}jobs` }));
+  return connectingUntilRedisAnswers(backend, options.redis);
+}
+
+const CONNECT_RETRY_MS = 1000;
+
+/**
+ * Agenda's constructor calls backend.connect() and leaves its rejection unhandled, which would end the process if
+ * Redis went away at that moment: connect() here retries until Redis answers instead, and never settles once the
+ * client has been closed (agenda.start() then waits for ever, holding nothing that keeps the process alive).
+ */
+function connectingUntilRedisAnswers(backend: AgendaBackend, redis: Redis): AgendaBackend {
+  const connect = backend.connect.bind(backend);
+  backend.connect = async () => {
+    for (;;) {
+      try {
+        return await connect();
+      } catch {
+        if (redis.status === 'end') return new Promise<void>(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS).unref());
+      }
+    }
+  };
+  return backend;
 }
 
 /**

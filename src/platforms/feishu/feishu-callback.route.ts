@@ -6,6 +6,7 @@ import type { FeishuAppConfig } from './feishu.config.js';
 import { EVENT_DEDUPE_RETENTION_MS } from '../../lib/dedupe.js';
 import type { Logger } from '../../lib/logger.js';
 import { readBody } from '../../lib/read-body.js';
+import { datedTooFarAhead } from '../../lib/request-clock.js';
 
 export const FEISHU_CALLBACK_PATH = '/feishu/events';
 const CALLBACK_BODY_LIMIT = 512 * 1024;
@@ -17,7 +18,8 @@ type Json = Record<string, any>;
  * signature over the raw body and the Verification Token; then hands the plain event to the dispatcher, as the
  * long connection does. The timestamp window is as long as event ids are remembered (Feishu re-delivers events for
  * hours, so a tighter one would refuse genuine retries): a replay is stopped by the event_id dedupe while it is
- * younger than that, and by the window after.
+ * younger than that, and by the window after. A timestamp more than 5 minutes ahead of our clock is refused too: its
+ * window would reach that much further.
  */
 export function registerFeishuCallbacks(router: Router, config: FeishuAppConfig, dispatcher: lark.EventDispatcher): void {
   const cipher = config.encryptKey ? new lark.AESCipher(config.encryptKey) : undefined;
@@ -82,10 +84,13 @@ function signatureValid(ctx: Context, encryptKey: string, rawBody: string): bool
   return safeEqual(expected, signature);
 }
 
-/** X-Lark-Request-Timestamp is in seconds; what is older than the dedupe retention could be a replay nobody would notice. */
+/**
+ * X-Lark-Request-Timestamp is in seconds; what is older than the dedupe retention could be a replay nobody would
+ * notice, and what is dated ahead of the clock skew we allow is no genuine request of now.
+ */
 function timestampRecent(timestamp: string): boolean {
-  const seconds = Number(timestamp);
-  return Number.isFinite(seconds) && Date.now() - seconds * 1000 <= EVENT_DEDUPE_RETENTION_MS;
+  const ms = Number(timestamp) * 1000;
+  return Number.isFinite(ms) && Date.now() - ms <= EVENT_DEDUPE_RETENTION_MS && !datedTooFarAhead(ms);
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { SlackAppConfig } from './slack.config.js';
 import type { Logger } from '../../lib/logger.js';
+import { datedTooFarAhead } from '../../lib/request-clock.js';
 import type { InboundDeps, PlatformModule } from '../platform-module.js';
 import { SlackApi } from './slack-api.js';
 import { SlackIdentity } from './slack-identity.js';
@@ -26,8 +27,9 @@ function boltLogger(logger: Logger): BoltLogger {
 }
 
 /**
- * The Slack app: Bolt on one URL of our Koa app (commands, interactivity, events; Bolt checks the signature and the
- * 5-minute window), or Socket Mode when there is no public URL.
+ * The Slack app: Bolt on one URL of our Koa app (commands, interactivity, events; Bolt checks the signature and
+ * refuses requests older than 5 minutes, we refuse those dated more than 5 minutes ahead), or Socket Mode when there
+ * is no public URL.
  */
 export class SlackApp implements PlatformModule {
   readonly name = 'slack';
@@ -66,6 +68,12 @@ export class SlackApp implements PlatformModule {
       const receiver = new HTTPReceiver({ signingSecret: this.config.signingSecret!, endpoints: SLACK_EVENTS_PATH, logger: common.logger });
       this.bolt = new App({ ...common, receiver });
       router.post(SLACK_EVENTS_PATH, async (ctx) => {
+        // Bolt checks only that a request is not too old: one dated far ahead is refused here, as Bolt refuses (401).
+        if (datedTooFarAhead(Number(ctx.get('x-slack-request-timestamp')) * 1000)) {
+          this.logger.warn({ source: 'slack' }, 'slack request refused: its timestamp is more than 5 minutes ahead');
+          ctx.status = 401;
+          return;
+        }
         ctx.respond = false;
         // Bolt answers on the raw response, later; waiting for it lets the access log show its status, not Koa's 404.
         const answered = new Promise<void>((resolve) => {

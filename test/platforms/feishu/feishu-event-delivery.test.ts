@@ -117,6 +117,23 @@ describe.each(DATABASE_KINDS)('Feishu event delivery on %s', (kind) => {
       await world.service.services.cards.idle();
     });
 
+    it('a validly signed click dated 10 minutes ahead is refused and changes nothing; 1 minute ahead (clock skew) is accepted', async () => {
+      const alice = await world.person('Alice');
+      const setup = await world.boundChat({ members: [alice.user.open_id] });
+      const { incident, card } = await world.triggerWithCard(setup);
+
+      const ahead = await postCallback(world.service, world.secrets, world.clickEvent(alice.user.open_id, 'acknowledge', incident.id, card), sentAgo(-10 * 60_000));
+      expect(ahead.status).toBe(401);
+      expect(ahead.body).toEqual({ msg: 'request timestamp outside the accepted window' });
+      await world.service.services.cards.idle();
+      expect((await incidentDetail(world.service, incident.id)).timeline.map((entry) => entry.kind)).toEqual(['triggered']);
+
+      const skewed = await postCallback(world.service, world.secrets, world.clickEvent(alice.user.open_id, 'acknowledge', incident.id, card), sentAgo(-60_000));
+      expect(skewed.status).toBe(200);
+      expect(skewed.body.toast).toEqual({ type: 'success', content: `Acknowledged #${incident.id}` });
+      await world.service.services.cards.idle();
+    });
+
     it('a timestamp that is not a number is refused even with a matching signature', async () => {
       const alice = await world.person('Alice');
       const setup = await world.boundChat({ members: [alice.user.open_id] });

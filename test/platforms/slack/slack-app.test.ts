@@ -196,25 +196,25 @@ describe.each(DATABASE_KINDS)('Slack app end to end on %s', (kind) => {
 
   describe('requests dated ahead of our clock', () => {
     it('a correctly signed click or command dated 10 minutes ahead is refused with 401 and changes nothing; 1 minute ahead is handled', async () => {
-      const alice = await person('Alice');
-      const setup = await boundChannel([alice]);
-      const { incident, message } = await triggerWithMessage(setup);
+      const alice = await world.person('Alice');
+      const setup = await world.boundChannel([alice]);
+      const { incident, message } = await world.triggerWithMessage(setup);
       const inMinutes = (minutes: number) => ({ timestamp: Math.floor(Date.now() / 1000) + minutes * 60 });
 
-      const ahead = await click(alice, message, 'oncall:close', { sign: inMinutes(10) });
+      const ahead = await world.click(alice, message, 'oncall:close', { sign: inMinutes(10) });
       expect(ahead.answer.status).toBe(401);
       expect(ahead.answer.elapsedMs).toBeLessThan(ACK_DEADLINE_MS);
       const commandUrl = fake.state.newResponseUrl({ kind: 'command', channel: setup.slack.id, user: alice.user.id });
       const command = slashCommandBody(workspace, { text: `close ${incident.id}`, user: alice.user, channel: setup.slack, responseUrl: commandUrl });
-      expect((await send(signedRequest(signingSecret, command, FORM_CONTENT_TYPE, inMinutes(10)))).status).toBe(401);
+      expect((await world.send(signedRequest(signingSecret, command, FORM_CONTENT_TYPE, inMinutes(10)))).status).toBe(401);
       await sleep(300);
       expect(fake.state.responsesTo(ahead.responseUrl)).toEqual([]);
       expect(fake.state.responsesTo(commandUrl)).toEqual([]);
       expect(kindsOf((await incidentDetail(service, incident.id)).timeline)).toEqual(['triggered']);
 
-      const skewed = await click(alice, message, 'oncall:acknowledge', { sign: inMinutes(1) });
+      const skewed = await world.click(alice, message, 'oncall:acknowledge', { sign: inMinutes(1) });
       expect(skewed.answer).toEqual({ status: 200, text: '', elapsedMs: expect.any(Number) });
-      expect((await responseAt(skewed.responseUrl)).body.text).toBe(`Acknowledged #${incident.id}`);
+      expect((await world.responseAt(skewed.responseUrl)).body.text).toBe(`Acknowledged #${incident.id}`);
       expect((await incidentDetail(service, incident.id)).incident.status).toBe('acknowledged');
       await service.services.cards.idle();
     });

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import { AgendaEscalationTimers, defineEscalateJob } from '../jobs/escalate.job.js';
 import { createAgenda, stopAgenda } from '../jobs/scheduler/create-agenda.js';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import type { Redis } from '../lib/redis.js';
 import type { EscalationService } from '../services/escalation/escalation.service.js';
 
@@ -14,13 +15,23 @@ export interface Scheduler {
 }
 
 /** Agenda (on Redis, else on the database) runs the escalation timers; the sweep fires what a lost timer missed. */
-export async function initScheduler(config: AppConfig, db: Database, redis: Redis | undefined, escalations: EscalationService, logger: Logger): Promise<Scheduler> {
+export async function initScheduler(
+  config: AppConfig,
+  db: Database,
+  redis: Redis | undefined,
+  escalations: EscalationService,
+  logger: Logger,
+  metrics: Metrics,
+): Promise<Scheduler> {
   const agenda = createAgenda({ db, redis, processEvery: config.schedulerPollMs ?? DEFAULT_SCHEDULER_POLL_MS, redisKeyPrefix: config.redisKeyPrefix });
   defineEscalateJob(agenda, escalations);
-  agenda.on('error', (error: Error) => logger.error({ err: error }, 'scheduler error'));
+  agenda.on('error', (error: Error) => {
+    metrics.schedulerError();
+    logger.error({ err: error }, 'scheduler error');
+  });
   await agenda.start();
   escalations.useTimers(new AgendaEscalationTimers(agenda));
-  const sweep = startSweeping(escalations, config.escalationSweepSeconds, logger);
+  const sweep = startSweeping(escalations, config.escalationSweepSeconds, logger, metrics);
   let sweepStopped: Promise<void> | undefined;
   const stopSweeping = () => (sweepStopped ??= sweep.stop());
   return {
@@ -38,13 +49,19 @@ export async function initScheduler(config: AppConfig, db: Database, redis: Redi
  * At start, then every `seconds`: fire escalation steps whose timer was lost (and the rest of the sweep). One sweep
  * at a time; stop() resolves once the running one has finished.
  */
-function startSweeping(escalations: EscalationService, seconds: number, logger: Logger): { stop(): Promise<void> } {
+function startSweeping(escalations: EscalationService, seconds: number, logger: Logger, metrics: Metrics): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const run = () => {
     running ??= escalations
       .sweep()
-      .then((fired) => void (fired > 0 && logger.info({ fired }, 'escalation sweep fired overdue steps')))
-      .catch((error: unknown) => logger.error({ err: error }, 'escalation sweep failed'))
+      .then((fired) => {
+        metrics.sweepFinished(true);
+        if (fired > 0) logger.info({ fired }, 'escalation sweep fired overdue steps');
+      })
+      .catch((error: unknown) => {
+        metrics.sweepFinished(false);
+        logger.error({ err: error }, 'escalation sweep failed');
+      })
       .finally(() => (running = undefined));
   };
   run();

@@ -17,6 +17,9 @@ const configSchema = z.object({
     message: 'must be at least 16 characters',
   }),
   PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']),
+  METRICS_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 16, {
+    message: 'must be at least 16 characters',
+  }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ESCALATION_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   SCHEDULER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(DEFAULT_SCHEDULER_POLL_MS),
@@ -63,6 +66,8 @@ export interface AppConfig extends PlatformConfigs {
   /** Undefined means: generate one on first start and keep it in DATA_DIR. */
   adminToken?: string;
   publicBaseUrl: string;
+  /** Bearer token GET /metrics requires; open when undefined. */
+  metricsToken?: string;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   /** How often every instance looks for escalation steps whose timer was lost. */
   escalationSweepSeconds: number;
@@ -105,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: values.REDIS_URL,
     adminToken: values.ADMIN_TOKEN,
     publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
+    metricsToken: values.METRICS_TOKEN,
     logLevel: values.LOG_LEVEL,
     escalationSweepSeconds: values.ESCALATION_SWEEP_SECONDS,
     schedulerPollMs: values.SCHEDULER_POLL_MS,

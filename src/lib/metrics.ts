@@ -36,6 +36,8 @@ export class Metrics {
   private readonly alertTally = new Map<number, Map<number, number>>();
   private sources?: ScrapeSources;
 
+  private readonly dependencyUp: Gauge<'dependency'>;
+  private readonly dependencyRoundTrip: Gauge<'dependency'>;
   private readonly cardCalls: Counter<'platform' | 'operation'>;
   private readonly cardFailures: Counter<'platform' | 'operation' | 'kind'>;
   private readonly callbackSeconds: Histogram<'platform'>;
@@ -90,28 +92,12 @@ export class Metrics {
         if (source) this.set(await source.incidentsWithUndeliveredPages());
       },
     });
-    const dependencyUp = new Gauge({ name: 'oncall_dependency_up', help: '1 when the dependency answered a ping at scrape time', labelNames: ['dependency'], registers });
-    new Gauge({
+    this.dependencyUp = new Gauge({ name: 'oncall_dependency_up', help: '1 when the dependency answered a ping at scrape time', labelNames: ['dependency'], registers });
+    this.dependencyRoundTrip = new Gauge({
       name: 'oncall_dependency_round_trip_seconds',
       help: 'Round trip of a ping to the database or Redis, measured at scrape time (absent when it failed)',
       labelNames: ['dependency'],
       registers,
-      async collect() {
-        this.reset();
-        dependencyUp.reset();
-        await Promise.all(
-          (sources()?.dependencies ?? []).map(async ({ name, check }) => {
-            const started = process.hrtime.bigint();
-            try {
-              await withTimeout(check(), DEPENDENCY_TIMEOUT_MS);
-              this.set({ dependency: name }, Number(process.hrtime.bigint() - started) / 1e9);
-              dependencyUp.set({ dependency: name }, 1);
-            } catch {
-              dependencyUp.set({ dependency: name }, 0);
-            }
-          }),
-        );
-      },
     });
 
     this.cardCalls = new Counter({
@@ -178,7 +164,30 @@ export class Metrics {
 
   /** The exposition text and its content type. */
   async scrape(): Promise<{ contentType: string; body: string }> {
+    // Before the registry renders: its metrics are read concurrently, so one gauge's collect() can't feed another.
+    await this.pingDependencies();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private async pingDependencies(): Promise<void> {
+    const dependencies = this.sources?.dependencies ?? [];
+    const results = await Promise.all(
+      dependencies.map(async ({ name, check }) => {
+        const started = process.hrtime.bigint();
+        try {
+          await withTimeout(check(), DEPENDENCY_TIMEOUT_MS);
+          return { name, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+        } catch {
+          return { name, seconds: undefined };
+        }
+      }),
+    );
+    this.dependencyUp.reset();
+    this.dependencyRoundTrip.reset();
+    for (const { name, seconds } of results) {
+      this.dependencyUp.set({ dependency: name }, seconds === undefined ? 0 : 1);
+      if (seconds !== undefined) this.dependencyRoundTrip.set({ dependency: name }, seconds);
+    }
   }
 
   /** Hot path (every alert, as the next three): stored. */

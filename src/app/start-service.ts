@@ -52,7 +52,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     incidentsWithUndeliveredPages: () => countIncidentsWithUndeliveredPages(storage.db),
     dependencies: storage.readiness,
   });
-  const platforms = await buildPlatformModules(config, logger).catch(async (error: unknown) => {
+  const platforms = await buildPlatformModules(config, logger, metrics).catch(async (error: unknown) => {
     await storage.close();
     throw error;
   });

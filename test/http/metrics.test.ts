@@ -109,6 +109,23 @@ describe.each(DATABASE_KINDS)('GET /metrics on %s', (kind) => {
     expect(valueOf(acknowledged, 'oncall_incidents', { status: 'acknowledged' })).toBe(1);
     expect(valueOf(acknowledged, 'oncall_incidents_with_undelivered_pages')).toBe(0);
 
+    // Closed; Feishu answers the card's update with its rate limit once: the call is held back, then goes through.
+    world.fake.state.injectFailures.push({
+      method: 'PATCH',
+      pathPrefix: `${MESSAGES_PATH}/${card.messageId}`,
+      status: 429,
+      body: { code: 99991400, msg: 'request trigger frequency limit' },
+      headers: { 'x-ogw-ratelimit-limit': '5', 'x-ogw-ratelimit-reset': '1' },
+    });
+    expect((await service.api('POST', `/incidents/${incident.id}/close`, {})).status).toBe(200);
+    await service.services.cards.idle();
+    expect(world.fake.state.injectFailures).toEqual([]);
+    const closed = await scrape(service.url);
+    expect(grew(acknowledged, closed, 'oncall_rate_limit_holds_total', { platform: 'feishu', scope: 'retry_after' })).toBe(1);
+    expect(grew(acknowledged, closed, 'oncall_card_calls_total', { platform: 'feishu', operation: 'update' })).toBe(1);
+    expect(grew(acknowledged, closed, 'oncall_card_failures_total', { platform: 'feishu', operation: 'update', kind: 'rate_limited' })).toBe(0);
+    expect(valueOf(closed, 'oncall_incidents', { status: 'acknowledged' })).toBe(0);
+
     // Round trips timed at scrape; Redis only where the service has it (the MariaDB world).
     const dependencies = kind === 'mariadb' ? ['database', 'redis'] : ['database'];
     for (const dependency of dependencies) {

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { SlackAppConfig } from './slack.config.js';
 import type { Logger } from '../../lib/logger.js';
-import type { InboundDeps, PlatformModule } from '../platform-module.js';
+import type { InboundDeps, PlatformMetrics, PlatformModule } from '../platform-module.js';
 import { SlackApi } from './slack-api.js';
 import { SlackIdentity } from './slack-identity.js';
 import { registerSlackListeners } from './slack-listeners.js';
@@ -40,8 +40,9 @@ export class SlackApp implements PlatformModule {
   constructor(
     private readonly config: SlackAppConfig,
     private readonly logger: Logger,
+    metrics: PlatformMetrics,
   ) {
-    this.api = new SlackApi(config, logger);
+    this.api = new SlackApi(config, logger, (scope) => metrics.rateLimitHold('slack', scope));
     this.platform = new SlackPlatform(this.api);
     this.identity = new SlackIdentity(this.api, logger, config.identityRetry);
   }

@@ -155,8 +155,10 @@ describe('GET /metrics with METRICS_TOKEN, and one registry per service', () => 
   const token = `metrics-${randomHex(12)}`;
   let guarded: TestService;
   let open: TestService;
+  let startedAt: number;
 
   beforeAll(async () => {
+    startedAt = Date.now() / 1000;
     guarded = await startTestService('sqlite', 'metrics_token', { metricsToken: token });
     open = await startTestService('sqlite', 'metrics_open');
   }, 30_000);
@@ -175,6 +177,13 @@ describe('GET /metrics with METRICS_TOKEN, and one registry per service', () => 
     expect(valueOf(await scrape(guarded.url, token), 'oncall_dependency_up', { dependency: 'database' })).toBe(1);
     // The token guards /metrics only.
     expect((await fetch(`${guarded.url}/healthz`)).status).toBe(200);
+  });
+
+  it('shows when the escalation sweep (run at start) last finished', async () => {
+    const lastSweep = await waitFor('a finished sweep', async () => valueOf(await scrape(open.url), 'oncall_escalation_sweep_last_success_timestamp_seconds') || undefined);
+    expect(lastSweep).toBeGreaterThanOrEqual(Math.floor(startedAt));
+    expect(lastSweep).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(valueOf(await scrape(open.url), 'oncall_escalation_sweep_failures_total')).toBe(0);
   });
 
   it('two services in one process count their own alerts', async () => {

@@ -23,7 +23,7 @@ export type CardOperation = 'post' | 'update';
 /** Tally codes of alerts that were not rejected: accepted, and lost to our own failure (the sender gets a 5xx). */
 const ACCEPTED = 0;
 const FAILED = -1;
-/** Alerts whose URL key matches no integration. */
+/** Alerts whose URL key matches no integration (or whose lookup failed). */
 const NO_INTEGRATION = 0;
 const DEPENDENCY_TIMEOUT_MS = 2000;
 
@@ -57,7 +57,7 @@ export class Metrics {
     const tally = this.alertTally;
     new Counter({
       name: 'oncall_alerts_received_total',
-      help: 'Alerts received, by integration id (0: no integration has that URL key), outcome (accepted, rejected, failed) and the code a rejection answered',
+      help: 'Alerts received, by integration id (0: none known for the URL key — unknown key, or the lookup failed), outcome (accepted, rejected, failed) and the code a rejection answered',
       labelNames: ['integration', 'outcome', 'code'],
       registers,
       collect() {
@@ -71,6 +71,7 @@ export class Metrics {
       },
     });
 
+    // A database that does not answer leaves these unknown (oncall_dependency_up says why) rather than failing the scrape.
     const sources = () => this.sources;
     new Gauge({
       name: 'oncall_incidents',
@@ -78,9 +79,10 @@ export class Metrics {
       labelNames: ['status'],
       registers,
       async collect() {
-        const counts = await sources()?.openIncidents();
         this.reset();
-        for (const status of ['triggered', 'acknowledged']) this.set({ status }, counts?.find((row) => row.status === status)?.count ?? 0);
+        const source = sources();
+        const counts = source && (await withTimeout(source.openIncidents(), DEPENDENCY_TIMEOUT_MS).catch(() => undefined));
+        for (const { status, count } of counts ?? []) this.set({ status }, count);
       },
     });
     new Gauge({
@@ -89,7 +91,9 @@ export class Metrics {
       registers,
       async collect() {
         const source = sources();
-        if (source) this.set(await source.incidentsWithUndeliveredPages());
+        const count = source && (await withTimeout(source.incidentsWithUndeliveredPages(), DEPENDENCY_TIMEOUT_MS).catch(() => undefined));
+        // NaN when unknown: 0 would say all pages are out.
+        this.set(count ?? Number.NaN);
       },
     });
     this.dependencyUp = new Gauge({ name: 'oncall_dependency_up', help: '1 when the dependency answered a ping at scrape time', labelNames: ['dependency'], registers });

@@ -5,12 +5,16 @@
  * deltas between scrapes around each step.
  */
 import { randomUUID } from 'node:crypto';
-import { DATABASE_KINDS } from '../support/databases.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { startService, type RunningService } from '../../src/app/start-service.js';
+import { DATABASE_KINDS, dropDatabase, freshDatabase, MARIADB_ROOT_URL } from '../support/databases.js';
+import { serviceClient } from '../support/escalation-helpers.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { FEISHU_MSG_TYPE_NEEDED, FEISHU_SUCCESS, FEISHU_TOKEN_INVALID } from '../support/feishu-helpers.js';
 import { randomHex, waitFor } from '../support/feishu-app-helpers.js';
 import { FeishuAppWorld, type BoundChat, type Person } from '../support/feishu-app-world.js';
 import { scrape, valueOf, type Sample } from '../support/prometheus-text.js';
-import { TEST_ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service.js';
+import { TEST_ADMIN_TOKEN, hookPath, startTestService, testServiceConfig, type TestService } from '../support/test-service.js';
 
 const MESSAGES_PATH = '/open-apis/im/v1/messages';
 
@@ -196,4 +200,49 @@ describe('GET /metrics with METRICS_TOKEN, and one registry per service', () => 
     expect(accepted(await scrape(open.url))).toBe(1);
     expect(accepted(await scrape(guarded.url, token))).toBe(0);
   });
+});
+
+describe('GET /metrics while the database is down', () => {
+  let proxy: TcpProxy;
+  let running: RunningService;
+  let databaseName: string;
+
+  beforeAll(async () => {
+    proxy = await startTcpProxy('127.0.0.1', 3306);
+    const direct = await freshDatabase('mariadb', 'metrics_outage');
+    databaseName = new URL((direct as { url: string }).url).pathname.slice(1);
+    running = await startService(
+      testServiceConfig({ kind: 'mysql', url: `mysql://root@127.0.0.1:${proxy.port}/${databaseName}` }),
+      createLogger('silent'),
+    );
+  }, 30_000);
+  afterAll(async () => {
+    proxy?.restore();
+    await running?.stop();
+    await proxy?.close();
+    if (databaseName) await dropDatabase({ kind: 'mysql', url: `${MARIADB_ROOT_URL}/${databaseName}` });
+  }, 30_000);
+
+  it('still answers: the database is down, the counts it would give are unknown, an alert it could not store is counted as failed', async () => {
+    const client = serviceClient(running.url);
+    const channel = await client.api('POST', '/channels', { name: 'metrics-outage' });
+    const integration = await client.api('POST', '/integrations', { name: 'metrics-outage', channelId: channel.body.id });
+    const up = await scrape(running.url);
+    expect(valueOf(up, 'oncall_dependency_up', { dependency: 'database' })).toBe(1);
+    expect(valueOf(up, 'oncall_incidents', { status: 'triggered' })).toBe(0);
+    expect(up.some((sample) => sample.name === 'oncall_incidents' && sample.labels.status === 'triggered')).toBe(true);
+    expect(valueOf(up, 'oncall_incidents_with_undelivered_pages')).toBe(0);
+
+    proxy.cut();
+    const lost = await client.post(hookPath(integration.body.url), { msg_type: 'text', content: { text: 'not stored' } });
+    expect(lost.status).toBe(500);
+    const down = await scrape(running.url);
+    expect(valueOf(down, 'oncall_dependency_up', { dependency: 'database' })).toBe(0);
+    expect(down.some((sample) => sample.name === 'oncall_dependency_round_trip_seconds')).toBe(false);
+    expect(down.some((sample) => sample.name === 'oncall_incidents')).toBe(false);
+    expect(valueOf(down, 'oncall_incidents_with_undelivered_pages')).toBeNaN();
+    // Its integration could not be looked up either.
+    expect(valueOf(down, 'oncall_alerts_received_total', { integration: '0', outcome: 'failed' })).toBe(1);
+    proxy.restore();
+  }, 30_000);
 });

@@ -5,6 +5,7 @@ import { AgendaEscalationTimers, defineEscalateJob } from '../jobs/escalate.job.
 import { InProcessEscalationTimers } from '../jobs/in-process-timers.js';
 import { createAgenda, stopAgenda } from '../jobs/scheduler/create-agenda.js';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import type { Redis } from '../lib/redis.js';
 import type { EscalationService } from '../services/escalation/escalation.service.js';
 
@@ -23,11 +24,21 @@ const TAKEOVER_STOP_WAIT_MS = 5000;
  * Redis that did not answer at start leaves the timers in this process until it does; then Agenda on Redis takes
  * over, with the wakes still pending.
  */
-export async function initScheduler(config: AppConfig, db: Database, redis: Redis | undefined, escalations: EscalationService, logger: Logger): Promise<Scheduler> {
+export async function initScheduler(
+  config: AppConfig,
+  db: Database,
+  redis: Redis | undefined,
+  escalations: EscalationService,
+  logger: Logger,
+  metrics: Metrics,
+): Promise<Scheduler> {
   const startAgenda = async (): Promise<Agenda> => {
     const agenda = createAgenda({ db, redis, processEvery: config.schedulerPollMs ?? DEFAULT_SCHEDULER_POLL_MS, redisKeyPrefix: config.redisKeyPrefix });
     defineEscalateJob(agenda, escalations);
-    agenda.on('error', (error: Error) => logger.error({ err: error }, 'scheduler error'));
+    agenda.on('error', (error: Error) => {
+      metrics.schedulerError();
+      logger.error({ err: error }, 'scheduler error');
+    });
     try {
       await agenda.start();
     } catch (error) {
@@ -39,7 +50,7 @@ export async function initScheduler(config: AppConfig, db: Database, redis: Redi
     return agenda;
   };
   const timers = redis && redis.status !== 'ready' ? timersUntilRedisAnswers(redis, startAgenda, escalations, logger) : fixedTimers(await startAgenda(), escalations);
-  const sweep = startSweeping(escalations, config.escalationSweepSeconds, logger);
+  const sweep = startSweeping(escalations, config.escalationSweepSeconds, logger, metrics);
   let sweepStopped: Promise<void> | undefined;
   const stopSweeping = () => (sweepStopped ??= sweep.stop());
   return {
@@ -108,13 +119,19 @@ function timersUntilRedisAnswers(redis: Redis, startAgenda: () => Promise<Agenda
  * At start, then every `seconds`: fire escalation steps whose timer was lost (and the rest of the sweep). One sweep
  * at a time; stop() resolves once the running one has finished.
  */
-function startSweeping(escalations: EscalationService, seconds: number, logger: Logger): { stop(): Promise<void> } {
+function startSweeping(escalations: EscalationService, seconds: number, logger: Logger, metrics: Metrics): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const run = () => {
     running ??= escalations
       .sweep()
-      .then((fired) => void (fired > 0 && logger.info({ fired }, 'escalation sweep fired overdue steps')))
-      .catch((error: unknown) => logger.error({ err: error }, 'escalation sweep failed'))
+      .then((fired) => {
+        metrics.sweepFinished(true);
+        if (fired > 0) logger.info({ fired }, 'escalation sweep fired overdue steps');
+      })
+      .catch((error: unknown) => {
+        metrics.sweepFinished(false);
+        logger.error({ err: error }, 'escalation sweep failed');
+      })
       .finally(() => (running = undefined));
   };
   run();

@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import { ChannelService } from '../services/catalog/channel.service.js';
 import { IntegrationService } from '../services/catalog/integration.service.js';
 import { MemberService } from '../services/catalog/member.service.js';
@@ -37,7 +38,14 @@ export interface Services {
 }
 
 /** The services over one database, reaching people through the registered destinations; wired to the change feed. */
-export function initServices(config: AppConfig, db: Database, destinations: DestinationRegistry, adminToken: string, logger: Logger): Services {
+export function initServices(
+  config: AppConfig,
+  db: Database,
+  destinations: DestinationRegistry,
+  adminToken: string,
+  logger: Logger,
+  metrics: Metrics,
+): Services {
   const changes = new IncidentChangeFeed(logger);
   const incidents = new IncidentService(db, changes);
   const links = new IncidentLinks(config.publicBaseUrl, adminToken);
@@ -45,8 +53,8 @@ export function initServices(config: AppConfig, db: Database, destinations: Dest
   const identities = new IdentityService(db, destinations, logger);
   const bindings = new ChatBindingService(db);
   const channelsWithRules = new ChannelsWithRules(db);
-  const notifier = new EscalationNotifier(db, destinations, identities, logger);
-  const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, config.escalationRedeliveryMs);
+  const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics);
+  const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, metrics, config.escalationRedeliveryMs);
   const services: Services = {
     channels: new ChannelService(db),
     members: new MemberService(db),
@@ -57,8 +65,8 @@ export function initServices(config: AppConfig, db: Database, destinations: Dest
     bindings,
     identities,
     views,
-    cards: new CardSyncService(db, views, destinations, logger, config.cardRedelivery),
-    interactions: new ChatInteractionService(db, incidents, views, identities, bindings, destinations, escalations),
+    cards: new CardSyncService(db, views, destinations, logger, metrics, config.cardRedelivery),
+    interactions: new ChatInteractionService(db, incidents, views, identities, bindings, destinations, escalations, metrics),
     escalations,
     escalationRules: new EscalationRuleService(db, channelsWithRules),
     links,

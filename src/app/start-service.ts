@@ -6,10 +6,12 @@ import { createHttpApp } from '../http/app.js';
 import { createSourceRegistry } from '../ingest/index.js';
 import { reportUnusableRegexesTo } from '../lib/linear-regex.js';
 import type { Logger } from '../lib/logger.js';
+import { Metrics } from '../lib/metrics.js';
 import type { Redis } from '../lib/redis.js';
 import { buildPlatformModules, describePlatforms } from '../platforms/index.js';
 import type { PlatformModule } from '../platforms/platform-module.js';
 import { DestinationRegistry } from '../services/registry/destination-registry.js';
+import { countIncidentsWithUndeliveredPages, countOpenIncidents } from '../services/incidents/incident-counts.query.js';
 import { initHttpServer } from './http-server.js';
 import { initScheduler } from './scheduler.js';
 import { initServices, type Services } from './services.js';
@@ -23,6 +25,8 @@ export interface RunningService {
   db: Database;
   redis?: Redis;
   services: Services;
+  /** This instance's metrics registry (GET /metrics). */
+  metrics: Metrics;
   destinations: DestinationRegistry;
   /** The IM apps that are configured. */
   platforms: PlatformModule[];
@@ -41,14 +45,20 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     logger.warn({ pattern: pattern.slice(0, 200), reason }, 'a saved regex cannot run on RE2; its condition is treated as not matching'),
   );
 
+  const metrics = new Metrics();
   const storage = await initStorage(config, logger);
-  const platforms = await buildPlatformModules(config, logger).catch(async (error: unknown) => {
+  metrics.readFrom({
+    openIncidents: () => countOpenIncidents(storage.db),
+    incidentsWithUndeliveredPages: () => countIncidentsWithUndeliveredPages(storage.db),
+    dependencies: storage.readiness,
+  });
+  const platforms = await buildPlatformModules(config, logger, metrics).catch(async (error: unknown) => {
     await storage.close();
     throw error;
   });
   const destinations = new DestinationRegistry(platforms.map((platform) => platform.destination));
-  const services = initServices(config, storage.db, destinations, admin.token, logger);
-  const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger);
+  const services = initServices(config, storage.db, destinations, admin.token, logger, metrics);
+  const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger, metrics);
 
   const inbound = { interactions: services.interactions, bindings: services.bindings, deduper: storage.deduper };
   const app = createHttpApp({
@@ -60,6 +70,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     sources: createSourceRegistry(),
     adminToken: admin.token,
     publicBaseUrl: config.publicBaseUrl,
+    metrics,
+    metricsToken: config.metricsToken,
   });
   const http = initHttpServer(app);
 
@@ -91,6 +103,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     db: storage.db,
     redis: storage.redis,
     services,
+    metrics,
     destinations,
     platforms,
     stop,

@@ -17,6 +17,9 @@ const configSchema = z.object({
     message: 'must be at least 16 characters',
   }),
   PUBLIC_BASE_URL: urlWithProtocols(['http:', 'https:']),
+  METRICS_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 16, {
+    message: 'must be at least 16 characters',
+  }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   ESCALATION_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(30),
@@ -64,6 +67,8 @@ export interface AppConfig extends PlatformConfigs {
   /** Undefined means: generate one on first start and keep it in DATA_DIR. */
   adminToken?: string;
   publicBaseUrl: string;
+  /** Bearer token GET /metrics requires; open when undefined. */
+  metricsToken?: string;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   /** 'json' lines or 'pretty' ones for people; unset: pretty when stdout is a terminal, else JSON. */
   logFormat?: z.infer<typeof configSchema>['LOG_FORMAT'];
@@ -108,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: values.REDIS_URL,
     adminToken: values.ADMIN_TOKEN,
     publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
+    metricsToken: values.METRICS_TOKEN,
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT,
     escalationSweepSeconds: values.ESCALATION_SWEEP_SECONDS,

@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import type { SourceDeps } from '../ingest/source-type.js';
 import { createAdminRouter, type AdminDeps } from './admin/admin.routes.js';
 import { registerHealth, type ReadinessCheck } from './health.routes.js';
@@ -8,6 +9,7 @@ import { errorMapper } from './middleware/error-mapper.js';
 import { requestContext } from './middleware/request-context.js';
 import { registerOpenApi } from './openapi.routes.js';
 import { registerIncidentPage } from './incident-page.route.js';
+import { registerMetrics } from './metrics.route.js';
 import type { IncidentLinks } from '../services/incidents/incident-links.js';
 
 export interface HttpDeps extends AdminDeps, SourceDeps {
@@ -16,6 +18,9 @@ export interface HttpDeps extends AdminDeps, SourceDeps {
   /** Routes mounted by the chat platforms (callback URLs). */
   platformRoutes: Array<(router: Router) => void>;
   links: IncidentLinks;
+  metrics: Metrics;
+  /** Bearer token /metrics requires, when set. */
+  metricsToken?: string;
 }
 
 export function createHttpApp(deps: HttpDeps): Koa {
@@ -25,6 +30,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
 
   const publicRouter = new Router();
   registerHealth(publicRouter, deps.readiness);
+  registerMetrics(publicRouter, deps.metrics, deps.metricsToken);
   deps.sources.mountRoutes(publicRouter, deps);
   registerOpenApi(publicRouter, deps.publicBaseUrl, deps.sources);
   registerIncidentPage(publicRouter, deps.incidents, deps.links);

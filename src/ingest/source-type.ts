@@ -3,11 +3,14 @@ import type { z } from 'zod';
 import type { Integration } from '../db/entities/integration.entity.js';
 import type { AlertIngestService } from '../services/incidents/alert-ingest.service.js';
 import type { IntegrationService } from '../services/catalog/integration.service.js';
+import type { Metrics } from '../lib/metrics.js';
 
 /** What a source needs to turn what it receives into alerts. */
 export interface SourceDeps {
   integrations: IntegrationService;
   ingest: AlertIngestService;
+  /** Counts every alert's outcome: a counter increment, nothing awaited. */
+  metrics: Pick<Metrics, 'alertAccepted' | 'alertRejected' | 'alertFailed'>;
 }
 
 /** How alerts of a type arrive: pushed to an HTTP route of the public router, or fetched by a poller. */

@@ -1,3 +1,6 @@
+/** What a rate-limit hold waited for: our pacing per chat, per message or per workspace, or the platform's answer. */
+export type RateLimitScope = 'chat' | 'message' | 'workspace' | 'retry_after';
+
 /**
  * Spaces out calls per key (a chat, a message, a workspace) to at most `perSecond`, without blocking other keys.
  * `burst` calls may go at once after a quiet spell (a token bucket of that size, kept as the time the next call is
@@ -12,7 +15,8 @@ export class Pacer {
   private readonly intervalMs: number;
   private readonly burstMs: number;
 
-  constructor(perSecond: number, burst = 1) {
+  /** `onHold`: told each time a call has to wait for its turn (counted as a rate-limit hold). */
+  constructor(perSecond: number, burst = 1, private readonly onHold?: () => void) {
     this.intervalMs = 1000 / perSecond;
     this.burstMs = (Math.max(1, burst) - 1) * this.intervalMs;
   }
@@ -23,6 +27,7 @@ export class Pacer {
       this.take(lane, Date.now());
       return;
     }
+    this.onHold?.();
     await new Promise<void>((resolve) => {
       const queue = lane.waiting.find((entry) => entry.priority === priority);
       if (queue) queue.calls.push(resolve);

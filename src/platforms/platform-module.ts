@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { z } from 'zod';
 import type { Deduper } from '../lib/dedupe.js';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import type { ChatBindingService } from '../services/chat/chat-binding.service.js';
 import type { ChatInteractionService } from '../services/chat/chat-interaction.service.js';
 import type { Destination } from '../services/ports/capabilities.js';
@@ -39,10 +40,13 @@ export interface PlatformConfigFragment<Shape extends z.ZodRawShape, Config> {
   build(values: z.infer<z.ZodObject<Shape>>): Config | undefined;
 }
 
+/** What an IM app counts: calls it held back to stay within the platform's rate limits. */
+export type PlatformMetrics = Pick<Metrics, 'rateLimitHold'>;
+
 /** One IM app: its name, what it is (type info), its config fragment, and how to build it. */
 export interface PlatformDefinition<Name extends string, Shape extends z.ZodRawShape, Config> {
   name: Name;
   info: PlatformInfo;
   config: PlatformConfigFragment<Shape, Config>;
-  create(config: Config, logger: Logger): Promise<PlatformModule>;
+  create(config: Config, logger: Logger, metrics: PlatformMetrics): Promise<PlatformModule>;
 }

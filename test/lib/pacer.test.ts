@@ -127,3 +127,14 @@ it('after a quiet spell a call goes at once, whatever its priority', async () =>
   await new Promise((resolve) => setTimeout(resolve, 2 * INTERVAL_MS));
   expect(await goesAtOnce(pacer.wait('chat', 9))).toBe(true);
 });
+
+describe('holds', () => {
+  it('tells of each call that has to wait for its turn, and of none that goes at once', async () => {
+    let holds = 0;
+    const pacer = new Pacer(PER_SECOND, 2, () => holds++);
+    await Promise.all([pacer.wait('a'), pacer.wait('a'), pacer.wait('b')]);
+    expect(holds).toBe(0); // within the burst of 2 per key
+    await Promise.all([pacer.wait('a'), pacer.wait('a'), pacer.wait('b')]);
+    expect(holds).toBe(2); // the burst of 'a' is spent: both wait; 'b' has one left
+  });
+});

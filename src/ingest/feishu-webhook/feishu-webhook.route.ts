@@ -40,6 +40,7 @@ export function registerFeishuWebhook(router: Router, deps: FeishuWebhookDeps): 
 async function handle(ctx: Context, deps: FeishuWebhookDeps, version: HookVersion): Promise<void> {
   const logger = ctx.state.logger as Logger;
   ctx.status = 200;
+  let integrationId: number | undefined;
   try {
     const integration = await deps.integrations.findByKey(String(ctx.params.key));
     // Another type's key is as unknown here as a made-up one.
@@ -47,18 +48,22 @@ async function handle(ctx: Context, deps: FeishuWebhookDeps, version: HookVersio
       ctx.req.resume();
       throw new FeishuRejection(FEISHU_CODES.tokenInvalid, 'param invalid: incoming webhook access token invalid');
     }
+    integrationId = integration.id;
     const { message, raw } = await readMessage(ctx, integration, version);
     const outcome = await deps.ingest.ingest({ integration, message, severity: FEISHU_SEVERITY, rawPayload: raw });
     logger.info({ integrationId: integration.id, ...outcome }, 'feishu alert received');
+    deps.metrics.alertAccepted(integration.id);
     ctx.body = feishuSuccess();
   } catch (error) {
     if (error instanceof FeishuRejection) {
       logger.info({ code: error.code, reason: error.message }, 'feishu alert rejected');
+      deps.metrics.alertRejected(integrationId, error.code);
       ctx.body = error.toAnswer() satisfies FeishuAnswer;
       return;
     }
     // Our failure, not the sender's: a 5xx so senders that retry do, and still a body in Feishu's shape.
     logger.error({ err: error }, 'feishu alert not stored');
+    deps.metrics.alertFailed(integrationId);
     ctx.status = 500;
     ctx.body = feishuFailure(FEISHU_CODES.internal, 'internal error: the alert was not stored, send it again') satisfies FeishuAnswer;
   }

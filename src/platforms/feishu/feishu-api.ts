@@ -3,7 +3,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { FeishuAppConfig } from './feishu.config.js';
 import type { Logger } from '../../lib/logger.js';
-import { Pacer } from '../../lib/pacer.js';
+import { Pacer, type RateLimitScope } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
 import type { PlatformError } from '../../services/ports/platform-error.js';
@@ -38,15 +38,19 @@ const STALE_TOKEN_CODES = new Set([99991663, 99991661, 99991668]);
 /** The few Open API calls the app makes, paced and retried, with errors classified. */
 export class FeishuApi {
   readonly client: lark.Client;
-  private readonly chatPacer = new Pacer(PER_CHAT_PER_SECOND);
-  private readonly messagePacer = new Pacer(PER_MESSAGE_PER_SECOND);
+  private readonly chatPacer: Pacer;
+  private readonly messagePacer: Pacer;
   /** This client's own token cache (the SDK's default is shared by every client of the process). */
   private readonly tokenCache = new lark.DefaultCache();
 
   constructor(
     private readonly config: FeishuAppConfig,
     private readonly logger: Logger,
+    /** Told of each call held back: by our pacing (`chat`, `message`) or by Feishu's rate-limit answer (`retry_after`). */
+    private readonly onHold: (scope: RateLimitScope) => void = () => {},
   ) {
+    this.chatPacer = new Pacer(PER_CHAT_PER_SECOND, 1, () => onHold('chat'));
+    this.messagePacer = new Pacer(PER_MESSAGE_PER_SECOND, 1, () => onHold('message'));
     this.client = new lark.Client({
       appId: config.appId,
       appSecret: config.appSecret,
@@ -168,7 +172,10 @@ export class FeishuApi {
         if (response.code !== undefined && response.code !== 0) throw classifyFeishuCode(response.code, response.msg ?? '');
         return response.data;
       },
-      platformRetryPolicy((error, attempt) => this.logger.debug({ kind: error.kind, attempt }, 'feishu call retried')),
+      platformRetryPolicy((error, attempt) => {
+        if (error.kind === 'rate_limited') this.onHold('retry_after');
+        this.logger.debug({ kind: error.kind, attempt }, 'feishu call retried');
+      }),
     );
   }
 }

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { FeishuAppConfig } from './feishu.config.js';
 import type { Logger } from '../../lib/logger.js';
-import type { InboundDeps, PlatformModule } from '../platform-module.js';
+import type { InboundDeps, PlatformMetrics, PlatformModule } from '../platform-module.js';
 import { FeishuApi } from './feishu-api.js';
 import { registerFeishuCallbacks } from './feishu-callback.route.js';
 import { createFeishuDispatcher } from './feishu-events.js';
@@ -19,8 +19,9 @@ export class FeishuApp implements PlatformModule {
   constructor(
     private readonly config: FeishuAppConfig,
     private readonly logger: Logger,
+    metrics: PlatformMetrics,
   ) {
-    this.platform = new FeishuPlatform(new FeishuApi(config, logger));
+    this.platform = new FeishuPlatform(new FeishuApi(config, logger, (scope) => metrics.rateLimitHold('feishu', scope)));
   }
 
   /** Mounts the callback URL (webhook mode) or opens the long connection (websocket mode). */

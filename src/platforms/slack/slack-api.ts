@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import type { SlackAppConfig } from './slack.config.js';
 import { HoldBack } from '../../lib/hold-back.js';
 import type { Logger } from '../../lib/logger.js';
-import { Pacer } from '../../lib/pacer.js';
+import { Pacer, type RateLimitScope } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
 import { PlatformError } from '../../services/ports/platform-error.js';
@@ -44,15 +44,19 @@ export interface SlackBotIdentity {
  */
 export class SlackApi {
   readonly client: webApi.WebClient;
-  private readonly channelPacer = new Pacer(POSTS_PER_CHANNEL_PER_SECOND);
-  private readonly messagePacer = new Pacer(UPDATES_PER_MESSAGE_PER_SECOND);
+  private readonly channelPacer: Pacer;
+  private readonly messagePacer: Pacer;
   private readonly updatePacer: Pacer;
   private readonly heldChannels = new HoldBack();
 
   constructor(
     config: SlackAppConfig,
     private readonly logger: Logger,
+    /** Told of each call held back: by our pacing (`chat`, `message`, `workspace`) or by a 429's Retry-After (`retry_after`). */
+    private readonly onHold: (scope: RateLimitScope) => void = () => {},
   ) {
+    this.channelPacer = new Pacer(POSTS_PER_CHANNEL_PER_SECOND, 1, () => onHold('chat'));
+    this.messagePacer = new Pacer(UPDATES_PER_MESSAGE_PER_SECOND, 1, () => onHold('message'));
     this.client = new webApi.WebClient(config.botToken, {
       slackApiUrl: config.apiUrl,
       rejectRateLimitedCalls: true,
@@ -61,7 +65,7 @@ export class SlackApi {
       logLevel: webApi.LogLevel.ERROR,
     });
     const updateLimit = config.updateLimit ?? DEFAULT_UPDATE_LIMIT;
-    this.updatePacer = new Pacer(updateLimit.perMinute / 60, updateLimit.burst);
+    this.updatePacer = new Pacer(updateLimit.perMinute / 60, updateLimit.burst, () => onHold('workspace'));
   }
 
   /** auth.test, once (the caller decides about retrying): the bot's own user id. */
@@ -128,7 +132,10 @@ export class SlackApi {
           return await request();
         } catch (error) {
           const classified = toSlackError(error);
-          if (lane && classified.kind === 'rate_limited') this.heldChannels.hold(lane.channel, classified.retryAfterMs ?? 1000);
+          if (lane && classified.kind === 'rate_limited') {
+            this.heldChannels.hold(lane.channel, classified.retryAfterMs ?? 1000);
+            this.onHold('retry_after');
+          }
           throw classified;
         }
       },

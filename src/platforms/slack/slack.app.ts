@@ -3,7 +3,7 @@ import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/b
 import type { SlackAppConfig } from './slack.config.js';
 import type { Logger } from '../../lib/logger.js';
 import { datedTooFarAhead } from '../../lib/request-clock.js';
-import type { InboundDeps, PlatformModule } from '../platform-module.js';
+import type { InboundDeps, PlatformMetrics, PlatformModule } from '../platform-module.js';
 import { SlackApi } from './slack-api.js';
 import { SlackIdentity } from './slack-identity.js';
 import { registerSlackListeners } from './slack-listeners.js';
@@ -42,8 +42,9 @@ export class SlackApp implements PlatformModule {
   constructor(
     private readonly config: SlackAppConfig,
     private readonly logger: Logger,
+    metrics: PlatformMetrics,
   ) {
-    this.api = new SlackApi(config, logger);
+    this.api = new SlackApi(config, logger, (scope) => metrics.rateLimitHold('slack', scope));
     this.platform = new SlackPlatform(this.api);
     this.identity = new SlackIdentity(this.api, logger, config.identityRetry);
   }

@@ -3,12 +3,14 @@ import { ChatMessageEntity, type ChatMessage } from '../../db/entities/chat-mess
 import { IncidentEntity } from '../../db/entities/incident.entity.js';
 import { isUniqueViolation, type Database } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
+import type { CardOperation, Metrics } from '../../lib/metrics.js';
 import { backoff, type ClassifiedError } from '../../lib/retry.js';
 import type { IncidentView } from '../../rendering/incident-view.js';
 import type { IncidentChange, IncidentChangeFeed } from '../incidents/incident-change-feed.js';
 import type { IncidentViewService } from '../incidents/incident-view.service.js';
 import { RecentRedraws } from './recent-redraws.js';
 import type { IncidentCards } from '../ports/capabilities.js';
+import { failureKind } from '../ports/platform-error.js';
 import type { DestinationRegistry } from '../registry/destination-registry.js';
 
 /** One destination's cards, by its name. */
@@ -66,6 +68,7 @@ export class CardSyncService {
     private readonly views: IncidentViewService,
     private readonly destinations: DestinationRegistry,
     private readonly logger: Logger,
+    private readonly metrics: Pick<Metrics, 'cardCall' | 'cardFailed'>,
     private readonly redelivery: CardRedeliveryOptions = DEFAULT_CARD_REDELIVERY,
   ) {}
 
@@ -209,7 +212,8 @@ export class CardSyncService {
       if (taken.affected === 1) await this.post(platform, chatId, view, message.id);
       return;
     }
-    const result = await platform.cards.updateIncidentCard(chatId, message.messageId, view);
+    const messageId = message.messageId;
+    const result = await this.counted(platform, 'update', () => platform.cards.updateIncidentCard(chatId, messageId, view));
     if (result === 'gone') await this.post(platform, chatId, view, message.id);
   }
 
@@ -239,7 +243,17 @@ export class CardSyncService {
   }
 
   private async post(platform: CardLane, chatId: string, view: IncidentView, rowId: number): Promise<void> {
-    const messageId = await platform.cards.postIncidentCard(chatId, view);
+    const messageId = await this.counted(platform, 'post', () => platform.cards.postIncidentCard(chatId, view));
     await this.db.manager.update(ChatMessageEntity, rowId, { messageId, postedAt: new Date() });
+  }
+
+  private async counted<T>(platform: CardLane, operation: CardOperation, call: () => Promise<T>): Promise<T> {
+    this.metrics.cardCall(platform.name, operation);
+    try {
+      return await call();
+    } catch (error) {
+      this.metrics.cardFailed(platform.name, operation, failureKind(error));
+      throw error;
+    }
   }
 }

@@ -7,6 +7,7 @@ import type { IncidentAction } from '../../domain/incident-status.js';
 import { isCardAction, type CardAction } from './button-value.js';
 import { AppError } from '../../lib/errors.js';
 import type { IncidentView } from '../../rendering/incident-view.js';
+import type { Metrics } from '../../lib/metrics.js';
 import type { Actor } from '../../domain/actor.js';
 import type { ChatBindingService } from './chat-binding.service.js';
 import type { EscalationService } from '../escalation/escalation.service.js';
@@ -62,6 +63,7 @@ export class ChatInteractionService {
     private readonly bindings: ChatBindingService,
     private readonly destinations: DestinationRegistry,
     private readonly escalations: EscalationService,
+    private readonly metrics: Pick<Metrics, 'callbackAnswered'>,
   ) {
     identities.onLinked((linked) => this.carryOutPending(linked));
     this.commands = commandRunner(db, bindings, identities);
@@ -80,10 +82,15 @@ export class ChatInteractionService {
     redrawnMessageId?: string,
     shownStep?: number,
   ): Promise<ActionAnswer> {
-    const member = await this.resolve(user);
-    if (!member) return this.promptToLink(user, { action, incidentId, chatId });
-    const redrawn = chatId && redrawnMessageId ? { platform: user.platform, chatId, messageId: redrawnMessageId } : undefined;
-    return this.actAs(member, action, incidentId, redrawn, shownStep);
+    const started = performance.now();
+    try {
+      const member = await this.resolve(user);
+      if (!member) return await this.promptToLink(user, { action, incidentId, chatId });
+      const redrawn = chatId && redrawnMessageId ? { platform: user.platform, chatId, messageId: redrawnMessageId } : undefined;
+      return await this.actAs(member, action, incidentId, redrawn, shownStep);
+    } finally {
+      this.metrics.callbackAnswered(user.platform, (performance.now() - started) / 1000);
+    }
   }
 
   async handleCommand(user: ChatUser, chat: CommandChat, text: string): Promise<CommandReply> {

@@ -7,8 +7,10 @@ import type { Database } from '../../db/database.js';
 import type { EscalationLevel } from '../../domain/escalation-policy.js';
 import type { PlatformName } from '../../domain/platform-name.js';
 import type { Logger } from '../../lib/logger.js';
+import type { Metrics } from '../../lib/metrics.js';
 import type { IdentityService } from '../identity/identity.service.js';
 import type { DestinationRegistry } from '../registry/destination-registry.js';
+import { failureKind } from '../ports/platform-error.js';
 import type { FailedSend } from './page-outcome.js';
 
 export interface PageResult {
@@ -21,6 +23,8 @@ export interface PageResult {
 }
 
 interface PageSend {
+  /** The destination it goes through (feishu, slack …). */
+  destination: string;
   /** Names the message the same way on every delivery of the page: the tail of its idempotency key. */
   target: string;
   /** Whom or where it reaches, for the timeline: `Bob (feishu direct message)`, `feishu group chat "ops"`. */
@@ -35,6 +39,7 @@ export class EscalationNotifier {
     private readonly destinations: DestinationRegistry,
     private readonly identityService: IdentityService,
     private readonly logger: Logger,
+    private readonly metrics: Pick<Metrics, 'pageMessageDelivered' | 'pageMessageUndelivered'>,
   ) {}
 
   /**
@@ -66,6 +71,7 @@ export class EscalationNotifier {
         const mentions = identitiesOn(name).map((identity) => ({ externalId: identity.externalId, name: nameOf(identity.memberId) }));
         for (const chat of chats) {
           sends.push({
+            destination: name,
             target: `${name}:group:${chat.chatId}`,
             label: `${name} group chat "${chat.chatName || chat.chatId}"`,
             send: (key) => notices.sendChatNotice(chat.chatId, text, mentions, key),
@@ -77,6 +83,7 @@ export class EscalationNotifier {
       for (const { name, capability: direct } of this.destinations.with('direct')) {
         for (const identity of identitiesOn(name)) {
           sends.push({
+            destination: name,
             target: `${name}:dm:${identity.externalId}`,
             label: `${nameOf(identity.memberId)} (${name} direct message)`,
             send: (key) => direct.sendDirectText(identity.externalId, text, key),
@@ -88,8 +95,12 @@ export class EscalationNotifier {
     const results = await Promise.allSettled(chosen.map((send) => send.send(`${deliveryKey}:${send.target}`)));
     const failed: FailedSend[] = [];
     for (const [index, result] of results.entries()) {
-      if (result.status === 'fulfilled') continue;
-      const { target, label } = chosen[index];
+      if (result.status === 'fulfilled') {
+        this.metrics.pageMessageDelivered(chosen[index].destination);
+        continue;
+      }
+      const { destination, target, label } = chosen[index];
+      this.metrics.pageMessageUndelivered(destination, failureKind(result.reason));
       failed.push({ target, label, error: result.reason });
       this.logger.warn({ err: result.reason, incidentId: incident.id, target }, 'escalation page not delivered');
     }

@@ -8,6 +8,7 @@ import { chooseRule, levelOfStep, totalSteps, type EscalationPolicy } from '../.
 import { AppError } from '../../lib/errors.js';
 import { forEachBounded } from '../../lib/for-each-bounded.js';
 import type { Logger } from '../../lib/logger.js';
+import type { Metrics } from '../../lib/metrics.js';
 import type { Actor } from '../../domain/actor.js';
 import type { EscalationNotifier } from './escalation-notifier.js';
 import type { ChannelsWithRules } from './channels-with-rules.js';
@@ -60,6 +61,7 @@ export class EscalationService {
     private readonly changes: IncidentChangeFeed,
     private readonly channelsWithRules: ChannelsWithRules,
     private readonly logger: Logger,
+    private readonly metrics: Pick<Metrics, 'escalationStepFired' | 'pagesRetried'>,
     redeliveryMs = DEFAULT_REDELIVERY_MS,
   ) {
     this.checkedMarks = new EscalationCheckedMarker(db, logger);
@@ -183,7 +185,7 @@ export class EscalationService {
   async fire(incidentId: number, step: number, actor?: Actor): Promise<FireOutcome> {
     const [taken] = await this.steps.take([{ incidentId, step }], actor);
     if ('skipped' in taken) return { outcome: 'skipped', reason: taken.skipped };
-    return this.deliver(taken);
+    return this.deliver(taken, actor);
   }
 
   /**
@@ -235,7 +237,8 @@ export class EscalationService {
    * answer must not wait for a chat's rate limit). The next step's timer is set first: a delivery held up by
    * Feishu's per-chat limit must not make the next level late.
    */
-  private async deliver({ incident, policy, step, run, level, round, paged, nextDueAt }: TakenStep): Promise<FireOutcome> {
+  private async deliver({ incident, policy, step, run, level, round, paged, nextDueAt }: TakenStep, actor?: Actor): Promise<FireOutcome> {
+    this.countStep(incident, actor);
     if (nextDueAt) await this.wakeAt(incident.id, nextDueAt);
     this.changes.publish({ incidentId: incident.id, channelId: incident.channelId, kind: 'escalated' });
     this.track(this.sendPage(incident, policy, { incidentId: incident.id, run, step }));
@@ -276,7 +279,14 @@ export class EscalationService {
       }
     }
     if (pages > 0) this.logger.warn({ pages }, 'escalation pages not delivered yet are delivered again');
+    this.metrics.pagesRetried(pages);
     return pages;
+  }
+
+  /** `incident` as it was when the step was taken: its due time tells how late a scheduled step is. */
+  private countStep(incident: Incident, actor?: Actor): void {
+    if (actor) this.metrics.escalationStepFired('person');
+    else this.metrics.escalationStepFired('schedule', incident.escalationDueAt ? (Date.now() - incident.escalationDueAt.getTime()) / 1000 : undefined);
   }
 
   private track(work: Promise<unknown>): void {

@@ -33,3 +33,8 @@ export class PlatformError extends Error {
 export function isPlatformError(error: unknown, kind?: PlatformErrorKind): error is PlatformError {
   return error instanceof PlatformError && (kind === undefined || error.kind === kind);
 }
+
+/** The kind of a failed call, for counting: its PlatformError kind, or `unknown` for anything else. */
+export function failureKind(error: unknown): PlatformErrorKind | 'unknown' {
+  return error instanceof PlatformError ? error.kind : 'unknown';
+}

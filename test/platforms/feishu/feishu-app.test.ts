@@ -423,8 +423,8 @@ describe.each(DATABASE_KINDS)('Feishu app end to end on %s', (kind) => {
       const problems: string[] = [];
       const watchful = () =>
         pino({ level: 'warn' }, { write: (line: string) => void problems.push(line) });
-      const other = new CardSyncService(service.db, service.services.views, service.destinations, watchful());
-      const third = new CardSyncService(service.db, service.services.views, service.destinations, watchful());
+      const other = new CardSyncService(service.db, service.services.views, service.destinations, watchful(), service.metrics);
+      const third = new CardSyncService(service.db, service.services.views, service.destinations, watchful(), service.metrics);
       await Promise.all(incidentIds.flatMap((id) => [service.services.cards.schedule(id), other.schedule(id), third.schedule(id)]));
       await Promise.all([service.services.cards.idle(), other.idle(), third.idle()]);
       expect(problems).toEqual([]);

@@ -1,6 +1,11 @@
 import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
+import { BotDeliveries } from '../services/bots/bot-deliveries.js';
+import { noBotFailureFallback } from '../services/bots/bot-failure-fallback.js';
+import { BotSubscriptions } from '../services/bots/bot-subscriptions.js';
+import { WebhookBotService } from '../services/bots/webhook-bot.service.js';
+import type { WebhookBotSending } from '../services/ports/webhook-bots.js';
 import { ChannelService } from '../services/catalog/channel.service.js';
 import { IntegrationService } from '../services/catalog/integration.service.js';
 import { MemberService } from '../services/catalog/member.service.js';
@@ -34,10 +39,19 @@ export interface Services {
   escalations: EscalationService;
   escalationRules: EscalationRuleService;
   links: IncidentLinks;
+  bots: WebhookBotService;
+  botDeliveries: BotDeliveries;
 }
 
 /** The services over one database, reaching people through the registered destinations; wired to the change feed. */
-export function initServices(config: AppConfig, db: Database, destinations: DestinationRegistry, adminToken: string, logger: Logger): Services {
+export function initServices(
+  config: AppConfig,
+  db: Database,
+  destinations: DestinationRegistry,
+  botSending: WebhookBotSending,
+  adminToken: string,
+  logger: Logger,
+): Services {
   const changes = new IncidentChangeFeed(logger);
   const incidents = new IncidentService(db, changes);
   const links = new IncidentLinks(config.publicBaseUrl, adminToken);
@@ -47,6 +61,7 @@ export function initServices(config: AppConfig, db: Database, destinations: Dest
   const channelsWithRules = new ChannelsWithRules(db);
   const notifier = new EscalationNotifier(db, destinations, identities, logger);
   const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, config.escalationRedeliveryMs);
+  const botDeliveries = new BotDeliveries(db, botSending, noBotFailureFallback, logger, config.botRetry);
   const services: Services = {
     channels: new ChannelService(db),
     members: new MemberService(db),
@@ -62,8 +77,11 @@ export function initServices(config: AppConfig, db: Database, destinations: Dest
     escalations,
     escalationRules: new EscalationRuleService(db, channelsWithRules),
     links,
+    bots: new WebhookBotService(db, botSending, botDeliveries),
+    botDeliveries,
   };
   services.cards.attach(changes);
   escalations.attach(changes);
+  new BotSubscriptions(db, botDeliveries, links, logger).attach(changes);
   return services;
 }

@@ -12,6 +12,8 @@ import { IncidentEventEntity } from './incident-event.entity.js';
 import { IncidentEntity } from './incident.entity.js';
 import { IntegrationEntity } from './integration.entity.js';
 import { MemberEntity } from './member.entity.js';
+import { WebhookBotEntity } from './webhook-bot.entity.js';
+import { BotDeliveryEntity } from './bot-delivery.entity.js';
 
 export const allEntities = [
   ChannelEntity,
@@ -28,4 +30,6 @@ export const allEntities = [
   ProcessedEventEntity,
   EscalationRuleEntity,
   AgendaJobEntity,
+  WebhookBotEntity,
+  BotDeliveryEntity,
 ];

@@ -1,50 +1,14 @@
 import type { PlatformError } from '../../services/ports/platform-error.js';
+import type { BotKindName } from '../../domain/bot-kind-name.js';
+import type { BotAnswer, BotNotice, BotTarget } from '../../services/ports/webhook-bots.js';
 
-export const BOT_KIND_NAMES = ['feishu', 'dingtalk', 'wecom', 'telegram', 'slack', 'zoom'] as const;
-export type BotKindName = (typeof BOT_KIND_NAMES)[number];
-
-/**
- * Where one group bot posts, as its admin configured it. Every field but `keyword` is a secret: the webhook URLs
- * carry their access token (Feishu hook id, DingTalk access_token, WeCom key, Slack path, Telegram bot token).
- * - `url`: the webhook endpoint; for Telegram the bot's API base `https://api.telegram.org/bot<token>`.
- * - `secret`: Feishu / DingTalk signing secret; Zoom's verification token.
- * - `chatId`: Telegram's chat id.
- * - `keyword`: Feishu / DingTalk refuse a message without it.
- */
-export interface BotTarget {
-  url: string;
-  secret?: string | null;
-  chatId?: string | null;
-  keyword?: string | null;
-}
-
-/** Someone to @mention: `id` is the IM's user id (a mobile number for DingTalk); without it the name is written out. */
-export interface BotMention {
-  name: string;
-  id?: string;
-}
-
-/**
- * A notice as the services give it, before any kind's markup. `title` and `lines` are untrusted (alert text) and
- * escaped by each kind; `link.url` is ours.
- */
-export interface BotNotice {
-  title: string;
-  lines: string[];
-  link?: { text: string; url: string };
-  mentions: BotMention[];
-}
+export { BOT_KIND_NAMES, type BotKindName } from '../../domain/bot-kind-name.js';
+export type { BotAnswer, BotMention, BotNotice, BotTarget } from '../../services/ports/webhook-bots.js';
 
 /** One HTTP request to the platform. */
 export interface BotRequest {
   url: string;
   headers: Record<string, string>;
-  body: string;
-}
-
-/** What the platform answered, kept as the send's record. */
-export interface BotAnswer {
-  status: number;
   body: string;
 }
 

@@ -2,21 +2,9 @@ import { HoldBack } from '../../lib/hold-back.js';
 import { Pacer } from '../../lib/pacer.js';
 import { backoff } from '../../lib/retry.js';
 import { PlatformError } from '../../services/ports/platform-error.js';
-import type { BotAnswer, BotKind, BotKindName, BotNotice, BotTarget } from './bot-kind.js';
+import type { BotAnswer, BotKindNeeds, BotNotice, BotSendOptions, BotSendResult, BotTarget, WebhookBotSending } from '../../services/ports/webhook-bots.js';
+import type { BotKind, BotKindName } from './bot-kind.js';
 import { BOT_KINDS } from './bot-kinds.js';
-
-export interface BotSendOptions {
-  /** The bot's own key (its id): pacing and rate-limit holds are per bot. */
-  key: string;
-  /** Lower goes first among the calls waiting for the bot (pages before subscription notices). */
-  priority?: number;
-  /** Tries in all, retryable failures included; 1 = no retry here (the caller retries later itself). */
-  attempts?: number;
-}
-
-export type BotSendResult =
-  | { ok: true; answer: BotAnswer; attempts: number }
-  | { ok: false; error: PlatformError; answer?: BotAnswer; attempts: number };
 
 export interface WebhookBotSenderOptions {
   /** One request gives up after this long (a webhook that never answers must not hold the bot's queue forever). */
@@ -32,7 +20,7 @@ export interface WebhookBotSenderOptions {
  * the time the platform named (Telegram's retry_after, Slack's Retry-After …), and the refused message is sent again
  * after it — never dropped.
  */
-export class WebhookBotSender {
+export class WebhookBotSender implements WebhookBotSending {
   private readonly secondPacers = new Map<BotKindName, Pacer>();
   private readonly minutePacers = new Map<BotKindName, Pacer>();
   private readonly held = new HoldBack();
@@ -48,6 +36,11 @@ export class WebhookBotSender {
       this.secondPacers.set(kind.name, new Pacer(kind.pacing.perSecond.rate, kind.pacing.perSecond.burst));
       if (kind.pacing.perMinute) this.minutePacers.set(kind.name, new Pacer(kind.pacing.perMinute.rate, kind.pacing.perMinute.burst));
     }
+  }
+
+  needs(kindName: BotKindName): BotKindNeeds {
+    const kind = BOT_KINDS[kindName];
+    return { secret: kind.needs.secret === true, chatId: kind.needs.chatId === true, keyword: kind.keyword };
   }
 
   async send(kindName: BotKindName, target: BotTarget, notice: BotNotice, options: BotSendOptions): Promise<BotSendResult> {

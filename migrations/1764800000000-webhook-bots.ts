@@ -44,12 +44,15 @@ export class WebhookBots1764800000000 implements MigrationInterface {
           { name: 'answer_status', type: 'int', isNullable: true },
           { name: 'answer', type: 'text', isNullable: true },
           { name: 'error_kind', type: 'varchar', length: '32', isNullable: true },
+          // An escalation page's message key (incident, run, step, target): a page delivered again is not sent twice.
+          { name: 'page_key', type: 'varchar', length: '200', isNullable: true },
           { name: 'created_at', type: 'datetime', precision: 3 },
           { name: 'updated_at', type: 'datetime', precision: 3 },
         ],
         indices: [
           new TableIndex({ name: 'ix_bot_deliveries_bot', columnNames: ['bot_id', 'id'] }),
           new TableIndex({ name: 'ix_bot_deliveries_incident', columnNames: ['incident_id'] }),
+          new TableIndex({ name: 'ix_bot_deliveries_page_key', columnNames: ['page_key'] }),
         ],
         // No foreign keys: a bot's records outlive it (deleting a bot keeps what was sent for the incidents' sake).
       }),

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import { BotDeliveries } from '../services/bots/bot-deliveries.js';
 import { noBotFailureFallback } from '../services/bots/bot-failure-fallback.js';
+import { BotPager } from '../services/bots/bot-pager.js';
 import { BotSubscriptions } from '../services/bots/bot-subscriptions.js';
 import { WebhookBotService } from '../services/bots/webhook-bot.service.js';
 import type { WebhookBotSending } from '../services/ports/webhook-bots.js';
@@ -59,9 +60,9 @@ export function initServices(
   const identities = new IdentityService(db, destinations, logger);
   const bindings = new ChatBindingService(db);
   const channelsWithRules = new ChannelsWithRules(db);
-  const notifier = new EscalationNotifier(db, destinations, identities, logger);
-  const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, config.escalationRedeliveryMs);
   const botDeliveries = new BotDeliveries(db, botSending, noBotFailureFallback, logger, config.botRetry);
+  const notifier = new EscalationNotifier(db, destinations, identities, logger, new BotPager(db, botDeliveries));
+  const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, config.escalationRedeliveryMs);
   const services: Services = {
     channels: new ChannelService(db),
     members: new MemberService(db),

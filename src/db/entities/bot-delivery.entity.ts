@@ -18,6 +18,8 @@ export interface BotDelivery {
   answerStatus: number | null;
   answer: string | null;
   errorKind: string | null;
+  /** Set for an escalation page's message: its idempotency key. */
+  pageKey: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -35,6 +37,7 @@ export const BotDeliveryEntity = new EntitySchema<BotDelivery>({
     answerStatus: { type: 'int', name: 'answer_status', nullable: true },
     answer: { type: 'text', nullable: true },
     errorKind: { type: 'varchar', length: 32, name: 'error_kind', nullable: true },
+    pageKey: { type: 'varchar', length: 200, name: 'page_key', nullable: true },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

@@ -6,6 +6,13 @@ import { backoff } from '../../lib/retry.js';
 import type { BotFailureFallback } from './bot-failure-fallback.js';
 import type { BotNotice, BotSendResult, WebhookBotSending } from '../ports/webhook-bots.js';
 
+/** What a message is for: an incident's event, a test (no incident), or an escalation page (with its key). */
+export interface BotDeliveryAbout {
+  incidentId: number | null;
+  event: string;
+  pageKey?: string;
+}
+
 export interface BotRetryOptions {
   /** Tries in all for a retryable failure (rate limited, unreachable, server error). */
   attempts: number;
@@ -41,7 +48,7 @@ export class BotDeliveries {
   ) {}
 
   /** Sends and resolves with the final record and the last result. */
-  deliver(bot: WebhookBot, notice: BotNotice, about: { incidentId: number | null; event: string }, options: { priority?: number; attempts?: number } = {}): Promise<{ delivery: BotDelivery; result: BotSendResult }> {
+  deliver(bot: WebhookBot, notice: BotNotice, about: BotDeliveryAbout, options: { priority?: number; attempts?: number } = {}): Promise<{ delivery: BotDelivery; result: BotSendResult }> {
     const work = this.run(bot, notice, about, options.priority ?? BOT_PRIORITY.notice, options.attempts ?? this.retry.attempts);
     this.running.add(work);
     void work.finally(() => this.running.delete(work)).catch(() => undefined);
@@ -58,7 +65,7 @@ export class BotDeliveries {
     this.closed = true;
   }
 
-  private async run(bot: WebhookBot, notice: BotNotice, about: { incidentId: number | null; event: string }, priority: number, attempts: number) {
+  private async run(bot: WebhookBot, notice: BotNotice, about: BotDeliveryAbout, priority: number, attempts: number) {
     const now = new Date();
     const inserted = await this.db.manager.insert(BotDeliveryEntity, {
       botId: bot.id,
@@ -69,6 +76,7 @@ export class BotDeliveries {
       answerStatus: null,
       answer: null,
       errorKind: null,
+      pageKey: about.pageKey ?? null,
       createdAt: now,
       updatedAt: now,
     });

@@ -8,6 +8,7 @@ import { ChannelNamesIgnoreCase1764600000000 } from './1764600000000-channel-nam
 import { IntegrationSettings1764700000000 } from './1764700000000-integration-settings.js';
 import { EscalationRetries1764720000000 } from './1764720000000-escalation-retries.js';
 import { WebhookBots1764800000000 } from './1764800000000-webhook-bots.js';
+import { BotMappingTables1764810000000 } from './1764810000000-bot-mapping-tables.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -21,4 +22,5 @@ export const allMigrations = [
   IntegrationSettings1764700000000,
   EscalationRetries1764720000000,
   WebhookBots1764800000000,
+  BotMappingTables1764810000000,
 ];

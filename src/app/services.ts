@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import { BotDeliveries } from '../services/bots/bot-deliveries.js';
 import { noBotFailureFallback } from '../services/bots/bot-failure-fallback.js';
 import { BotPager } from '../services/bots/bot-pager.js';
+import { BotMappingTableService } from '../services/bots/bot-mapping-tables.service.js';
 import { BotSubscriptions } from '../services/bots/bot-subscriptions.js';
 import { WebhookBotService } from '../services/bots/webhook-bot.service.js';
 import type { WebhookBotSending } from '../services/ports/webhook-bots.js';
@@ -41,6 +42,7 @@ export interface Services {
   escalationRules: EscalationRuleService;
   links: IncidentLinks;
   bots: WebhookBotService;
+  botMappings: BotMappingTableService;
   botDeliveries: BotDeliveries;
 }
 
@@ -60,8 +62,9 @@ export function initServices(
   const identities = new IdentityService(db, destinations, logger);
   const bindings = new ChatBindingService(db);
   const channelsWithRules = new ChannelsWithRules(db);
+  const botMappings = new BotMappingTableService(db);
   const botDeliveries = new BotDeliveries(db, botSending, noBotFailureFallback, logger, config.botRetry);
-  const notifier = new EscalationNotifier(db, destinations, identities, logger, new BotPager(db, botDeliveries));
+  const notifier = new EscalationNotifier(db, destinations, identities, logger, new BotPager(db, botDeliveries, botMappings));
   const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, config.escalationRedeliveryMs);
   const services: Services = {
     channels: new ChannelService(db),
@@ -79,6 +82,7 @@ export function initServices(
     escalationRules: new EscalationRuleService(db, channelsWithRules),
     links,
     bots: new WebhookBotService(db, botSending, botDeliveries),
+    botMappings,
     botDeliveries,
   };
   services.cards.attach(changes);

@@ -12,6 +12,7 @@ import {
 import { chatBindingInputSchema, identityMappingSchema, linkCodeRedeemSchema } from './admin/chat-admin.routes.js';
 import { integrationTypeSchemas } from './openapi-integrations.js';
 import { webhookBotInputSchema, webhookBotPatchSchema } from './admin/webhook-bot-schemas.js';
+import { mappingImportSchema, mappingTableInputSchema } from './admin/mapping-import.js';
 import type { SourceRegistry } from '../ingest/source-registry.js';
 
 /** The admin API's OpenAPI 3.1 document; request schemas come from the same zod schemas that validate requests. */
@@ -186,6 +187,24 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
         parameters: [idParameter],
         get: { tags: ['Bots'], summary: "The bot's latest 50 messages, newest first: incident, event, status, tries, the platform's last answer", responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('BotDelivery') } } }) }, ...errors, ...notFound } },
       },
+      '/bot-mapping-tables': {
+        get: { tags: ['Bots'], summary: 'Mapping tables (member email → IM user id) with their row counts', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('BotMappingTable') } } }) }, ...errors } },
+        post: { tags: ['Bots'], summary: 'Create a mapping table for one bot kind', requestBody: { required: true, ...json(input(mappingTableInputSchema)) }, responses: { '201': { description: 'Created', ...json(ref('BotMappingTable')) }, '409': { description: 'Name taken', ...json(error) }, ...errors } },
+      },
+      '/bot-mapping-tables/{id}': {
+        parameters: [idParameter],
+        get: { tags: ['Bots'], summary: 'A table with its rows', responses: { '200': { description: 'OK', ...json({ allOf: [ref('BotMappingTable'), { type: 'object', properties: { rows: { type: 'array', items: { type: 'object', properties: { email: { type: 'string' }, userId: { type: 'string' } } } } } }] }) }, ...errors, ...notFound } },
+        delete: { tags: ['Bots'], responses: { '204': { description: 'Deleted' }, '409': { description: 'Used by a bot', ...json(error) }, ...errors, ...notFound } },
+      },
+      '/bot-mapping-tables/{id}/rows': {
+        parameters: [idParameter, { name: 'replace', in: 'query', required: false, schema: { type: 'boolean' }, description: 'CSV only: drop the rows not given' }],
+        post: {
+          tags: ['Bots'],
+          summary: 'Import rows in bulk (up to 10,000): JSON, or text/csv lines "email,userId" (a header line is skipped)',
+          requestBody: { required: true, content: { 'application/json': { schema: input(mappingImportSchema) }, 'text/csv': { schema: { type: 'string' } } } },
+          responses: { '200': { description: 'Rows written, and the emails that match no member', ...json({ type: 'object', properties: { imported: { type: 'integer' }, unmatchedEmails: { type: 'array', items: { type: 'string' } } } }) }, ...errors, ...notFound },
+        },
+      },
       '/destination-types': {
         get: { tags: ['Types'], summary: 'The kinds of destination this build knows (IM apps …): what each can do, its settings, and whether it is enabled here', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('DestinationType') } } }) }, ...errors } },
       },
@@ -236,6 +255,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
             hasSecret: { type: 'boolean' },
             chatId: { type: ['string', 'null'] },
             keyword: { type: ['string', 'null'] },
+            mappingTableId: { type: ['integer', 'null'] },
             events: { type: 'array', items: { enum: ['triggered', 'acknowledged', 'escalated', 'closed', 'reopened'] } },
             enabled: { type: 'boolean' },
             health: {
@@ -249,6 +269,10 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
             },
             ...timestamps,
           },
+        },
+        BotMappingTable: {
+          type: 'object',
+          properties: { id: { type: 'integer' }, name: { type: 'string' }, kind: { enum: ['feishu', 'dingtalk', 'wecom', 'telegram', 'slack', 'zoom'] }, rowCount: { type: 'integer' }, ...timestamps },
         },
         BotDelivery: {
           type: 'object',

@@ -110,7 +110,7 @@ describe.each(DATABASE_KINDS)('escalation to group bots on %s', (kind) => {
     expect((await service.post(integration.path, postMessage('twice?', 'x'))).body.code).toBe(0);
     const listed = (await service.api('GET', '/incidents?limit=1')).body.items[0];
     const incident = await service.db.manager.findOneByOrFail(IncidentEntity, { id: listed.id });
-    const pager = new BotPager(service.db, service.services.botDeliveries);
+    const pager = new BotPager(service.db, service.services.botDeliveries, service.services.botMappings);
     const page = { incident, channelName: 'c', detailsUrl: 'http://oncall.test/incidents/1?sig=x', levelNumber: 1, members: [], key: `escalation:${incident.id}:1:0:bot:${botId}` };
     await pager.page(botId, page);
     await pager.page(botId, page);

@@ -58,6 +58,7 @@ describe.each(DATABASE_KINDS)('admin API group bots on %s', (kind) => {
       hasSecret: true,
       chatId: null,
       keyword: 'oncall',
+      mappingTableId: null,
       events: ['triggered', 'acknowledged', 'escalated', 'closed', 'reopened'],
       enabled: true,
       health: { lastSuccessAt: null, lastErrorAt: null, lastError: null, consecutiveFailures: 0 },

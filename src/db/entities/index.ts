@@ -14,6 +14,7 @@ import { IntegrationEntity } from './integration.entity.js';
 import { MemberEntity } from './member.entity.js';
 import { WebhookBotEntity } from './webhook-bot.entity.js';
 import { BotDeliveryEntity } from './bot-delivery.entity.js';
+import { BotMappingRowEntity, BotMappingTableEntity } from './bot-mapping.entity.js';
 
 export const allEntities = [
   ChannelEntity,
@@ -32,4 +33,6 @@ export const allEntities = [
   AgendaJobEntity,
   WebhookBotEntity,
   BotDeliveryEntity,
+  BotMappingTableEntity,
+  BotMappingRowEntity,
 ];

@@ -16,6 +16,8 @@ export interface WebhookBot {
   secret: string | null;
   chatId: string | null;
   keyword: string | null;
+  /** Member email → this IM's user id, for @mentions (DingTalk mentions by mobile without one). */
+  mappingTableId: number | null;
   /** The incident events of its channel the bot is told about. */
   events: BotEvent[];
   enabled: boolean;
@@ -39,6 +41,7 @@ export const WebhookBotEntity = new EntitySchema<WebhookBot>({
     secret: { type: 'varchar', length: 500, nullable: true },
     chatId: { type: 'varchar', length: 100, name: 'chat_id', nullable: true },
     keyword: { type: 'varchar', length: 100, nullable: true },
+    mappingTableId: { type: 'int', name: 'mapping_table_id', nullable: true },
     events: { type: 'simple-json' },
     enabled: { type: 'boolean' },
     lastSuccessAt: { ...nullableTimestampColumn, name: 'last_success_at' },

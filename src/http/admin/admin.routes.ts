@@ -13,6 +13,8 @@ import { registerChatAdmin, type ChatAdminDeps } from './chat-admin.routes.js';
 import { registerDestinationTypes, type DestinationTypeView } from './destination-types.routes.js';
 import { registerEscalationAdmin } from './escalation-admin.routes.js';
 import { registerWebhookBotAdmin } from './webhook-bot-admin.routes.js';
+import { registerBotMappingAdmin } from './bot-mapping-admin.routes.js';
+import type { BotMappingTableService } from '../../services/bots/bot-mapping-tables.service.js';
 import type { WebhookBotService } from '../../services/bots/webhook-bot.service.js';
 import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
 import { incidentView } from './incident.view.js';
@@ -40,6 +42,7 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   incidents: IncidentService;
   escalationRules: EscalationRuleService;
   bots: WebhookBotService;
+  botMappings: BotMappingTableService;
   destinationTypes: DestinationTypeView[];
 }
 
@@ -55,6 +58,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerChatAdmin(router, deps);
   registerEscalationAdmin(router, deps.escalationRules);
   registerWebhookBotAdmin(router, deps.bots);
+  registerBotMappingAdmin(router, deps.botMappings);
   registerDestinationTypes(router, deps.destinationTypes);
   return router;
 }

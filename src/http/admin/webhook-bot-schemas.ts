@@ -15,6 +15,7 @@ const botFields = {
   secret: secret('Feishu / DingTalk signing secret; Zoom verification token (never shown: hasSecret)'),
   chatId: z.string().trim().min(1).max(100).nullable().meta({ description: 'Telegram chat id' }),
   keyword: z.string().trim().min(1).max(100).nullable().meta({ description: 'Feishu / DingTalk keyword: added to every message that lacks it' }),
+  mappingTableId: z.number().int().positive().nullable().meta({ description: 'Mapping table (member email → user id on this IM) for @mentions; its kind must be the bot kind' }),
   events: z.array(z.enum(BOT_EVENTS)).max(BOT_EVENTS.length).meta({ description: 'Incident events of the channel the bot is told about' }),
   enabled: z.boolean(),
 };
@@ -26,6 +27,7 @@ export const webhookBotInputSchema = z
     secret: botFields.secret.optional(),
     chatId: botFields.chatId.optional(),
     keyword: botFields.keyword.optional(),
+    mappingTableId: botFields.mappingTableId.optional(),
     events: botFields.events.default([...BOT_EVENTS]),
     enabled: botFields.enabled.default(true),
   })

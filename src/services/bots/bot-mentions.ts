@@ -3,10 +3,14 @@ import type { WebhookBot } from '../../db/entities/webhook-bot.entity.js';
 import type { BotMention } from '../ports/webhook-bots.js';
 
 /**
- * Whom a bot @mentions for these members. DingTalk mentions by mobile number, so a member with one is mentioned;
- * the other kinds need the member's user id on that IM, which comes from mapping tables (not built yet): until then
- * they — and anyone without a mobile on DingTalk — are named in plain text, never left out.
+ * Whom a bot @mentions for these members: the user id its mapping table gives for the member's email; on DingTalk,
+ * without a table entry, the member's mobile number. Anyone else is named in plain text, never left out.
  */
-export function botMentions(bot: Pick<WebhookBot, 'kind'>, members: Array<Pick<Member, 'name' | 'phone'>>): BotMention[] {
-  return members.map((member) => (bot.kind === 'dingtalk' && member.phone ? { name: member.name, id: member.phone } : { name: member.name }));
+export function botMentions(bot: Pick<WebhookBot, 'kind'>, members: Array<Pick<Member, 'name' | 'phone' | 'email'>>, mapped: Map<string, string> = new Map()): BotMention[] {
+  return members.map((member) => {
+    const id = member.email ? mapped.get(member.email.toLowerCase()) : undefined;
+    if (id) return { name: member.name, id };
+    if (bot.kind === 'dingtalk' && member.phone) return { name: member.name, id: member.phone };
+    return { name: member.name };
+  });
 }

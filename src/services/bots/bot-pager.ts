@@ -6,6 +6,7 @@ import { WebhookBotEntity, type WebhookBot } from '../../db/entities/webhook-bot
 import { PlatformError } from '../ports/platform-error.js';
 import { BOT_PRIORITY, type BotDeliveries } from './bot-deliveries.js';
 import { botMentions } from './bot-mentions.js';
+import type { BotMappingTableService } from './bot-mapping-tables.service.js';
 import { builtInBotMessages, type BotMessages } from './bot-messages.js';
 
 export interface BotPage {
@@ -28,6 +29,7 @@ export class BotPager {
   constructor(
     private readonly db: Database,
     private readonly deliveries: BotDeliveries,
+    private readonly mappings: BotMappingTableService,
     private readonly messages: BotMessages = builtInBotMessages,
   ) {}
 
@@ -42,7 +44,9 @@ export class BotPager {
     if (await this.db.manager.existsBy(BotDeliveryEntity, { pageKey: page.key, status: 'sent' })) return;
     const { incident } = page;
     const facts = { incidentId: incident.id, title: incident.title, severity: incident.severity, status: incident.status, channelName: page.channelName, detailsUrl: page.detailsUrl };
-    const notice = this.messages.notice('page', facts, botMentions(bot, page.members), `Escalation level ${page.levelNumber}: still ${incident.status}`);
+    const emails = page.members.flatMap((member) => (member.email ? [member.email] : []));
+    const mapped = bot.mappingTableId && emails.length ? await this.mappings.userIds(bot.mappingTableId, emails) : undefined;
+    const notice = this.messages.notice('page', facts, botMentions(bot, page.members, mapped), `Escalation level ${page.levelNumber}: still ${incident.status}`);
     // Two tries here; what still fails goes back to the escalation's own retries (the sweep, with backoff).
     const { result } = await this.deliveries.deliver(bot, notice, { incidentId: incident.id, event: 'escalation', pageKey: page.key }, { priority: BOT_PRIORITY.page, attempts: 2 });
     if (!result.ok) throw result.error;

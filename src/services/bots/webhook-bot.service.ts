@@ -1,5 +1,6 @@
 import type { Database } from '../../db/database.js';
 import { BotDeliveryEntity, type BotDelivery } from '../../db/entities/bot-delivery.entity.js';
+import { BotMappingTableEntity } from '../../db/entities/bot-mapping.entity.js';
 import { ChannelEntity } from '../../db/entities/channel.entity.js';
 import { WebhookBotEntity, type WebhookBot } from '../../db/entities/webhook-bot.entity.js';
 import type { BotEvent, BotKindName } from '../../domain/bot-kind-name.js';
@@ -15,6 +16,7 @@ export interface WebhookBotInput {
   secret?: string | null;
   chatId?: string | null;
   keyword?: string | null;
+  mappingTableId?: number | null;
   events: BotEvent[];
   enabled: boolean;
 }
@@ -30,6 +32,7 @@ export interface WebhookBotView {
   hasSecret: boolean;
   chatId: string | null;
   keyword: string | null;
+  mappingTableId: number | null;
   events: BotEvent[];
   enabled: boolean;
   health: { lastSuccessAt: Date | null; lastErrorAt: Date | null; lastError: string | null; consecutiveFailures: number };
@@ -61,6 +64,7 @@ export function webhookBotView(bot: WebhookBot): WebhookBotView {
     hasSecret: Boolean(bot.secret),
     chatId: bot.chatId,
     keyword: bot.keyword,
+    mappingTableId: bot.mappingTableId ?? null,
     events: bot.events,
     enabled: bot.enabled,
     health: { lastSuccessAt: bot.lastSuccessAt, lastErrorAt: bot.lastErrorAt, lastError: bot.lastError, consecutiveFailures: bot.consecutiveFailures },
@@ -92,6 +96,7 @@ export class WebhookBotService {
   async create(channelId: number, input: WebhookBotInput): Promise<WebhookBot> {
     await this.channel(channelId);
     this.check(input);
+    await this.checkMappingTable(input);
     const now = new Date();
     const inserted = await this.db.manager.insert(WebhookBotEntity, {
       channelId,
@@ -101,6 +106,7 @@ export class WebhookBotService {
       secret: input.secret ?? null,
       chatId: input.chatId ?? null,
       keyword: input.keyword ?? null,
+      mappingTableId: input.mappingTableId ?? null,
       events: input.events,
       enabled: input.enabled,
       lastSuccessAt: null,
@@ -118,6 +124,7 @@ export class WebhookBotService {
     const bot = await this.get(id);
     const merged: WebhookBotInput = { ...bot, ...patch };
     this.check(merged);
+    await this.checkMappingTable(merged);
     await this.db.manager.update(WebhookBotEntity, id, { ...patch, updatedAt: new Date() });
     return this.get(id);
   }
@@ -153,6 +160,14 @@ export class WebhookBotService {
     if (needs.chatId && !input.chatId) throw new AppError('validation', `chatId: a ${input.kind} bot needs the chat id`);
     if (!needs.chatId && input.chatId) throw new AppError('validation', `chatId: a ${input.kind} bot takes none`);
     if (!needs.keyword && input.keyword) throw new AppError('validation', `keyword: a ${input.kind} bot takes none (only feishu and dingtalk bots check a keyword)`);
+  }
+
+  /** A bot's mapping table must exist and hold user ids of the bot's IM. */
+  private async checkMappingTable(input: WebhookBotInput): Promise<void> {
+    if (!input.mappingTableId) return;
+    const table = await this.db.manager.findOneBy(BotMappingTableEntity, { id: input.mappingTableId });
+    if (!table) throw new AppError('validation', `mappingTableId: mapping table ${input.mappingTableId} does not exist`);
+    if (table.kind !== input.kind) throw new AppError('validation', `mappingTableId: mapping table ${table.id} holds ${table.kind} user ids, not ${input.kind}`);
   }
 
   private async channel(channelId: number) {

@@ -10,6 +10,7 @@ import { withTimeout } from '../lib/timeout.js';
 import type { Redis } from '../lib/redis.js';
 import { buildPlatformModules, describePlatforms } from '../platforms/index.js';
 import { WebhookBotSender } from '../platforms/webhook-bots/webhook-bot-sender.js';
+import { describeBotKinds } from '../platforms/webhook-bots/bot-type-info.js';
 import type { PlatformModule } from '../platforms/platform-module.js';
 import { DestinationRegistry } from '../services/registry/destination-registry.js';
 import { initHttpServer } from './http-server.js';
@@ -57,7 +58,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     ...services,
     logger,
     readiness: storage.readiness,
-    destinationTypes: describePlatforms(platforms),
+    destinationTypes: [...describePlatforms(platforms), ...describeBotKinds()],
     platformRoutes: platforms.map((platform) => (router: Router) => platform.connect(router, inbound)),
     sources: createSourceRegistry(),
     adminToken: admin.token,

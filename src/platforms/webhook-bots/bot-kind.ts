@@ -30,6 +30,10 @@ export interface BotKind {
   readonly needs: { secret?: boolean; chatId?: boolean };
   /** Whether the kind can carry a keyword (Feishu, DingTalk). */
   readonly keyword: boolean;
+  /** At most this many digest items in one message (fewer when they don't fit: see fits). */
+  readonly digestItems: number;
+  /** Whether the request for `notice` is within the kind's size limits (a digest is shortened until it is). */
+  fits(target: BotTarget, notice: BotNotice): boolean;
   /** The request that posts `notice` (the kind's richest format), signed when the bot has a secret. */
   request(target: BotTarget, notice: BotNotice, now: number): BotRequest;
   /** undefined when the answer means the message was posted; else the error, classified. */

@@ -42,3 +42,10 @@ export function withKeyword(text: string, keyword: string | null | undefined): s
 }
 
 export const utf16: TextCost = (text) => text.length;
+
+/** A digest item's text: one line of at most ITEM_CHARS once escaped. */
+export const ITEM_CHARS = 150;
+
+export function itemText(text: string, escape: (text: string) => string): string {
+  return capText(escape(capText(oneLine(text), 100)), ITEM_CHARS);
+}

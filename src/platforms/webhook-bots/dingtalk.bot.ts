@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { PlatformError, type PlatformErrorKind } from '../../services/ports/platform-error.js';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byCode, byHttpStatus } from './bot-answers.js';
-import { escapeMarkdown, fitTexts, utf8Bytes, withKeyword } from './bot-text.js';
+import { escapeMarkdown, fitTexts, itemText, utf8Bytes, withKeyword } from './bot-text.js';
 
 /**
  * DingTalk states no size for a markdown message; 20,000 bytes is the figure it gives for text messages, taken here
@@ -37,14 +37,16 @@ export const dingtalkBot: BotKind = {
   pacing: { perSecond: { rate: 1, burst: 4 }, perMinute: { rate: 14 / 60, burst: 4 } },
   needs: {},
   keyword: true,
+  digestItems: 30,
 
   request(target: BotTarget, notice: BotNotice, now: number) {
     const mobiles = notice.mentions.filter((mention) => mention.id && MOBILE.test(mention.id)).map((mention) => mention.id!);
     const people = notice.mentions.map((mention) => (mention.id && MOBILE.test(mention.id) ? `@${mention.id}` : `@${escapeMarkdown(mention.name)}`)).join(' ');
     const link = notice.link ? `[${escapeMarkdown(notice.link.text)}](${notice.link.url})` : '';
-    const fixed = utf8Bytes(`### \n\n${link}\n\n${people}\n\n${target.keyword ?? ''}`) + 64;
+    const items = (notice.items ?? []).map((item) => `- ${itemText(item.text, escapeMarkdown)} [Details](${item.url})`);
+    const fixed = utf8Bytes(`### \n\n${link}\n\n${people}\n\n${target.keyword ?? ''}\n\n${items.join('\n')}`) + 64;
     const { title, lines } = fitTexts(notice, escapeMarkdown, DINGTALK_BOT_TEXT_BYTES, fixed, utf8Bytes);
-    const parts = [`### ${title}`, ...lines, link, people].filter(Boolean);
+    const parts = [`### ${title}`, ...lines, items.join('\n'), link, people].filter(Boolean);
     const text = withKeyword(parts.join('\n\n'), target.keyword);
     // The title shows in the notification preview only, as plain text; the keyword counts there too.
     const previewTitle = title.replace(/\\(.)/g, '$1').replace(/&lt;/g, '<');
@@ -52,6 +54,10 @@ export const dingtalkBot: BotKind = {
     let url = target.url;
     if (target.secret) url += `${url.includes('?') ? '&' : '?'}timestamp=${now}&sign=${dingtalkBotSign(target.secret, now)}`;
     return { url, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  },
+
+  fits(target: BotTarget, notice: BotNotice) {
+    return utf8Bytes(JSON.parse(this.request(target, notice, 0).body).markdown.text) <= DINGTALK_BOT_TEXT_BYTES;
   },
 
   classify(answer: BotAnswer, headers: Headers) {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byCode, byHttpStatus } from './bot-answers.js';
-import { fitTexts, jsonBytes } from './bot-text.js';
+import { fitTexts, itemText, jsonBytes } from './bot-text.js';
 import type { PlatformErrorKind } from '../../services/ports/platform-error.js';
 
 /** The request body may not exceed 20 KB; what the texts may use leaves room for the rest of the post. */
@@ -35,13 +35,19 @@ export const feishuBot: BotKind = {
   pacing: { perSecond: { rate: 4, burst: 1 }, perMinute: { rate: 85 / 60, burst: 10 } },
   needs: {},
   keyword: true,
+  digestItems: 30,
 
   request(target: BotTarget, notice: BotNotice, now: number) {
     const mentioned = notice.mentions.filter((mention) => mention.id);
     const named = notice.mentions.filter((mention) => !mention.id).map((mention) => `@${mention.name}`);
-    const fixed = jsonBytes(JSON.stringify([mentioned, named, notice.link, target.keyword ?? ''])) + ENVELOPE_BYTES;
+    const items = (notice.items ?? []).map((item) => [
+      { tag: 'text', text: `${itemText(item.text, (text) => text)} ` },
+      { tag: 'a', text: 'Details', href: item.url },
+    ]);
+    const fixed = jsonBytes(JSON.stringify([mentioned, named, notice.link, target.keyword ?? '', items])) + ENVELOPE_BYTES;
     const { title, lines } = fitTexts(notice, (text) => text, FEISHU_BOT_BODY_BYTES, fixed, jsonBytes);
     const content: unknown[][] = lines.map((line) => [{ tag: 'text', text: line }]);
+    content.push(...items);
     if (notice.link) content.push([{ tag: 'a', text: notice.link.text, href: notice.link.url }]);
     const people = [
       ...mentioned.map((mention) => ({ tag: 'at', user_id: mention.id })),
@@ -56,6 +62,10 @@ export const feishuBot: BotKind = {
       body.sign = feishuBotSign(target.secret, timestamp);
     }
     return { url: target.url, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  },
+
+  fits(target: BotTarget, notice: BotNotice) {
+    return Buffer.byteLength(this.request(target, notice, 0).body) <= FEISHU_BOT_BODY_BYTES;
   },
 
   classify(answer: BotAnswer, headers: Headers) {

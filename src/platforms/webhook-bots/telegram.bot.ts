@@ -1,7 +1,7 @@
 import { PlatformError } from '../../services/ports/platform-error.js';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byHttpStatus, secondsToMs } from './bot-answers.js';
-import { fitTexts, utf16 } from './bot-text.js';
+import { fitTexts, itemText, utf16 } from './bot-text.js';
 
 /** sendMessage's text may be 1-4096 characters (counted after entities are parsed; the markup counted too is safe). */
 export const TELEGRAM_TEXT_CHARS = 4096;
@@ -21,17 +21,23 @@ export const telegramBot: BotKind = {
   pacing: { perSecond: { rate: 1, burst: 3 }, perMinute: { rate: 15 / 60, burst: 3 } },
   needs: { chatId: true },
   keyword: false,
+  digestItems: 20,
 
   request(target: BotTarget, notice: BotNotice) {
     const people = notice.mentions
       .map((mention) => (mention.id && /^\d+$/.test(mention.id) ? `<a href="tg://user?id=${mention.id}">${escapeTelegramHtml(mention.name)}</a>` : `@${escapeTelegramHtml(mention.name)}`))
       .join(' ');
     const link = notice.link ? `<a href="${escapeTelegramHtml(notice.link.url)}">${escapeTelegramHtml(notice.link.text)}</a>` : '';
-    const fixed = `<b></b>\n${link}\n${people}`.length + 8;
+    const items = (notice.items ?? []).map((item) => `${itemText(item.text, escapeTelegramHtml)} <a href="${escapeTelegramHtml(item.url)}">Details</a>`);
+    const fixed = `<b></b>\n${link}\n${people}\n${items.join('\n')}`.length + 8;
     const { title, lines } = fitTexts(notice, escapeTelegramHtml, TELEGRAM_TEXT_CHARS, fixed, utf16);
-    const text = [`<b>${title}</b>`, ...lines, link, people].filter(Boolean).join('\n');
+    const text = [`<b>${title}</b>`, ...lines, ...items, link, people].filter(Boolean).join('\n');
     const body = { chat_id: target.chatId, text, parse_mode: 'HTML', disable_web_page_preview: true };
     return { url: `${target.url.replace(/\/+$/, '')}/sendMessage`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  },
+
+  fits(target: BotTarget, notice: BotNotice) {
+    return JSON.parse(this.request(target, notice, 0).body).text.length <= TELEGRAM_TEXT_CHARS;
   },
 
   classify(answer: BotAnswer, headers: Headers) {

@@ -2,7 +2,7 @@ import { HoldBack } from '../../lib/hold-back.js';
 import { Pacer } from '../../lib/pacer.js';
 import { backoff } from '../../lib/retry.js';
 import { PlatformError } from '../../services/ports/platform-error.js';
-import type { BotAnswer, BotKindNeeds, BotNotice, BotSendOptions, BotSendResult, BotTarget, WebhookBotSending } from '../../services/ports/webhook-bots.js';
+import type { BotAnswer, BotKindNeeds, BotNotice, BotNoticeFactory, BotSendOptions, BotSendResult, BotTarget, WebhookBotSending } from '../../services/ports/webhook-bots.js';
 import type { BotKind, BotKindName } from './bot-kind.js';
 import { BOT_KINDS } from './bot-kinds.js';
 
@@ -40,11 +40,13 @@ export class WebhookBotSender implements WebhookBotSending {
 
   needs(kindName: BotKindName): BotKindNeeds {
     const kind = BOT_KINDS[kindName];
-    return { secret: kind.needs.secret === true, chatId: kind.needs.chatId === true, keyword: kind.keyword };
+    return { secret: kind.needs.secret === true, chatId: kind.needs.chatId === true, keyword: kind.keyword, digestItems: kind.digestItems };
   }
 
-  async send(kindName: BotKindName, target: BotTarget, notice: BotNotice, options: BotSendOptions): Promise<BotSendResult> {
+  async send(kindName: BotKindName, target: BotTarget, given: BotNotice | BotNoticeFactory, options: BotSendOptions): Promise<BotSendResult> {
     const kind = BOT_KINDS[kindName];
+    let chosen: BotNotice | undefined;
+    const notice = () => (chosen ??= typeof given === 'function' ? given((candidate) => kind.fits(target, candidate)) : given);
     const attempts = Math.max(1, options.attempts ?? 4);
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.sendOnce(kind, target, notice, options);
@@ -56,13 +58,13 @@ export class WebhookBotSender implements WebhookBotSending {
     }
   }
 
-  private async sendOnce(kind: BotKind, target: BotTarget, notice: BotNotice, options: BotSendOptions): Promise<{ answer?: BotAnswer; error?: PlatformError }> {
+  private async sendOnce(kind: BotKind, target: BotTarget, notice: () => BotNotice, options: BotSendOptions): Promise<{ answer?: BotAnswer; error?: PlatformError }> {
     await this.held.waitOut(options.key);
     await this.minutePacers.get(kind.name)?.wait(options.key, options.priority);
     await this.secondPacers.get(kind.name)!.wait(options.key, options.priority);
     // A hold made while this call waited in the queue applies to it too.
     await this.held.waitOut(options.key);
-    const request = kind.request(target, notice, Date.now());
+    const request = kind.request(target, notice(), Date.now());
     let response: Response;
     let answer: BotAnswer;
     try {

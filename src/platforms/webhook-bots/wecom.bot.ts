@@ -1,7 +1,7 @@
 import type { PlatformErrorKind } from '../../services/ports/platform-error.js';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byCode, byHttpStatus } from './bot-answers.js';
-import { escapeMarkdown, fitTexts, utf8Bytes } from './bot-text.js';
+import { escapeMarkdown, fitTexts, itemText, utf8Bytes } from './bot-text.js';
 
 /** markdown.content may be at most 4096 bytes (UTF-8); over it WeCom answers 40058. */
 export const WECOM_BOT_MARKDOWN_BYTES = 4096;
@@ -23,14 +23,20 @@ export const wecomBot: BotKind = {
   pacing: { perSecond: { rate: 1, burst: 4 }, perMinute: { rate: 14 / 60, burst: 4 } },
   needs: {},
   keyword: false,
+  digestItems: 20,
 
   request(target: BotTarget, notice: BotNotice) {
     const people = notice.mentions.map((mention) => (mention.id && /^[\w.@-]+$/.test(mention.id) ? `<@${mention.id}>` : `@${escapeMarkdown(mention.name)}`)).join(' ');
     const link = notice.link ? `[${escapeMarkdown(notice.link.text)}](${notice.link.url})` : '';
-    const fixed = utf8Bytes(`## \n${link}\n${people}`) + 16;
+    const items = (notice.items ?? []).map((item) => `${itemText(item.text, escapeMarkdown)} [Details](${item.url})`);
+    const fixed = utf8Bytes(`## \n${link}\n${people}\n${items.join('\n')}`) + 16;
     const { title, lines } = fitTexts(notice, escapeMarkdown, WECOM_BOT_MARKDOWN_BYTES, fixed, utf8Bytes);
-    const content = [`## ${title}`, ...lines, link, people].filter(Boolean).join('\n');
+    const content = [`## ${title}`, ...lines, ...items, link, people].filter(Boolean).join('\n');
     return { url: target.url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ msgtype: 'markdown', markdown: { content } }) };
+  },
+
+  fits(target: BotTarget, notice: BotNotice) {
+    return utf8Bytes(JSON.parse(this.request(target, notice, 0).body).markdown.content) <= WECOM_BOT_MARKDOWN_BYTES;
   },
 
   classify(answer: BotAnswer, headers: Headers) {

@@ -1,5 +1,5 @@
 import type { BotEvent } from '../../domain/bot-kind-name.js';
-import type { BotMention, BotNotice } from '../ports/webhook-bots.js';
+import type { BotMention, BotNotice, BotNoticeItem } from '../ports/webhook-bots.js';
 
 /** What a bot message says about an incident (untrusted texts: each bot kind escapes and caps them). */
 export interface BotIncidentFacts {
@@ -17,6 +17,10 @@ export interface BotIncidentFacts {
  */
 export interface BotMessages {
   notice(event: BotEvent | 'test' | 'page', facts: BotIncidentFacts, mentions: BotMention[], extra?: string): BotNotice;
+  /** One line of a digest, when several notices for a bot are coalesced into one message. */
+  item(event: BotEvent, facts: BotIncidentFacts): BotNoticeItem;
+  /** The digest's own title. */
+  digestTitle(count: number, channelName: string): string;
 }
 
 const HEADLINES: Record<BotEvent | 'page', string> = {
@@ -40,5 +44,11 @@ export const builtInBotMessages: BotMessages = {
       link: { text: 'Details', url: facts.detailsUrl },
       mentions,
     };
+  },
+  item(event, facts) {
+    return { text: `[${HEADLINES[event]}] #${facts.incidentId} ${facts.title} (${facts.severity}, ${facts.status})`, url: facts.detailsUrl };
+  },
+  digestTitle(count, channelName) {
+    return `${count} incident updates in ${channelName}`;
   },
 };

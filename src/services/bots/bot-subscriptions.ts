@@ -48,6 +48,7 @@ export class BotSubscriptions {
       detailsUrl: this.links.detailsUrl(incident.id),
     };
     const notice = this.messages.notice(event, facts, []);
-    await Promise.all(bots.map((bot) => this.deliveries.deliver(bot, notice, { incidentId: incident.id, event })));
+    const item = this.messages.item(event, facts);
+    await Promise.all(bots.map((bot) => this.deliveries.enqueue(bot, notice, item, facts.channelName, { incidentId: incident.id, event })));
   }
 }

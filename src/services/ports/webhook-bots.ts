@@ -30,7 +30,14 @@ export interface BotNotice {
   title: string;
   lines: string[];
   link?: { text: string; url: string };
+  /** A digest's entries (several incidents' news coalesced into one message): untrusted text, each with its link. */
+  items?: BotNoticeItem[];
   mentions: BotMention[];
+}
+
+export interface BotNoticeItem {
+  text: string;
+  url: string;
 }
 
 /** What the platform answered, kept as the send's record. */
@@ -57,10 +64,19 @@ export interface BotKindNeeds {
   secret: boolean;
   chatId: boolean;
   keyword: boolean;
+  /** At most this many digest items in one message of the kind (fewer when they don't fit). */
+  digestItems: number;
 }
+
+/** Builds the notice when the bot's turn has come; `fits` tells whether a candidate is within the kind's size limits. */
+export type BotNoticeFactory = (fits: (notice: BotNotice) => boolean) => BotNotice;
 
 /** Sending to group bots: the services' side of platforms/webhook-bots. */
 export interface WebhookBotSending {
   needs(kind: BotKindName): BotKindNeeds;
-  send(kind: BotKindName, target: BotTarget, notice: BotNotice, options: BotSendOptions): Promise<BotSendResult>;
+  /**
+   * `notice` may be given as a function: it is called once, when the bot's turn has come (after pacing and any hold),
+   * so a caller can coalesce into it whatever queued up meanwhile.
+   */
+  send(kind: BotKindName, target: BotTarget, notice: BotNotice | BotNoticeFactory, options: BotSendOptions): Promise<BotSendResult>;
 }

@@ -83,6 +83,8 @@ describe.each(DATABASE_KINDS)('bot subscriptions on %s', (kind) => {
     fake.state.limits.telegram = { count: 1, ms: 1500 };
     try {
       const first = await alert(integration.path, 'first');
+      // The second after the first went out: alone, not coalesced with it, and refused by the window.
+      await waitFor('the first message', () => fake.state.deliveredTo(telegram)[0]);
       const second = await alert(integration.path, 'second');
       await waitFor('both messages', () => (fake.state.deliveredTo(telegram).length === 2 ? true : undefined), 8000);
       await service.services.botDeliveries.idle();

@@ -97,29 +97,27 @@ export class BotDeliveries {
   }
 
   private async sendBatch(botId: number): Promise<void> {
-    {
-      const bot = this.queue.peek(botId)!.bot;
-      let batch: QueuedNotice[] = [];
-      let notice: BotNotice | undefined;
-      // Called when the bot's turn has come: whatever queued up while it waited joins the batch.
-      // The largest batch (up to the kind's maximum) whose message is within the kind's size limits.
-      const pick = (fits: (candidate: BotNotice) => boolean) => {
-        if (!notice) {
-          let count = Math.min(this.queue.size(botId), this.sending.needs(bot.kind).digestItems);
-          while (count > 1 && !fits(batchNotice(this.queue.first(botId, count), this.messages.digestTitle))) count -= 1;
-          batch = this.queue.take(botId, count);
-          notice = batchNotice(batch, this.messages.digestTitle);
-        }
-        return notice;
-      };
-      const result = await this.sendWithRetries(bot, pick, BOT_PRIORITY.notice, this.retry.attempts, (attempt, outcome, final) =>
-        batch.length ? this.record(batch.map((entry) => entry.deliveryId), attempt, outcome, final) : Promise.resolve(),
-      );
-      if (batch.length === 0) return;
-      await this.updateHealth(bot.id, result);
-      if (!result.ok) {
-        for (const entry of batch) await this.failed(bot, entry.deliveryId, result);
+    const bot = this.queue.peek(botId)!.bot;
+    let batch: QueuedNotice[] = [];
+    let notice: BotNotice | undefined;
+    // Called when the bot's turn has come: whatever queued up while it waited joins the batch.
+    // The largest batch (up to the kind's maximum) whose message is within the kind's size limits.
+    const pick = (fits: (candidate: BotNotice) => boolean) => {
+      if (!notice) {
+        let count = Math.min(this.queue.size(botId), this.sending.needs(bot.kind).digestItems);
+        while (count > 1 && !fits(batchNotice(this.queue.first(botId, count), this.messages.digestTitle))) count -= 1;
+        batch = this.queue.take(botId, count);
+        notice = batchNotice(batch, this.messages.digestTitle);
       }
+      return notice;
+    };
+    const result = await this.sendWithRetries(bot, pick, BOT_PRIORITY.notice, this.retry.attempts, (attempt, outcome, final) =>
+      batch.length ? this.record(batch.map((entry) => entry.deliveryId), attempt, outcome, final) : Promise.resolve(),
+    );
+    if (batch.length === 0) return;
+    await this.updateHealth(bot.id, result);
+    if (!result.ok) {
+      for (const entry of batch) await this.failed(bot, entry.deliveryId, result);
     }
   }
 

@@ -69,13 +69,15 @@ export class WebhookBotSender implements WebhookBotSending {
     let answer: BotAnswer;
     try {
       response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(this.timeoutMs) });
-      answer = { status: response.status, body: (await response.text()).slice(0, 2000) };
+      answer = { status: response.status, body: await response.text() };
     } catch (error) {
       // Never the URL in the message: it carries the bot's token.
       const reason = (error as Error)?.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : 'unreachable';
       return { error: new PlatformError(`bot:${kind.name}`, 'transient', undefined, `${kind.name} bot: ${reason}`) };
     }
+    // Classified on the whole answer (Telegram echoes the message back: a cut one would not parse), kept cut.
     const error = kind.classify(answer, response.headers);
-    return error ? { answer, error } : { answer };
+    const kept = { status: answer.status, body: answer.body.slice(0, 2000) };
+    return error ? { answer: kept, error } : { answer: kept };
   }
 }

@@ -89,6 +89,28 @@ describe('group bot kinds against the fakes', () => {
       expect(fake.state.deliveredTo(bot)[0].text).toContain('Details');
     });
 
+    it('a digest of hostile items links each to its Details page, mentions nobody, and is cut to fit when asked', async () => {
+      const bot = fake.state.addBot(kind);
+      const items = Array.from({ length: 8 }, (_, index) => ({ text: `[New incident] #${900 + index} ${HOSTILE}`, url: `https://oncall.example/incidents/${900 + index}?sig=s${index}` }));
+      const digest: BotNotice = { title: `8 incident updates in ${HOSTILE}`, lines: [], items, mentions: [] };
+      expect(await sender.send(kind, targetOf(bot), digest, { key: bot.id })).toMatchObject({ ok: true });
+      const [message] = fake.state.deliveredTo(bot);
+      expect(message.mentions).toEqual([]);
+      expect(rendersEvilLink(kind, message.body)).toBe(false);
+      for (const item of items) expect(JSON.stringify(message.body)).toContain(item.url);
+      // Given as a factory, the notice is built when the bot's turn comes, with the kind's size check at hand.
+      const huge = Array.from({ length: 200 }, (_, index) => ({ text: `#${index} ${'字'.repeat(300)}`, url: `https://oncall.example/incidents/${index}?sig=x` }));
+      let fitted = 0;
+      const result = await sender.send(kind, targetOf(bot), (fits) => {
+        fitted = huge.length;
+        while (fitted > 1 && !fits({ ...digest, items: huge.slice(0, fitted) })) fitted -= 1;
+        return { ...digest, items: huge.slice(0, fitted) };
+      }, { key: bot.id });
+      expect(result.ok ? 'ok' : result.error.message).toBe('ok');
+      expect(fitted).toBeLessThan(200);
+      expect(fitted).toBeGreaterThan(1);
+    });
+
     it('a bot that no longer exists is a failure not retried', async () => {
       const bot = fake.state.addBot(kind);
       fake.state.removeBot(bot);

@@ -7,6 +7,8 @@ import { EscalationDelivery1764500000000 } from './1764500000000-escalation-deli
 import { ChannelNamesIgnoreCase1764600000000 } from './1764600000000-channel-names-ignore-case.js';
 import { IntegrationSettings1764700000000 } from './1764700000000-integration-settings.js';
 import { EscalationRetries1764720000000 } from './1764720000000-escalation-retries.js';
+import { WebhookBots1764800000000 } from './1764800000000-webhook-bots.js';
+import { BotMappingTables1764810000000 } from './1764810000000-bot-mapping-tables.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -19,4 +21,6 @@ export const allMigrations = [
   ChannelNamesIgnoreCase1764600000000,
   IntegrationSettings1764700000000,
   EscalationRetries1764720000000,
+  WebhookBots1764800000000,
+  BotMappingTables1764810000000,
 ];

@@ -2,6 +2,13 @@ import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import { BotDeliveries } from '../services/bots/bot-deliveries.js';
+import { noBotFailureFallback } from '../services/bots/bot-failure-fallback.js';
+import { BotPager } from '../services/bots/bot-pager.js';
+import { BotMappingTableService } from '../services/bots/bot-mapping-tables.service.js';
+import { BotSubscriptions } from '../services/bots/bot-subscriptions.js';
+import { WebhookBotService } from '../services/bots/webhook-bot.service.js';
+import type { WebhookBotSending } from '../services/ports/webhook-bots.js';
 import { ChannelService } from '../services/catalog/channel.service.js';
 import { IntegrationService } from '../services/catalog/integration.service.js';
 import { MemberService } from '../services/catalog/member.service.js';
@@ -35,6 +42,9 @@ export interface Services {
   escalations: EscalationService;
   escalationRules: EscalationRuleService;
   links: IncidentLinks;
+  bots: WebhookBotService;
+  botMappings: BotMappingTableService;
+  botDeliveries: BotDeliveries;
 }
 
 /** The services over one database, reaching people through the registered destinations; wired to the change feed. */
@@ -42,6 +52,7 @@ export function initServices(
   config: AppConfig,
   db: Database,
   destinations: DestinationRegistry,
+  botSending: WebhookBotSending,
   adminToken: string,
   logger: Logger,
   metrics: Metrics,
@@ -53,7 +64,9 @@ export function initServices(
   const identities = new IdentityService(db, destinations, logger);
   const bindings = new ChatBindingService(db);
   const channelsWithRules = new ChannelsWithRules(db);
-  const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics);
+  const botMappings = new BotMappingTableService(db);
+  const botDeliveries = new BotDeliveries(db, botSending, noBotFailureFallback, logger, config.botRetry);
+  const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics, new BotPager(db, botDeliveries, botMappings));
   const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, metrics, config.escalationRedeliveryMs);
   const services: Services = {
     channels: new ChannelService(db),
@@ -70,8 +83,12 @@ export function initServices(
     escalations,
     escalationRules: new EscalationRuleService(db, channelsWithRules),
     links,
+    bots: new WebhookBotService(db, botSending, botDeliveries),
+    botMappings,
+    botDeliveries,
   };
   services.cards.attach(changes);
   escalations.attach(changes);
+  new BotSubscriptions(db, botDeliveries, links, logger).attach(changes);
   return services;
 }

@@ -7,8 +7,11 @@ import { createSourceRegistry } from '../ingest/index.js';
 import { reportUnusableRegexesTo } from '../lib/linear-regex.js';
 import type { Logger } from '../lib/logger.js';
 import { Metrics } from '../lib/metrics.js';
+import { withTimeout } from '../lib/timeout.js';
 import type { Redis } from '../lib/redis.js';
 import { buildPlatformModules, describePlatforms } from '../platforms/index.js';
+import { WebhookBotSender } from '../platforms/webhook-bots/webhook-bot-sender.js';
+import { describeBotKinds } from '../platforms/webhook-bots/bot-type-info.js';
 import type { PlatformModule } from '../platforms/platform-module.js';
 import { DestinationRegistry } from '../services/registry/destination-registry.js';
 import { countIncidentsWithUndeliveredPages, countOpenIncidents } from '../services/incidents/incident-counts.query.js';
@@ -57,7 +60,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     throw error;
   });
   const destinations = new DestinationRegistry(platforms.map((platform) => platform.destination));
-  const services = initServices(config, storage.db, destinations, admin.token, logger, metrics);
+  const services = initServices(config, storage.db, destinations, new WebhookBotSender(), admin.token, logger, metrics);
   const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger, metrics);
 
   const inbound = { interactions: services.interactions, bindings: services.bindings, deduper: storage.deduper };
@@ -65,7 +68,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     ...services,
     logger,
     readiness: storage.readiness,
-    destinationTypes: describePlatforms(platforms),
+    destinationTypes: [...describePlatforms(platforms), ...describeBotKinds()],
     platformRoutes: platforms.map((platform) => (router: Router) => platform.connect(router, inbound)),
     sources: createSourceRegistry(),
     adminToken: admin.token,
@@ -84,7 +87,9 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     await sweepStopped;
     await scheduler.drain();
     services.cards.close();
-    await services.cards.idle();
+    services.botDeliveries.close();
+    // A bot message may be held for minutes by a rate limit (DingTalk blocks for 10): wait a little, not for that.
+    await Promise.all([services.cards.idle(), withTimeout(services.botDeliveries.idle(), 5_000).catch(() => undefined)]);
     await storage.close();
   };
   let port: number;

@@ -83,6 +83,8 @@ export interface AppConfig extends PlatformConfigs {
   escalationRedeliveryMs?: number;
   /** Retry pace of incident cards a platform could not take (unavailable, rate limited); defaults in card-sync.service.ts. */
   cardRedelivery?: { firstDelayMs: number; maxDelayMs: number };
+  /** Retries of group bot messages (tries in all, backoff); defaults in services/bots/bot-deliveries.ts. */
+  botRetry?: { attempts: number; firstDelayMs: number; maxDelayMs: number };
 }
 
 /** Every environment variable the service reads (the documentation lists them all: tested). */

@@ -23,6 +23,8 @@ export interface EscalationLevel {
   notifyGroupChats: boolean;
   /** A direct message from the app bot to each target. */
   notifyDirect: boolean;
+  /** Group bots of the channel that post the page, @mentioning the targets where the bot kind can (absent before bots existed). */
+  notifyBotIds?: number[];
   /** How long to wait, after this level is paged, before the next one. */
   waitMinutes: number;
 }

@@ -11,6 +11,8 @@ import {
 } from './admin/schemas.js';
 import { chatBindingInputSchema, identityMappingSchema, linkCodeRedeemSchema } from './admin/chat-admin.routes.js';
 import { integrationTypeSchemas } from './openapi-integrations.js';
+import { webhookBotInputSchema, webhookBotPatchSchema } from './admin/webhook-bot-schemas.js';
+import { mappingImportSchema, mappingTableInputSchema } from './admin/mapping-import.js';
 import type { SourceRegistry } from '../ingest/source-registry.js';
 
 /** The admin API's OpenAPI 3.1 document; request schemas come from the same zod schemas that validate requests. */
@@ -147,6 +149,62 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
         put: { tags: ['Escalation'], summary: 'Replace a rule; running escalations keep the copy they started with', requestBody: { required: true, ...json(input(escalationRuleInputSchema)) }, responses: { '200': { description: 'Updated', ...json(ref('EscalationRule')) }, ...errors, ...notFound } },
         delete: { tags: ['Escalation'], responses: { '204': { description: 'Deleted' }, ...errors, ...notFound } },
       },
+      '/channels/{id}/bots': {
+        parameters: [idParameter],
+        get: { tags: ['Bots'], summary: "The channel's group webhook bots (secrets never shown)", responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('WebhookBot') } } }) }, ...errors, ...notFound } },
+        post: { tags: ['Bots'], summary: 'Add a group bot (feishu, dingtalk, wecom, telegram, slack, zoom); 400 when its kind needs a secret or chat id not given', requestBody: { required: true, ...json(input(webhookBotInputSchema)) }, responses: { '201': { description: 'Created', ...json(ref('WebhookBot')) }, ...errors, ...notFound } },
+      },
+      '/bots/{id}': {
+        parameters: [idParameter],
+        get: { tags: ['Bots'], responses: { '200': { description: 'OK', ...json(ref('WebhookBot')) }, ...errors, ...notFound } },
+        patch: { tags: ['Bots'], summary: 'Change the given fields; `secret: null` removes the secret', requestBody: { required: true, ...json(input(webhookBotPatchSchema)) }, responses: { '200': { description: 'Updated', ...json(ref('WebhookBot')) }, ...errors, ...notFound } },
+        delete: { tags: ['Bots'], responses: { '204': { description: 'Deleted' }, ...errors, ...notFound } },
+      },
+      '/bots/{id}/test': {
+        parameters: [idParameter],
+        post: {
+          tags: ['Bots'],
+          summary: "Send a test message now (once, no retry) and report the platform's answer",
+          responses: {
+            '200': {
+              description: 'What the platform answered, delivered or not',
+              ...json({
+                type: 'object',
+                properties: {
+                  ok: { type: 'boolean' },
+                  attempts: { type: 'integer' },
+                  answer: { type: ['object', 'null'], properties: { status: { type: 'integer' }, body: { type: 'string' } } },
+                  error: { type: ['object', 'null'], properties: { kind: { enum: ['rate_limited', 'message_gone', 'target_gone', 'permission_denied', 'auth', 'bad_request', 'transient'] }, code: {}, message: { type: 'string' } } },
+                },
+              }),
+            },
+            ...errors,
+            ...notFound,
+          },
+        },
+      },
+      '/bots/{id}/deliveries': {
+        parameters: [idParameter],
+        get: { tags: ['Bots'], summary: "The bot's latest 50 messages, newest first: incident, event, status, tries, the platform's last answer", responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('BotDelivery') } } }) }, ...errors, ...notFound } },
+      },
+      '/bot-mapping-tables': {
+        get: { tags: ['Bots'], summary: 'Mapping tables (member email → IM user id) with their row counts', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('BotMappingTable') } } }) }, ...errors } },
+        post: { tags: ['Bots'], summary: 'Create a mapping table for one bot kind', requestBody: { required: true, ...json(input(mappingTableInputSchema)) }, responses: { '201': { description: 'Created', ...json(ref('BotMappingTable')) }, '409': { description: 'Name taken', ...json(error) }, ...errors } },
+      },
+      '/bot-mapping-tables/{id}': {
+        parameters: [idParameter],
+        get: { tags: ['Bots'], summary: 'A table with its rows', responses: { '200': { description: 'OK', ...json({ allOf: [ref('BotMappingTable'), { type: 'object', properties: { rows: { type: 'array', items: { type: 'object', properties: { email: { type: 'string' }, userId: { type: 'string' } } } } } }] }) }, ...errors, ...notFound } },
+        delete: { tags: ['Bots'], responses: { '204': { description: 'Deleted' }, '409': { description: 'Used by a bot', ...json(error) }, ...errors, ...notFound } },
+      },
+      '/bot-mapping-tables/{id}/rows': {
+        parameters: [idParameter, { name: 'replace', in: 'query', required: false, schema: { type: 'boolean' }, description: 'CSV only: drop the rows not given' }],
+        post: {
+          tags: ['Bots'],
+          summary: 'Import rows in bulk (up to 10,000): JSON, or text/csv lines "email,userId" (a header line is skipped)',
+          requestBody: { required: true, content: { 'application/json': { schema: input(mappingImportSchema) }, 'text/csv': { schema: { type: 'string' } } } },
+          responses: { '200': { description: 'Rows written, and the emails that match no member', ...json({ type: 'object', properties: { imported: { type: 'integer' }, unmatchedEmails: { type: 'array', items: { type: 'string' } } } }) }, ...errors, ...notFound },
+        },
+      },
       '/destination-types': {
         get: { tags: ['Types'], summary: 'The kinds of destination this build knows (IM apps …): what each can do, its settings, and whether it is enabled here', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('DestinationType') } } }) }, ...errors } },
       },
@@ -185,6 +243,51 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
         ...integrationTypes.components,
         EscalationRule: {
           allOf: [input(escalationRuleInputSchema), { type: 'object', properties: { id: { type: 'integer' }, channelId: { type: 'integer' }, position: { type: 'integer' }, ...timestamps } }],
+        },
+        WebhookBot: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            channelId: { type: 'integer' },
+            name: { type: 'string' },
+            kind: { enum: ['feishu', 'dingtalk', 'wecom', 'telegram', 'slack', 'zoom'] },
+            urlHint: { type: 'string', description: "The webhook URL's origin only (the URL carries the bot's token)" },
+            hasSecret: { type: 'boolean' },
+            chatId: { type: ['string', 'null'] },
+            keyword: { type: ['string', 'null'] },
+            mappingTableId: { type: ['integer', 'null'] },
+            events: { type: 'array', items: { enum: ['triggered', 'acknowledged', 'escalated', 'closed', 'reopened'] } },
+            enabled: { type: 'boolean' },
+            health: {
+              type: 'object',
+              properties: {
+                lastSuccessAt: { type: ['string', 'null'], format: 'date-time' },
+                lastErrorAt: { type: ['string', 'null'], format: 'date-time' },
+                lastError: { type: ['string', 'null'] },
+                consecutiveFailures: { type: 'integer', description: 'Messages in a row that failed for good' },
+              },
+            },
+            ...timestamps,
+          },
+        },
+        BotMappingTable: {
+          type: 'object',
+          properties: { id: { type: 'integer' }, name: { type: 'string' }, kind: { enum: ['feishu', 'dingtalk', 'wecom', 'telegram', 'slack', 'zoom'] }, rowCount: { type: 'integer' }, ...timestamps },
+        },
+        BotDelivery: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            botId: { type: 'integer' },
+            incidentId: { type: ['integer', 'null'] },
+            event: { type: 'string', description: 'triggered, acknowledged, escalated, closed, reopened, or test' },
+            status: { enum: ['sending', 'retrying', 'sent', 'failed'] },
+            attempts: { type: 'integer' },
+            answerStatus: { type: ['integer', 'null'], description: "HTTP status of the platform's last answer" },
+            answer: { type: ['string', 'null'], description: "The platform's last answer (at most 2000 characters), or the error when it never answered" },
+            errorKind: { type: ['string', 'null'] },
+            ...timestamps,
+          },
         },
         Incident: {
           type: 'object',

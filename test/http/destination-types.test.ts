@@ -30,10 +30,19 @@ describe('destination types: one description per IM app drives config, the admin
     const { status, body } = await service.api('GET', '/destination-types');
     expect(status).toBe(200);
     const byName = Object.fromEntries(body.items.map((item: { name: string }) => [item.name, item]));
-    expect(Object.keys(byName).sort()).toEqual(PLATFORMS.map((platform) => platform.name).sort());
+    const bots = ['feishu-bot', 'dingtalk-bot', 'wecom-bot', 'telegram-bot', 'slack-bot', 'zoom-bot'];
+    expect(Object.keys(byName).sort()).toEqual([...PLATFORMS.map((platform) => platform.name), ...bots].sort());
     expect(byName.feishu).toMatchObject({ enabled: true, configuredBy: 'environment', capabilities: [...CAPABILITY_NAMES] });
     expect(byName.slack.enabled).toBe(false);
     expect(byName.feishu.fields.find((field: { name: string }) => field.name === 'FEISHU_APP_SECRET')).toMatchObject({ secret: true, description: 'App Secret' });
+    // Group bots: set up per bot through the admin API, group notices only; their URL and secrets are write-only.
+    for (const bot of bots) expect(byName[bot]).toMatchObject({ enabled: true, configuredBy: 'admin_api', capabilities: ['notices'] });
+    const field = (type: string, name: string) => byName[type].fields.find((candidate: { name: string }) => candidate.name === name);
+    expect(field('dingtalk-bot', 'url')).toMatchObject({ secret: true, required: true });
+    expect(field('dingtalk-bot', 'secret')).toMatchObject({ secret: true, required: false });
+    expect(field('zoom-bot', 'secret')).toMatchObject({ secret: true, required: true });
+    expect(field('telegram-bot', 'chatId')).toMatchObject({ secret: false, required: true });
+    expect(field('slack-bot', 'keyword')).toBeUndefined();
     // A description, never a value: the configured secrets appear nowhere in the answer.
     expect(JSON.stringify(body)).not.toMatch(/app-secret-value|verification-token-value/);
   });

@@ -8,6 +8,7 @@ import { startService, type RunningService } from '../../src/app/start-service.j
 import { createLogger } from '../../src/lib/logger.js';
 import { cardActionEvent, messageReceiveEvent } from '../fakes/feishu-callbacks.js';
 import { startFakeFeishu, type FakeFeishu } from '../fakes/feishu-open-api.js';
+import { startFakeWebhookBots, type FakeWebhookBots } from '../fakes/webhook-bots.js';
 import { dropDatabase, freshDatabase, DATABASE_KINDS } from '../support/databases.js';
 import { serviceClient, type ServiceClient } from '../support/escalation-helpers.js';
 import { postCallback, randomHex, waitFor, type FeishuAppSecrets } from '../support/feishu-app-helpers.js';
@@ -26,6 +27,7 @@ class CapturedLog extends Writable {
 describe.each(DATABASE_KINDS)('secrets never logged, on %s', (kind) => {
   const log = new CapturedLog();
   let fake: FakeFeishu;
+  let bots: FakeWebhookBots;
   let database: DatabaseConfig;
   let running: RunningService;
   let client: ServiceClient;
@@ -35,6 +37,7 @@ describe.each(DATABASE_KINDS)('secrets never logged, on %s', (kind) => {
 
   beforeAll(async () => {
     fake = await startFakeFeishu({ apps: {} });
+    bots = await startFakeWebhookBots();
     secrets = { ...fake.state.newApp(), verificationToken: `vt_${randomHex(12)}`, encryptKey: `ek_${randomHex(16)}` };
     database = await freshDatabase(kind, 'secrets_log');
     const config = testServiceConfig(database, { logLevel: 'trace', feishu: { ...secrets, domain: fake.url, connection: 'webhook' } });
@@ -45,6 +48,7 @@ describe.each(DATABASE_KINDS)('secrets never logged, on %s', (kind) => {
     await running?.stop();
     if (database) await dropDatabase(database);
     await fake?.close();
+    await bots?.close();
   });
 
   it('keeps the admin token, signing secret, integration key, app secret, keys and tenant tokens out of the log', async () => {
@@ -82,6 +86,16 @@ describe.each(DATABASE_KINDS)('secrets never logged, on %s', (kind) => {
     expect((await postCallback(running as TestService, secrets, click, (request) => (request.headers['x-lark-signature'] = 'forged'))).status).toBe(401);
     expect((await fetch(`${running.url}/api/v1/channels`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}x` } })).status).toBe(401);
 
+    // Group bots: their URLs carry tokens, their secrets sign; a test message refused for its signature is logged.
+    const dingtalk = bots.state.addBot('dingtalk', { secret: `SEC${randomHex(16)}` });
+    const zoom = bots.state.addBot('zoom');
+    const wrongSecret = `SEC${randomHex(16)}`;
+    const dingtalkBot = await client.api('POST', `/channels/${channel.body.id}/bots`, { name: 'ding', kind: 'dingtalk', url: dingtalk.url, secret: wrongSecret });
+    const zoomBot = await client.api('POST', `/channels/${channel.body.id}/bots`, { name: 'zoom', kind: 'zoom', url: zoom.url, secret: zoom.secret });
+    expect((await client.api('POST', `/bots/${dingtalkBot.body.id}/test`)).body).toMatchObject({ ok: false, error: { kind: 'auth' } });
+    expect((await client.api('POST', `/bots/${zoomBot.body.id}/test`)).body).toMatchObject({ ok: true });
+    const botSecrets = { dingtalkToken: dingtalk.id, dingtalkSecret: wrongSecret, zoomToken: zoom.secret!, zoomPath: zoom.id };
+
     // A statement that fails with a secret among its parameters: an integration created while its table is away.
     // The service logs the database's error (whose parameters hold the signing secret) and answers 500.
     await running.db.manager.query('ALTER TABLE integrations RENAME TO integrations_away');
@@ -95,13 +109,14 @@ describe.each(DATABASE_KINDS)('secrets never logged, on %s', (kind) => {
 
     for (const token of fake.state.tokens.keys()) tenantTokens.add(token);
     expect(tenantTokens.size).toBeGreaterThan(0);
-    const secretsUsed = { adminToken: TEST_ADMIN_TOKEN, signingSecret, secondSecret, key, appSecret: secrets.appSecret, encryptKey: secrets.encryptKey!, verificationToken: secrets.verificationToken, ...Object.fromEntries([...tenantTokens].map((token, index) => [`tenantToken${index}`, token])) };
+    const secretsUsed = { ...botSecrets, adminToken: TEST_ADMIN_TOKEN, signingSecret, secondSecret, key, appSecret: secrets.appSecret, encryptKey: secrets.encryptKey!, verificationToken: secrets.verificationToken, ...Object.fromEntries([...tenantTokens].map((token, index) => [`tenantToken${index}`, token])) };
     // The service's log did record all this (so the check below is not vacuous) ...
     expect(log.text).toContain('unhandled error');
     expect(log.text).toMatch(/QueryFailedError[^\n]*integrations/);
     expect(log.text).toContain('feishu alert rejected');
     expect(log.text).toContain('feishu callback rejected');
     expect(log.text).toContain('feishu refused the tenant token');
+    expect(log.text).toContain('bot message not delivered');
     expect(log.text.split('\n').length).toBeGreaterThan(20);
     // ... and none of the secrets.
     const leaked = Object.entries(secretsUsed).filter(([, secret]) => log.text.includes(secret)).map(([name]) => name);

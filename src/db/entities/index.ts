@@ -12,6 +12,9 @@ import { IncidentEventEntity } from './incident-event.entity.js';
 import { IncidentEntity } from './incident.entity.js';
 import { IntegrationEntity } from './integration.entity.js';
 import { MemberEntity } from './member.entity.js';
+import { WebhookBotEntity } from './webhook-bot.entity.js';
+import { BotDeliveryEntity } from './bot-delivery.entity.js';
+import { BotMappingRowEntity, BotMappingTableEntity } from './bot-mapping.entity.js';
 
 export const allEntities = [
   ChannelEntity,
@@ -28,4 +31,8 @@ export const allEntities = [
   ProcessedEventEntity,
   EscalationRuleEntity,
   AgendaJobEntity,
+  WebhookBotEntity,
+  BotDeliveryEntity,
+  BotMappingTableEntity,
+  BotMappingRowEntity,
 ];

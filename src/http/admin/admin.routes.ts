@@ -12,6 +12,10 @@ import { adminAuth } from '../middleware/admin-auth.js';
 import { registerChatAdmin, type ChatAdminDeps } from './chat-admin.routes.js';
 import { registerDestinationTypes, type DestinationTypeView } from './destination-types.routes.js';
 import { registerEscalationAdmin } from './escalation-admin.routes.js';
+import { registerWebhookBotAdmin } from './webhook-bot-admin.routes.js';
+import { registerBotMappingAdmin } from './bot-mapping-admin.routes.js';
+import type { BotMappingTableService } from '../../services/bots/bot-mapping-tables.service.js';
+import type { WebhookBotService } from '../../services/bots/webhook-bot.service.js';
 import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
 import { incidentView } from './incident.view.js';
 import { IntegrationInputs } from './integration-input.js';
@@ -37,6 +41,8 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   sources: SourceRegistry;
   incidents: IncidentService;
   escalationRules: EscalationRuleService;
+  bots: WebhookBotService;
+  botMappings: BotMappingTableService;
   destinationTypes: DestinationTypeView[];
 }
 
@@ -51,6 +57,8 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerIncidents(router, deps);
   registerChatAdmin(router, deps);
   registerEscalationAdmin(router, deps.escalationRules);
+  registerWebhookBotAdmin(router, deps.bots);
+  registerBotMappingAdmin(router, deps.botMappings);
   registerDestinationTypes(router, deps.destinationTypes);
   return router;
 }

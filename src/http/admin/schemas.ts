@@ -183,11 +183,13 @@ export const escalationRuleInputSchema = z
             memberIds: z.array(positiveId).min(1).max(50),
             notifyGroupChats: z.boolean().default(true),
             notifyDirect: z.boolean().default(true),
+            /** Group bots of the rule's channel that post the page with @mentions of the level's members. */
+            notifyBotIds: z.array(positiveId).max(10).optional(),
             /** Fractions allowed (0.05 = 3 s), which keeps tests fast. */
             waitMinutes: z.number().min(0.01).max(1440),
           })
           .strict()
-          .refine((level) => level.notifyGroupChats || level.notifyDirect, { message: 'needs at least one way to reach people', path: ['notifyDirect'] }),
+          .refine((level) => level.notifyGroupChats || level.notifyDirect || (level.notifyBotIds?.length ?? 0) > 0, { message: 'needs at least one way to reach people', path: ['notifyDirect'] }),
       )
       .min(1)
       .max(10),

@@ -1,4 +1,5 @@
 import { In } from 'typeorm';
+import { ChannelEntity } from '../../db/entities/channel.entity.js';
 import { ChatBindingEntity } from '../../db/entities/chat-binding.entity.js';
 import { ImIdentityEntity } from '../../db/entities/im-identity.entity.js';
 import type { Incident } from '../../db/entities/incident.entity.js';
@@ -8,6 +9,7 @@ import type { EscalationLevel } from '../../domain/escalation-policy.js';
 import type { PlatformName } from '../../domain/platform-name.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
+import type { BotPager } from '../bots/bot-pager.js';
 import type { IdentityService } from '../identity/identity.service.js';
 import type { DestinationRegistry } from '../registry/destination-registry.js';
 import { failureKind } from '../ports/platform-error.js';
@@ -40,6 +42,8 @@ export class EscalationNotifier {
     private readonly identityService: IdentityService,
     private readonly logger: Logger,
     private readonly metrics: Pick<Metrics, 'pageMessageDelivered' | 'pageMessageUndelivered'>,
+    /** Group bots as page targets (`notifyBotIds`); without it such targets are skipped. */
+    private readonly bots?: BotPager,
   ) {}
 
   /**
@@ -89,6 +93,20 @@ export class EscalationNotifier {
             send: (key) => direct.sendDirectText(identity.externalId, text, key),
           });
         }
+      }
+    }
+    const botIds = level.notifyBotIds ?? [];
+    if (botIds.length && this.bots) {
+      const pager = this.bots;
+      const [bots, channel] = await Promise.all([pager.bots(botIds), this.db.manager.findOneBy(ChannelEntity, { id: incident.channelId })]);
+      for (const botId of botIds) {
+        const bot = bots.find((candidate) => candidate.id === botId);
+        sends.push({
+          destination: bot ? `${bot.kind}-bot` : 'bot',
+          target: `bot:${botId}`,
+          label: bot ? `${bot.kind} bot "${bot.name}"` : `bot ${botId}`,
+          send: (key) => pager.page(botId, { incident, channelName: channel?.name ?? '', detailsUrl, levelNumber, members, key }),
+        });
       }
     }
     const chosen = only ? sends.filter((send) => only.has(send.target)) : sends;

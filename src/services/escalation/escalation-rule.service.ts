@@ -2,6 +2,7 @@ import { In, type EntityManager } from 'typeorm';
 import { ChannelEntity } from '../../db/entities/channel.entity.js';
 import { EscalationRuleEntity, type EscalationRule } from '../../db/entities/escalation-rule.entity.js';
 import { MemberEntity } from '../../db/entities/member.entity.js';
+import { WebhookBotEntity } from '../../db/entities/webhook-bot.entity.js';
 import type { ChannelsWithRules } from './channels-with-rules.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
@@ -32,6 +33,7 @@ export class EscalationRuleService {
   async create(channelId: number, input: EscalationRuleInput): Promise<EscalationRule> {
     await this.assertChannel(channelId);
     await this.assertMembers(input);
+    await this.assertBots(channelId, input);
     const { position, ...fields } = input;
     const id = await this.inChannel(channelId, async (tx) => {
       const now = new Date();
@@ -47,6 +49,7 @@ export class EscalationRuleService {
   async update(id: number, input: EscalationRuleInput): Promise<EscalationRule> {
     const rule = await this.get(id);
     await this.assertMembers(input);
+    await this.assertBots(rule.channelId, input);
     const { position, ...fields } = input;
     await this.inChannel(rule.channelId, async (tx) => {
       await tx.update(EscalationRuleEntity, id, { ...fields, updatedAt: new Date() });
@@ -95,6 +98,15 @@ export class EscalationRuleService {
 
   private async assertChannel(channelId: number): Promise<void> {
     if (!(await this.db.manager.existsBy(ChannelEntity, { id: channelId }))) throw new AppError('not_found', `channel ${channelId} does not exist`);
+  }
+
+  /** A level's bots must be bots of the rule's channel. */
+  private async assertBots(channelId: number, input: EscalationRuleInput): Promise<void> {
+    const wanted = [...new Set(input.levels.flatMap((level) => level.notifyBotIds ?? []))];
+    if (wanted.length === 0) return;
+    const found = await this.db.manager.findBy(WebhookBotEntity, { id: In(wanted), channelId });
+    const missing = wanted.filter((id) => !found.some((bot) => bot.id === id));
+    if (missing.length) throw new AppError('validation', `levels: bot ${missing.join(', ')} is not a bot of channel ${channelId}`);
   }
 
   private async assertMembers(input: EscalationRuleInput): Promise<void> {

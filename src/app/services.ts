@@ -7,6 +7,7 @@ import { noBotFailureFallback } from '../services/bots/bot-failure-fallback.js';
 import { BotPager } from '../services/bots/bot-pager.js';
 import { BotMappingTableService } from '../services/bots/bot-mapping-tables.service.js';
 import { BotSubscriptions } from '../services/bots/bot-subscriptions.js';
+import { ChannelsWithBots } from '../services/bots/channels-with-bots.js';
 import { WebhookBotService } from '../services/bots/webhook-bot.service.js';
 import type { WebhookBotSending } from '../services/ports/webhook-bots.js';
 import { ChannelService } from '../services/catalog/channel.service.js';
@@ -65,6 +66,7 @@ export function initServices(
   const bindings = new ChatBindingService(db);
   const channelsWithRules = new ChannelsWithRules(db);
   const botMappings = new BotMappingTableService(db);
+  const channelsWithBots = new ChannelsWithBots(db);
   const botDeliveries = new BotDeliveries(db, botSending, noBotFailureFallback, logger, config.botRetry);
   const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics, new BotPager(db, botDeliveries, botMappings));
   const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, metrics, config.escalationRedeliveryMs);
@@ -83,12 +85,12 @@ export function initServices(
     escalations,
     escalationRules: new EscalationRuleService(db, channelsWithRules),
     links,
-    bots: new WebhookBotService(db, botSending, botDeliveries),
+    bots: new WebhookBotService(db, botSending, botDeliveries, channelsWithBots),
     botMappings,
     botDeliveries,
   };
   services.cards.attach(changes);
   escalations.attach(changes);
-  new BotSubscriptions(db, botDeliveries, links, logger).attach(changes);
+  new BotSubscriptions(db, botDeliveries, links, channelsWithBots, logger).attach(changes);
   return services;
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { IncidentChange, IncidentChangeFeed } from '../incidents/incident-change-feed.js';
 import type { IncidentLinks } from '../incidents/incident-links.js';
 import type { BotDeliveries } from './bot-deliveries.js';
+import type { ChannelsWithBots } from './channels-with-bots.js';
 import { builtInBotMessages, type BotMessages } from './bot-messages.js';
 
 const isBotEvent = (kind: string): kind is BotEvent => (BOT_EVENTS as readonly string[]).includes(kind);
@@ -21,6 +22,7 @@ export class BotSubscriptions {
     private readonly db: Database,
     private readonly deliveries: BotDeliveries,
     private readonly links: IncidentLinks,
+    private readonly channelsWithBots: ChannelsWithBots,
     private readonly logger: Logger,
     private readonly messages: BotMessages = builtInBotMessages,
   ) {}
@@ -32,6 +34,7 @@ export class BotSubscriptions {
   }
 
   private async notify(change: IncidentChange, event: BotEvent): Promise<void> {
+    if (!(await this.channelsWithBots.has(change.channelId))) return;
     const bots = (await this.db.manager.findBy(WebhookBotEntity, { channelId: change.channelId, enabled: true })).filter((bot) => bot.events.includes(event));
     if (bots.length === 0) return;
     const [incident, channel] = await Promise.all([

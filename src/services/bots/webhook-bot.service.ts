@@ -6,6 +6,7 @@ import { WebhookBotEntity, type WebhookBot } from '../../db/entities/webhook-bot
 import type { BotEvent, BotKindName } from '../../domain/bot-kind-name.js';
 import { AppError } from '../../lib/errors.js';
 import type { WebhookBotSending } from '../ports/webhook-bots.js';
+import type { ChannelsWithBots } from './channels-with-bots.js';
 import { builtInBotMessages, type BotMessages } from './bot-messages.js';
 import type { BotDeliveries } from './bot-deliveries.js';
 
@@ -79,6 +80,7 @@ export class WebhookBotService {
     private readonly db: Database,
     private readonly sending: WebhookBotSending,
     private readonly deliveries: BotDeliveries,
+    private readonly channelsWithBots: ChannelsWithBots,
     private readonly messages: BotMessages = builtInBotMessages,
   ) {}
 
@@ -116,6 +118,7 @@ export class WebhookBotService {
       createdAt: now,
       updatedAt: now,
     });
+    this.channelsWithBots.invalidate();
     return this.get(Number(inserted.identifiers[0].id));
   }
 
@@ -126,12 +129,14 @@ export class WebhookBotService {
     this.check(merged);
     await this.checkMappingTable(merged);
     await this.db.manager.update(WebhookBotEntity, id, { ...patch, updatedAt: new Date() });
+    this.channelsWithBots.invalidate();
     return this.get(id);
   }
 
   async remove(id: number): Promise<void> {
     await this.get(id);
     await this.db.manager.delete(WebhookBotEntity, { id });
+    this.channelsWithBots.invalidate();
   }
 
   /** The bot's latest messages, newest first. */

@@ -9,6 +9,7 @@ import { createIntegration, postMessage } from '../support/feishu-helpers.js';
 import { randomHex, waitFor } from '../support/feishu-app-helpers.js';
 import { TEST_ADMIN_TOKEN, startTestService, type TestService } from '../support/test-service.js';
 import { startFakeWebhookBots, type FakeWebhookBots } from '../fakes/webhook-bots.js';
+import { MAX_IMPORT_ROWS } from '../../src/http/admin/mapping-import.js';
 
 describe.each(DATABASE_KINDS)('bot mapping tables on %s', (kind) => {
   let service: TestService;
@@ -59,6 +60,21 @@ describe.each(DATABASE_KINDS)('bot mapping tables on %s', (kind) => {
     expect(await csv(table.id, `${bob.email},ou_bob\n`, '?replace=true')).toEqual({ status: 200, body: { imported: 1, unmatchedEmails: [] } });
     expect((await service.api('GET', `/bot-mapping-tables/${table.id}`)).body.rows).toEqual([{ email: bob.email.toLowerCase(), userId: 'ou_bob' }]);
     expect((await service.api('GET', '/bot-mapping-tables')).body.items).toEqual(expect.arrayContaining([expect.objectContaining({ id: table.id, rowCount: 1 })]));
+  });
+
+  it('refuses imports over the row cap or the CSV size limit, and stores nothing of them', async () => {
+    const table = (await service.api('POST', '/bot-mapping-tables', { name: `cap-${randomHex(3)}`, kind: 'slack' })).body;
+    const rows = Array.from({ length: MAX_IMPORT_ROWS + 1 }, (_, index) => ({ email: `p${index}@example.com`, userId: `U${index}` }));
+    expectValidation(await service.api('POST', `/bot-mapping-tables/${table.id}/rows`, { rows }), 'rows');
+    expectError(await csv(table.id, rows.map((row) => `${row.email},${row.userId}`).join('\n')), 400, 'validation', new RegExp(`more than ${MAX_IMPORT_ROWS} rows`));
+    const oversize = await fetch(`${service.url}/api/v1/bot-mapping-tables/${table.id}/rows`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+      body: `a@example.com,${'U'.repeat(2 * 1024 * 1024)}`,
+    });
+    expect(oversize.status).toBeGreaterThanOrEqual(400);
+    expect(oversize.status).toBeLessThan(500);
+    expect((await service.api('GET', `/bot-mapping-tables/${table.id}`)).body.rows).toEqual([]);
   });
 
   it("a bot takes a table of its own kind; a page @mentions the mapped member and names the other; a used table can't go", async () => {

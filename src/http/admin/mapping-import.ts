@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BOT_KIND_NAMES } from '../../domain/bot-kind-name.js';
 import { AppError } from '../../lib/errors.js';
 
 /** At most this many rows per import request. */
@@ -10,7 +11,7 @@ export const mappingImportSchema = z
   .object({ rows: z.array(row).min(1).max(MAX_IMPORT_ROWS), replace: z.boolean().default(false) })
   .strict();
 
-export const mappingTableInputSchema = z.object({ name: z.string().trim().min(1).max(100), kind: z.enum(['feishu', 'dingtalk', 'wecom', 'telegram', 'slack', 'zoom']) }).strict();
+export const mappingTableInputSchema = z.object({ name: z.string().trim().min(1).max(100), kind: z.enum(BOT_KIND_NAMES) }).strict();
 
 /**
  * `email,userId` lines (a header line naming `email` is skipped; fields may be double-quoted; blank lines ignored).

@@ -60,7 +60,7 @@ export class ChatInteractionService {
     private readonly incidents: IncidentService,
     private readonly views: IncidentViewService,
     private readonly identities: IdentityService,
-    private readonly bindings: ChatBindingService,
+    bindings: ChatBindingService,
     private readonly destinations: DestinationRegistry,
     private readonly escalations: EscalationService,
     private readonly metrics: Pick<Metrics, 'callbackAnswered'>,

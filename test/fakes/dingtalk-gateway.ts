@@ -246,6 +246,14 @@ export class FakeDingTalkGateway {
     for (const { connection, ws } of this.answering()) this.send(connection, ws, this.systemFrame(connection, topic, data));
   }
 
+  /** Sends `text` as it is on every live, answering connection (for malformed-frame tests). */
+  sendRaw(text: string): void {
+    for (const { connection, ws } of this.answering()) {
+      this.frames.push({ direction: 'down', connectionId: connection.id, at: Date.now(), frame: text });
+      ws.send(text);
+    }
+  }
+
   /** Cuts every live connection without a close frame, as a network failure does. */
   dropConnections(): void {
     for (const { ws } of this.live.values()) ws.terminate();

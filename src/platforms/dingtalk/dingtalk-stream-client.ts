@@ -1,18 +1,15 @@
-import { DWClient, EventAck, type DWClientDownStream } from 'dingtalk-stream';
+import { DWClient, type DWClientDownStream } from 'dingtalk-stream';
 import { WebSocket } from 'ws';
 import type { Logger } from '../../lib/logger.js';
 
-/** One CALLBACK or EVENT frame, with the way to answer it on the connection it came in on. */
+/** One CALLBACK frame, with the way to answer it on the connection it came in on. */
 export interface StreamFrame {
-  type: 'CALLBACK' | 'EVENT';
   messageId: string;
   topic: string;
   /** The frame's `data` JSON-parsed; undefined when it was not JSON. */
   data: { value: unknown } | undefined;
-  /** Acknowledges the frame; for a callback `response` is the callback's answer. */
+  /** Acknowledges the frame with `response` as the callback's answer (`socketCallBackResponse`). */
   ack(response: unknown): void;
-  /** The frame could not be handled: a callback stays unacknowledged, an event is answered "later". */
-  fail(): void;
 }
 
 export interface DingTalkStreamClientOptions {
@@ -206,19 +203,15 @@ export class DingTalkStreamClient extends DWClient {
   }
 
   override onCallback(message: DWClientDownStream): void {
-    this.hand('CALLBACK', message);
+    this.hand(message);
   }
 
-  override onEvent(message: DWClientDownStream): void {
-    this.hand('EVENT', message);
-  }
-
-  private hand(type: StreamFrame['type'], message: DWClientDownStream): void {
+  private hand(message: DWClientDownStream): void {
     const socket = this.current;
     const messageId = message.headers?.messageId;
     const topic = message.headers?.topic;
     if (typeof messageId !== 'string' || !messageId || messageId.length > MAX_MESSAGE_ID_LENGTH || typeof topic !== 'string') {
-      this.options.logger.warn({ type }, 'dingtalk stream frame without a usable messageId or topic; ignored');
+      this.options.logger.warn('dingtalk stream frame without a usable messageId or topic; ignored');
       return;
     }
     let data: StreamFrame['data'];
@@ -227,29 +220,18 @@ export class DingTalkStreamClient extends DWClient {
     } catch {
       data = undefined;
     }
-    this.options.onFrame({
-      type,
-      messageId,
-      topic,
-      data,
-      ack: (response) => this.answer(socket, type, messageId, () =>
-        type === 'CALLBACK' ? this.socketCallBackResponse(messageId, response) : this.send(messageId, { status: EventAck.SUCCESS, message: 'OK' }),
-      ),
-      fail: () => {
-        if (type === 'EVENT') this.answer(socket, type, messageId, () => this.send(messageId, { status: EventAck.LATER, message: 'handler failed' }));
-      },
-    });
+    this.options.onFrame({ messageId, topic, data, ack: (response) => this.answer(socket, messageId, response) });
   }
 
-  private answer(socket: WebSocket | undefined, type: string, messageId: string, send: () => void): void {
+  private answer(socket: WebSocket | undefined, messageId: string, response: unknown): void {
     if (!socket || socket !== this.current || socket.readyState !== WebSocket.OPEN) {
-      this.options.logger.info({ type, messageId }, 'dingtalk stream connection gone before the ack; the gateway re-delivers');
+      this.options.logger.info({ messageId }, 'dingtalk stream connection gone before the ack; the gateway re-delivers');
       return;
     }
     try {
-      send();
+      this.socketCallBackResponse(messageId, response);
     } catch (error) {
-      this.options.logger.warn({ type, messageId, err: error }, 'dingtalk stream ack not sent');
+      this.options.logger.warn({ messageId, err: error }, 'dingtalk stream ack not sent');
     }
   }
 

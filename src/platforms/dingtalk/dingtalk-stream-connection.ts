@@ -183,7 +183,6 @@ export class DingTalkStreamConnection {
           { topic: frame.topic, messageId: frame.messageId, err: error },
           'dingtalk stream handler failed; left unacknowledged for re-delivery',
         );
-        frame.fail();
       },
     );
     this.running.add(work);

@@ -16,7 +16,7 @@
  *     `redeliverAfterMs` (DingTalk: about 60 s), to whichever connection is live then.
  *   - WebSocket pings are answered with pongs, unless the connection was made silent.
  *
- * Controls for tests: push frames and await their acks, ping, disconnect, drop connections, refuse the next N
+ * Controls for tests: push frames and await their acks, ping, disconnect, drop connections, refuse or stall the next N
  * handshakes, go silent, count live sockets; every frame in both directions is recorded.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -136,6 +136,8 @@ export class FakeDingTalkGateway {
   readonly openRequests: OpenRequestRecord[] = [];
   /** Handshakes refused by `refuseHandshakes()` or for a bad ticket. */
   refusedHandshakes = 0;
+  /** Handshakes left hanging by `stallHandshakes()`. */
+  stalledHandshakes = 0;
   private readonly redeliverAfterMs: number;
   private readonly disconnectGraceMs: number;
   private readonly tickets = new Map<string, Ticket>();
@@ -145,6 +147,8 @@ export class FakeDingTalkGateway {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly wss = new WebSocketServer({ noServer: true, autoPong: false });
   private refuseNext = 0;
+  private stallNext = 0;
+  private readonly stalled = new Set<Duplex>();
   private refuseStatus = 503;
   private nextConnection = 0;
   private closed = false;
@@ -265,6 +269,11 @@ export class FakeDingTalkGateway {
     this.refuseStatus = status;
   }
 
+  /** Leaves the next `count` WebSocket handshakes unanswered (the TCP connection stays open), like a hung gateway. */
+  stallHandshakes(count: number): void {
+    this.stallNext = count;
+  }
+
   /** The live connections stop answering anything (frames, acks, WebSocket pings) and stop sending, like a dead link. */
   goSilent(): void {
     for (const { connection } of this.live.values()) connection.silent = true;
@@ -285,6 +294,7 @@ export class FakeDingTalkGateway {
     this.timers.clear();
     for (const entry of this.pending.values()) clearTimeout(entry.timer);
     for (const { ws } of this.live.values()) ws.terminate();
+    for (const socket of this.stalled) socket.destroy();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
@@ -353,6 +363,13 @@ export class FakeDingTalkGateway {
     if (this.closed || !ticket || ticket.expiresAt < Date.now()) {
       this.refusedHandshakes += 1;
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (this.stallNext > 0) {
+      this.stallNext -= 1;
+      this.stalledHandshakes += 1;
+      this.stalled.add(socket);
+      socket.on('close', () => this.stalled.delete(socket));
       return;
     }
     if (this.refuseNext > 0) {

@@ -48,6 +48,8 @@ export class DingTalkStreamClient extends DWClient {
   /** endpoint?ticket=…; a ticket opens one connection. Never logged. */
   private connectUrl?: string;
   private current?: WebSocket;
+  /** The socket whose handshake is under way, so stop() can cut it. */
+  private handshaking?: WebSocket;
   private readonly live = new Set<WebSocket>();
 
   constructor(options: DingTalkStreamClientOptions) {
@@ -124,9 +126,11 @@ export class DingTalkStreamClient extends DWClient {
     for (const socket of this.live) socket.terminate();
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, { handshakeTimeout: this.options.timeoutMs, maxPayload: MAX_FRAME_BYTES });
+      this.handshaking = socket;
       let opened = false;
       socket.on('open', () => {
         opened = true;
+        this.handshaking = undefined;
         this.live.add(socket);
         this.current = socket;
         this.setPackageSocket(socket);
@@ -142,6 +146,7 @@ export class DingTalkStreamClient extends DWClient {
         else this.options.logger.warn({ err: error }, 'dingtalk stream socket error');
       });
       socket.on('close', () => {
+        if (this.handshaking === socket) this.handshaking = undefined;
         this.live.delete(socket);
         if (this.current === socket) {
           this.current = undefined;
@@ -158,8 +163,9 @@ export class DingTalkStreamClient extends DWClient {
     return new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
-  /** Closes the socket with a close handshake, cutting it after `waitMs`. */
+  /** Closes the socket with a close handshake, cutting it after `waitMs`; a handshake under way is cut at once. */
   async closeSocket(waitMs: number): Promise<void> {
+    this.handshaking?.terminate();
     const sockets = [...this.live];
     await Promise.all(
       sockets.map(async (socket) => {

@@ -133,7 +133,11 @@ export class DingTalkStreamConnection {
         await this.client.openEndpoint(this.abort.signal);
         if (this.isStopped()) break;
         const socket = await this.client.openSocket();
-        if (this.isStopped()) break;
+        if (this.isStopped()) {
+          // stop() ran while the handshake was finishing: this socket is not to stay.
+          await this.client.closeSocket(STOP_CLOSE_MS);
+          break;
+        }
         this.currentState = 'open';
         this.backoff.reset();
         this.logger.info('dingtalk stream connected');

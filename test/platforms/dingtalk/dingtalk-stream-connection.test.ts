@@ -156,6 +156,20 @@ describe('DingTalk Stream connection', () => {
     expect(fake.gateway.openRequests.length).toBe(attempts);
   });
 
+  it('a handshake the gateway leaves hanging is given up within deadLinkMs and retried', async () => {
+    const deadLinkMs = 400;
+    const { fake, connection } = await worlds.world({ connection: { deadLinkMs } });
+    connection.on(DINGTALK_TOPIC_CARD, async () => undefined);
+    fake.gateway.stallHandshakes(1);
+    const started = Date.now();
+    await connection.start();
+    await waitFor('the connection to open', () => (connection.state === 'open' ? true : undefined));
+    expect(fake.gateway.stalledHandshakes).toBe(1);
+    expect(Date.now() - started).toBeLessThan(deadLinkMs + 300);
+    expect(connection.liveSockets).toBe(1);
+    await fake.gateway.push(DINGTALK_TOPIC_CARD, {}).ack();
+  });
+
   it('refuses bad options and handlers registered after start', async () => {
     const { fake, connection } = await worlds.world();
     const options = { clientId: 'id', clientSecret: 'secret', apiBaseUrl: fake.apiBaseUrl, logger: createLogger('silent'), deduper: { firstSeen: async () => true } };
@@ -180,6 +194,19 @@ describe('DingTalk Stream connection', () => {
     expect(activeTimers()).toBe(timersBefore);
     await sleep(300);
     expect(fake.gateway.connections).toHaveLength(1);
+
+    // Stopping in the middle of a hanging handshake returns at once and leaves no socket.
+    const hung = await worlds.world();
+    hung.connection.on(DINGTALK_TOPIC_CARD, async () => undefined);
+    hung.fake.gateway.stallHandshakes(1);
+    await hung.connection.start();
+    await waitFor('the stalled handshake', () => (hung.fake.gateway.stalledHandshakes === 1 ? true : undefined));
+    const stopping = Date.now();
+    await hung.connection.stop();
+    expect(Date.now() - stopping).toBeLessThan(500);
+    await sleep(200);
+    expect(hung.fake.gateway.connections).toHaveLength(0);
+    expect(hung.connection.liveSockets).toBe(0);
 
     // Stopping while it waits between refused attempts returns at once too.
     const retrying = (await worlds.world()).another({ reconnectDelay: { initialMs: 10_000, maxMs: 10_000 }, clientSecret: 'wrong' });

@@ -64,7 +64,7 @@ export class DingTalkStreamConnection {
   private readonly running = new Set<Promise<unknown>>();
   private currentState: DingTalkStreamState = 'idle';
   private loop?: Promise<void>;
-  private abort = new AbortController();
+  private readonly abort = new AbortController();
   private reconnectAtOnce = false;
 
   constructor(options: DingTalkStreamOptions) {

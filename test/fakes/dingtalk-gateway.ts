@@ -90,6 +90,8 @@ export interface OpenRequestRecord {
   at: number;
 }
 
+export type HandshakeOutcome = 'accept' | 'refuse' | 'stall';
+
 export interface PushOptions {
   type?: 'CALLBACK' | 'EVENT';
   /** Re-use an id, as a re-delivery does. */
@@ -146,10 +148,10 @@ export class FakeDingTalkGateway {
   private readonly pongWaiters = new Map<string, () => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly wss = new WebSocketServer({ noServer: true, autoPong: false });
-  private refuseNext = 0;
-  private stallNext = 0;
-  private readonly stalled = new Set<Duplex>();
+  /** What happens to the next handshakes, in order; empty = accept. */
+  private handshakePlan: HandshakeOutcome[] = [];
   private refuseStatus = 503;
+  private readonly stalled = new Set<Duplex>();
   private nextConnection = 0;
   private closed = false;
 
@@ -258,20 +260,25 @@ export class FakeDingTalkGateway {
     }
   }
 
-  /** Cuts every live connection without a close frame, as a network failure does. */
-  dropConnections(): void {
-    for (const { ws } of this.live.values()) ws.terminate();
+  /** Cuts every live connection (or only `connectionId`) without a close frame, as a network failure does. */
+  dropConnections(connectionId?: string): void {
+    for (const { connection, ws } of this.live.values()) if (connectionId === undefined || connection.id === connectionId) ws.terminate();
   }
 
   /** Refuses the next `count` WebSocket handshakes with `status` (after `connections/open` succeeded). */
   refuseHandshakes(count: number, status = 503): void {
-    this.refuseNext = count;
-    this.refuseStatus = status;
+    this.planHandshakes(Array(count).fill('refuse'), status);
+  }
+
+  /** Decides the next handshakes one by one, in the order they arrive; after the plan, handshakes are accepted. */
+  planHandshakes(outcomes: HandshakeOutcome[], refuseStatus = 503): void {
+    this.handshakePlan = [...outcomes];
+    this.refuseStatus = refuseStatus;
   }
 
   /** Leaves the next `count` WebSocket handshakes unanswered (the TCP connection stays open), like a hung gateway. */
   stallHandshakes(count: number): void {
-    this.stallNext = count;
+    this.planHandshakes(Array(count).fill('stall'));
   }
 
   /** The live connections stop answering anything (frames, acks, WebSocket pings) and stop sending, like a dead link. */
@@ -365,15 +372,14 @@ export class FakeDingTalkGateway {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (this.stallNext > 0) {
-      this.stallNext -= 1;
+    const outcome = this.handshakePlan.shift() ?? 'accept';
+    if (outcome === 'stall') {
       this.stalledHandshakes += 1;
       this.stalled.add(socket);
       socket.on('close', () => this.stalled.delete(socket));
       return;
     }
-    if (this.refuseNext > 0) {
-      this.refuseNext -= 1;
+    if (outcome === 'refuse') {
       this.refusedHandshakes += 1;
       socket.end(`HTTP/1.1 ${this.refuseStatus} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;

@@ -4,6 +4,8 @@
  * across reconnects, a silent link noticed within deadLinkMs, a re-delivery after a lost ack handled once, and a
  * reconnect in the middle of a storm that loses and doubles nothing.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import { DWClient } from 'dingtalk-stream';
 import { DINGTALK_TOPIC_CARD, type DingTalkStreamConnection } from '../../../src/platforms/dingtalk/dingtalk-stream-connection.js';
@@ -15,6 +17,7 @@ const worlds = streamWorlds();
 afterEach(() => worlds.cleanup());
 afterAll(() => worlds.close());
 
+const PACKAGE_CLIENT = fileURLToPath(new URL('../../support/dingtalk-package-client.mjs', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const opened = (connection: DingTalkStreamConnection) => waitFor('the connection to open', () => (connection.state === 'open' ? true : undefined));
 
@@ -80,7 +83,27 @@ describe('dingtalk-stream pitfalls, and the connection that avoids them', () => 
     expect(new Set(pushed.map((frame) => fake.gateway.frames.find((f) => (f.frame as any).headers?.messageId === frame.messageId)?.connectionId)).size).toBe(1);
   });
 
-  it('keep-alive across reconnects: drops, refusals and a silent link throw nothing from a timer', async () => {
+  it('keep-alive in the package: after a refused handshake its heartbeat timer pings a socket still connecting and throws, killing the process', async () => {
+    const { fake } = await worlds.world();
+    const app = fake.gateway.apps[0];
+    // Refused, then the package's two reconnects: the first is accepted, the second (its current socket) hangs.
+    fake.gateway.planHandshakes(['refuse', 'accept', 'stall']);
+    const child = spawn(process.execPath, [PACKAGE_CLIENT, fake.apiBaseUrl, app.clientId, app.clientSecret, 'true', '100'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const code = await Promise.race([exited, sleep(8_000).then(() => 'still running' as const)]);
+      expect(code).not.toBe('still running');
+      expect(code).not.toBe(0);
+      expect(stderr).toContain('WebSocket is not open: readyState 0 (CONNECTING)');
+      expect(fake.gateway.stalledHandshakes).toBe(1);
+    } finally {
+      if (child.exitCode === null) child.kill();
+    }
+  });
+
+  it('keep-alive across reconnects: drops, refusals, hanging handshakes and a silent link throw nothing from a timer', async () => {
     const uncaught: unknown[] = [];
     const onUncaught = (error: unknown) => uncaught.push(error);
     process.on('uncaughtException', onUncaught);
@@ -93,7 +116,7 @@ describe('dingtalk-stream pitfalls, and the connection that avoids them', () => 
       for (let round = 0; round < 6; round += 1) {
         await opened(connection);
         await sleep(60);
-        if (round % 2 === 0) fake.gateway.refuseHandshakes(1);
+        if (round % 2 === 0) fake.gateway.planHandshakes(['refuse', 'stall']);
         if (round === 3) fake.gateway.goSilent();
         else fake.gateway.dropConnections();
         await waitFor('the next connection', () => (fake.gateway.connections.length === round + 2 ? true : undefined));

@@ -85,7 +85,8 @@ export class DingTalkStreamClient extends DWClient {
 
   /** Asks the gateway for a connection: `{clientId, clientSecret, ua, subscriptions}` → `{endpoint, ticket}`. */
   async openEndpoint(signal: AbortSignal): Promise<void> {
-    const response = await fetch(new URL(DINGTALK_GATEWAY_PATH, this.options.apiBaseUrl), {
+    // Appended, not resolved: an API base URL behind a proxy may carry a path of its own.
+    const response = await fetch(`${this.options.apiBaseUrl.replace(/\/+$/, '')}${DINGTALK_GATEWAY_PATH}`, {
       method: 'POST',
       // Without Accept the gateway answers XML.
       headers: { Accept: 'application/json', 'Content-Type': 'application/json' },

@@ -19,9 +19,11 @@ export function oneLine(text: string): string {
 
 /**
  * The notice's texts escaped and cut to fit `limit` (by `cost`) once `fixed` (mentions, link, keyword …) is
- * counted: the title to a line, then the lines in order, the last ones giving way first.
+ * counted: the title to a line, then the lines in order, the last ones giving way first. A rendered template
+ * (`formatted`) is escaped already: only cut.
  */
-export function fitTexts(notice: BotNotice, escape: (text: string) => string, limit: number, fixed: number, cost: TextCost, titleLimit = 200): { title: string; lines: string[] } {
+export function fitTexts(notice: BotNotice, givenEscape: (text: string) => string, limit: number, fixed: number, cost: TextCost, titleLimit = 200): { title: string; lines: string[] } {
+  const escape = notice.formatted ? (text: string) => text : givenEscape;
   const title = capText(escape(capText(oneLine(notice.title), titleLimit)), titleLimit * 6, cost);
   let room = limit - fixed - cost(title);
   const lines: string[] = [];

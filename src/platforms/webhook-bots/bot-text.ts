@@ -17,6 +17,9 @@ export function oneLine(text: string): string {
   return text.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
 }
 
+/** A rendered template's title may cost this much (its markup check refuses more), so no kind cuts into its markup. */
+export const FORMATTED_TITLE_ROOM = 1200;
+
 /**
  * The notice's texts escaped and cut to fit `limit` (by `cost`) once `fixed` (mentions, link, keyword …) is
  * counted: the title to a line, then the lines in order, the last ones giving way first. A rendered template
@@ -24,7 +27,8 @@ export function oneLine(text: string): string {
  */
 export function fitTexts(notice: BotNotice, givenEscape: (text: string) => string, limit: number, fixed: number, cost: TextCost, titleLimit = 200): { title: string; lines: string[] } {
   const escape = notice.formatted ? (text: string) => text : givenEscape;
-  const title = capText(escape(capText(oneLine(notice.title), titleLimit)), titleLimit * 6, cost);
+  // A rendered title is escaped already (so longer than its text): cut only past what its markup check allows.
+  const title = notice.formatted ? capText(oneLine(notice.title), FORMATTED_TITLE_ROOM, cost) : capText(escape(capText(oneLine(notice.title), titleLimit)), titleLimit * 6, cost);
   let room = limit - fixed - cost(title);
   const lines: string[] = [];
   for (const raw of notice.lines) {

@@ -49,7 +49,9 @@ export interface BotMarkup {
   /** How the markup is called in messages to admins ("Telegram HTML", "Slack mrkdwn" …). */
   name: string;
   escape(text: string): string;
+  /** What the title and body together may cost, and the title alone (see FORMATTED_TITLE_ROOM). */
   room: number;
+  titleRoom: number;
   cost(text: string): number;
   check?(text: string): string | undefined;
 }

@@ -51,6 +51,7 @@ function botMarkup(sending: WebhookBotSending, kind: BotKindName): TemplateMarku
     titled: true,
     check({ title, body }) {
       if (!title) return 'the first line (the title) is empty';
+      if (markup.cost(title) > markup.titleRoom) return `the title is too long for a ${kind} bot (${markup.cost(title)} of at most ${markup.titleRoom})`;
       const cost = markup.cost(title) + markup.cost(body);
       if (cost > markup.room) return `the message is too long for a ${kind} bot (${cost} of at most ${markup.room})`;
       return markup.check?.(`${title}\n${body}`);

@@ -23,3 +23,8 @@ export function checkTelegramHtml(html: string): string | undefined {
   }
   return open.length ? `<${open[open.length - 1]}> is not closed` : undefined;
 }
+
+/** The text of Telegram HTML without its tags (entities kept, so it stays valid). */
+export function withoutTags(html: string): string {
+  return html.replace(/<\/?[a-zA-Z-]+(\s[^<>]*)?>/g, '');
+}

@@ -12,6 +12,8 @@ import { builtInBotMessages, type BotMessageRequest, type BotMessages } from './
  * plain built-in text goes out: a message is never lost to its template.
  */
 export class TemplateBotMessages implements BotMessages {
+  private readonly loading = new Map<string, Promise<TemplateVariables>>();
+
   constructor(
     private readonly renderer: MessageTemplateRenderer,
     private readonly contexts: TemplateContexts,
@@ -34,8 +36,16 @@ export class TemplateBotMessages implements BotMessages {
   item: BotMessages['item'] = (event, facts) => this.fallback.item(event, facts);
   digestTitle: BotMessages['digestTitle'] = (count, channelName) => this.fallback.digestTitle(count, channelName);
 
+  /** An event's bots of several kinds ask at once: the incident is read once for them all. */
   private variables(request: BotMessageRequest): Promise<TemplateVariables> {
     if (request.event === 'test') return this.contexts.sample(request.channelId, 'test', request.mentions);
-    return this.contexts.forIncident({ incidentId: request.facts.incidentId, channelId: request.channelId, event: request.event, mentions: request.mentions, level: request.level });
+    const key = JSON.stringify([request.facts.incidentId, request.channelId, request.event, request.level ?? 0, request.mentions]);
+    let loading = this.loading.get(key);
+    if (!loading) {
+      loading = this.contexts.forIncident({ incidentId: request.facts.incidentId, channelId: request.channelId, event: request.event, mentions: request.mentions, level: request.level });
+      this.loading.set(key, loading);
+      void loading.finally(() => this.loading.delete(key)).catch(() => undefined);
+    }
+    return loading;
   }
 }

@@ -65,7 +65,7 @@ export const templateSchemas = {
   SavedTemplate: { allOf: [ref('MessageTemplate'), { type: 'object', properties: { warnings: { type: 'array', items: { type: 'string' } } } }] },
   EffectiveTemplate: {
     type: 'object',
-    properties: { channelId: { type: 'integer' }, kind: { enum: [...TEMPLATE_KINDS] }, event: { enum: [...TEMPLATE_EVENTS] }, source: { type: 'string' }, overridden: { type: 'boolean' }, updatedAt: { type: ['string', 'null'], format: 'date-time' } },
+    properties: { channelId: { type: 'integer' }, kind: { enum: [...TEMPLATE_KINDS] }, event: { enum: [...TEMPLATE_EVENTS] }, source: { type: 'string' }, overridden: { type: 'boolean' }, updatedAt: { type: ['string', 'null'], format: 'date-time' }, skipped: { type: ['object', 'null'], description: 'Stopped by a limit: this instance sends the built-in template instead until `until`', properties: { until: { type: 'string', format: 'date-time' }, error: failure } } },
   },
   TemplatePreview: {
     type: 'object',

@@ -23,6 +23,8 @@ export interface EffectiveTemplate {
   source: string;
   overridden: boolean;
   updatedAt: Date | null;
+  /** The channel's template stopped by a limit: this instance sends the built-in one instead until `until`. */
+  skipped: { until: Date; error: TemplateFailure } | null;
 }
 
 export interface TemplateSaved {
@@ -84,8 +86,8 @@ export class MessageTemplateService implements BotKeywordCheck {
     await this.channel(channelId);
     const own = await this.db.manager.findOneBy(MessageTemplateEntity, { channelId, kind, event });
     return own
-      ? { channelId, kind, event, source: own.source, overridden: true, updatedAt: own.updatedAt }
-      : { channelId, kind, event, source: this.builtIns.source(kind, event), overridden: false, updatedAt: null };
+      ? { channelId, kind, event, source: own.source, overridden: true, updatedAt: own.updatedAt, skipped: this.renderer.skipped(own) ?? null }
+      : { channelId, kind, event, source: this.builtIns.source(kind, event), overridden: false, updatedAt: null, skipped: null };
   }
 
   defaults(): Array<{ kind: TemplateKind; event: TemplateEvent; source: string }> {

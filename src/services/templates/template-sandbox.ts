@@ -6,10 +6,8 @@ import { TEMPLATE_SOURCE_CHARS } from '../../domain/message-template.js';
  * huge range, nests loops or doubles a string stops at these instead of stalling the process.
  */
 export const TEMPLATE_LIMITS = {
-  /** Wall time of one render. */
-  renderMs: 50,
-  /** Tags, outputs and text nodes rendered in one render. */
-  renders: 20_000,
+  /** Wall time of one render (wall time: a busy machine counts too, hence the margin over the ~0.05 ms a message takes). */
+  renderMs: 100,
   /** Liquid's allocation count (characters of strings built, array items …). */
   memory: 2_000_000,
   /** Characters the output may have. */
@@ -40,6 +38,8 @@ export class TemplateRenderError extends Error implements TemplatePosition {
     message: string,
     readonly line?: number,
     readonly column?: number,
+    /** Stopped by a limit (time, memory, output size) rather than by an error in the template. */
+    readonly overLimit = false,
   ) {
     super(message);
     this.name = 'TemplateRenderError';
@@ -137,12 +137,12 @@ export class TemplateSandbox {
     this.markups.set(scope, markup);
     let output: string;
     try {
-      output = this.engine.renderSync(templates, scope, { renderLimit: TEMPLATE_LIMITS.renderMs, memoryLimit: TEMPLATE_LIMITS.memory, templateLimit: TEMPLATE_LIMITS.renders }) as string;
+      output = this.engine.renderSync(templates, scope, { renderLimit: TEMPLATE_LIMITS.renderMs, memoryLimit: TEMPLATE_LIMITS.memory }) as string;
     } catch (error) {
       const where = position(error);
-      throw new TemplateRenderError(where.message, where.line, where.column);
+      throw new TemplateRenderError(where.message, where.line, where.column, /limit exceeded/.test(where.message));
     }
-    if (output.length > TEMPLATE_LIMITS.outputChars) throw new TemplateRenderError(`the output is longer than ${TEMPLATE_LIMITS.outputChars} characters`);
+    if (output.length > TEMPLATE_LIMITS.outputChars) throw new TemplateRenderError(`the output is longer than ${TEMPLATE_LIMITS.outputChars} characters`, undefined, undefined, true);
     return output;
   }
 }

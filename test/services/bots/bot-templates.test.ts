@@ -138,6 +138,11 @@ describe.each(DATABASE_KINDS)('bot messages from templates on %s', (kind) => {
     expect(failures.map((entry) => entry.kind).sort()).toEqual([...BOT_KIND_NAMES].sort());
     expect(failures.find((entry) => entry.kind === 'feishu')).toMatchObject({ event: 'triggered', error: { message: expect.stringMatching(/limit/) } });
     expect(failures.find((entry) => entry.kind === 'telegram')).toMatchObject({ error: { message: expect.stringMatching(/passwd/), line: 2 } });
+    // Those stopped by a limit are skipped for a while, and the API says so; the others are tried on every message.
+    const shown = async (name: string) => (await service.api('GET', `/channels/${integration.channelId}/templates/${name}/triggered`)).body;
+    expect((await shown('feishu')).skipped).toEqual({ until: expect.any(String), error: { message: 'memory alloc limit exceeded', line: 1, column: expect.any(Number) } });
+    expect(Date.parse((await shown('dingtalk')).skipped.until)).toBeGreaterThan(Date.now() + 60_000);
+    expect((await shown('telegram')).skipped).toBeNull();
     // Neither alert text nor the source in the log.
     expect(JSON.stringify(failures)).not.toMatch(/first|second|100000000/);
 

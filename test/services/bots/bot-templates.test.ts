@@ -111,6 +111,20 @@ describe.each(DATABASE_KINDS)('bot messages from templates on %s', (kind) => {
     expect(fake.state.deliveredTo(bots.slack)[0].body.blocks[0].text.text).toContain('&lt;!channel&gt; &lt;@U999&gt;');
   });
 
+  it('the built-in templates escape hostile alert text for every kind too', async () => {
+    const integration = await createIntegration(service);
+    const bots = botsOfEveryKind();
+    for (const name of BOT_KIND_NAMES) await addBot(integration.channelId, bots[name], ['triggered']);
+    const incident = await alert(integration.path, HOSTILE);
+    for (const name of BOT_KIND_NAMES) {
+      const message = await waitFor(`the ${name} message`, () => fake.state.deliveredTo(bots[name])[0]);
+      expect(message.text).toContain(`#${incident.id}`);
+      expect(message.text).toContain('Severity: warning');
+      expect(message.mentions).toEqual([]);
+      expect(rendersEvilLink(name, message.body)).toBe(false);
+    }
+  });
+
   it('a template that blows up at render: the built-in message goes out instead, the failure is logged once per template, the service keeps answering', async () => {
     const integration = await createIntegration(service);
     const bots = botsOfEveryKind();

@@ -1,5 +1,6 @@
 import { capText, type TextCost } from '../../rendering/text-caps.js';
 import type { BotNotice } from './bot-kind.js';
+import { FORMATTED_TITLE_ROOM } from '../../services/ports/webhook-bots.js';
 
 /** UTF-8 bytes, as WeCom and DingTalk count their limits. */
 export const utf8Bytes: TextCost = (text) => Buffer.byteLength(text, 'utf8');
@@ -16,9 +17,6 @@ export function escapeMarkdown(text: string): string {
 export function oneLine(text: string): string {
   return text.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
 }
-
-/** A rendered template's title may cost this much (its markup check refuses more), so no kind cuts into its markup. */
-export const FORMATTED_TITLE_ROOM = 1200;
 
 /**
  * The notice's texts escaped and cut to fit `limit` (by `cost`) once `fixed` (mentions, link, keyword …) is

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { PlatformError, type PlatformErrorKind } from '../../services/ports/platform-error.js';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byCode, byHttpStatus } from './bot-answers.js';
-import { FORMATTED_TITLE_ROOM, escapeMarkdown, fitTexts, itemText, utf8Bytes, withKeyword } from './bot-text.js';
+import { escapeMarkdown, fitTexts, itemText, utf8Bytes, withKeyword } from './bot-text.js';
 
 /**
  * DingTalk states no size for a markdown message; 20,000 bytes is the figure it gives for text messages, taken here
@@ -38,7 +38,7 @@ export const dingtalkBot: BotKind = {
   needs: {},
   keyword: true,
   digestItems: 30,
-  markup: { name: 'DingTalk markdown', escape: escapeMarkdown, room: 16_000, titleRoom: FORMATTED_TITLE_ROOM, cost: utf8Bytes },
+  markup: { name: 'DingTalk markdown', escape: escapeMarkdown, room: 16_000, cost: utf8Bytes },
 
   request(target: BotTarget, notice: BotNotice, now: number) {
     const mobiles = notice.mentions.filter((mention) => mention.id && MOBILE.test(mention.id)).map((mention) => mention.id!);

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byCode, byHttpStatus } from './bot-answers.js';
-import { FORMATTED_TITLE_ROOM, fitTexts, itemText, jsonBytes } from './bot-text.js';
+import { fitTexts, itemText, jsonBytes } from './bot-text.js';
 import type { PlatformErrorKind } from '../../services/ports/platform-error.js';
 
 /** The request body may not exceed 20 KB; what the texts may use leaves room for the rest of the post. */
@@ -37,7 +37,7 @@ export const feishuBot: BotKind = {
   keyword: true,
   digestItems: 30,
   // Post text tags show text as written: nothing to escape.
-  markup: { name: 'Feishu post text', escape: (text) => text, room: 16_000, titleRoom: FORMATTED_TITLE_ROOM, cost: jsonBytes },
+  markup: { name: 'Feishu post text', escape: (text) => text, room: 16_000, cost: jsonBytes },
 
   request(target: BotTarget, notice: BotNotice, now: number) {
     const mentioned = notice.mentions.filter((mention) => mention.id);

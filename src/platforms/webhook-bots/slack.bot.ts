@@ -2,7 +2,7 @@ import { capText } from '../../rendering/text-caps.js';
 import { PlatformError } from '../../services/ports/platform-error.js';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { byHttpStatus } from './bot-answers.js';
-import { FORMATTED_TITLE_ROOM, fitTexts, itemText, utf16 } from './bot-text.js';
+import { fitTexts, itemText, utf16 } from './bot-text.js';
 
 /** A section's text may be 3000 characters; the top-level text (the notification) 40,000. */
 export const SLACK_BOT_SECTION_CHARS = 3000;
@@ -20,7 +20,7 @@ export const slackBot: BotKind = {
   needs: {},
   keyword: false,
   digestItems: 20,
-  markup: { name: 'Slack mrkdwn', escape: escapeSlackBotText, room: 2_200, titleRoom: FORMATTED_TITLE_ROOM, cost: utf16 },
+  markup: { name: 'Slack mrkdwn', escape: escapeSlackBotText, room: 2_200, cost: utf16 },
 
   request(target: BotTarget, notice: BotNotice) {
     const people = notice.mentions.map((mention) => (mention.id && /^[UW][A-Z0-9]+$/.test(mention.id) ? `<@${mention.id}>` : `@${escapeSlackBotText(mention.name)}`)).join(' ');

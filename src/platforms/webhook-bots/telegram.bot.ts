@@ -1,7 +1,7 @@
 import { PlatformError } from '../../services/ports/platform-error.js';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byHttpStatus, secondsToMs } from './bot-answers.js';
-import { FORMATTED_TITLE_ROOM, fitTexts, itemText, utf16 } from './bot-text.js';
+import { fitTexts, itemText, utf16 } from './bot-text.js';
 import { checkTelegramHtml, withoutTags } from './telegram-html.js';
 
 /** sendMessage's text may be 1-4096 characters (counted after entities are parsed; the markup counted too is safe). */
@@ -23,7 +23,7 @@ export const telegramBot: BotKind = {
   needs: { chatId: true },
   keyword: false,
   digestItems: 20,
-  markup: { name: 'Telegram HTML', escape: escapeTelegramHtml, room: 3_000, titleRoom: FORMATTED_TITLE_ROOM, cost: utf16, check: checkTelegramHtml },
+  markup: { name: 'Telegram HTML', escape: escapeTelegramHtml, room: 3_000, cost: utf16, check: checkTelegramHtml },
 
   request(target: BotTarget, notice: BotNotice) {
     const people = notice.mentions

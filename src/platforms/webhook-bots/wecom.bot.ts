@@ -1,7 +1,7 @@
 import type { PlatformErrorKind } from '../../services/ports/platform-error.js';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byCode, byHttpStatus } from './bot-answers.js';
-import { FORMATTED_TITLE_ROOM, escapeMarkdown, fitTexts, itemText, utf8Bytes } from './bot-text.js';
+import { escapeMarkdown, fitTexts, itemText, utf8Bytes } from './bot-text.js';
 
 /** markdown.content may be at most 4096 bytes (UTF-8); over it WeCom answers 40058. */
 export const WECOM_BOT_MARKDOWN_BYTES = 4096;
@@ -24,7 +24,7 @@ export const wecomBot: BotKind = {
   needs: {},
   keyword: false,
   digestItems: 20,
-  markup: { name: 'WeCom markdown', escape: escapeMarkdown, room: 3_000, titleRoom: FORMATTED_TITLE_ROOM, cost: utf8Bytes },
+  markup: { name: 'WeCom markdown', escape: escapeMarkdown, room: 3_000, cost: utf8Bytes },
 
   request(target: BotTarget, notice: BotNotice) {
     const people = notice.mentions.map((mention) => (mention.id && /^[\w.@-]+$/.test(mention.id) ? `<@${mention.id}>` : `@${escapeMarkdown(mention.name)}`)).join(' ');

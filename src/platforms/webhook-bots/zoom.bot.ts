@@ -1,6 +1,6 @@
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byHttpStatus } from './bot-answers.js';
-import { FORMATTED_TITLE_ROOM, fitTexts, itemText, oneLine, utf16 } from './bot-text.js';
+import { fitTexts, itemText, oneLine, utf16 } from './bot-text.js';
 import { capText } from '../../rendering/text-caps.js';
 
 /** Zoom Team Chat messages may be 4096 characters; the head is one line. */
@@ -20,7 +20,7 @@ export const zoomBot: BotKind = {
   keyword: false,
   digestItems: 20,
   // Shown as written (no markdown support asked for): nothing to escape.
-  markup: { name: 'Zoom plain text', escape: (text) => text, room: 3_000, titleRoom: FORMATTED_TITLE_ROOM, cost: utf16 },
+  markup: { name: 'Zoom plain text', escape: (text) => text, room: 3_000, cost: utf16 },
 
   request(target: BotTarget, notice: BotNotice) {
     const people = notice.mentions.map((mention) => `@${mention.name}`).join(' ');

@@ -40,6 +40,9 @@ export interface BotNotice {
   formatted?: boolean;
 }
 
+/** A rendered template's title may cost this much in its kind's units: the kinds cut a formatted title only past it. */
+export const FORMATTED_TITLE_ROOM = 1200;
+
 /**
  * How text lands in one kind's message, for message templates: values are escaped with `escape`; a rendered
  * template must cost at most `room` (by `cost`), so that with the link, mentions and keyword added the kind never has
@@ -49,9 +52,8 @@ export interface BotMarkup {
   /** How the markup is called in messages to admins ("Telegram HTML", "Slack mrkdwn" …). */
   name: string;
   escape(text: string): string;
-  /** What the title and body together may cost, and the title alone (see FORMATTED_TITLE_ROOM). */
+  /** What the title and body together may cost (the title alone: FORMATTED_TITLE_ROOM). */
   room: number;
-  titleRoom: number;
   cost(text: string): number;
   check?(text: string): string | undefined;
 }

@@ -1,7 +1,7 @@
 import { BOT_KIND_NAMES, type BotKindName } from '../../domain/bot-kind-name.js';
 import type { TemplateKind } from '../../domain/message-template.js';
 import { escapeHtml } from '../../lib/html-escape.js';
-import type { WebhookBotSending } from '../ports/webhook-bots.js';
+import { FORMATTED_TITLE_ROOM, type WebhookBotSending } from '../ports/webhook-bots.js';
 
 /** A rendered template: its first non-blank line is the title (a bot's head, an email's subject), the rest the body. */
 export interface RenderedMessage {
@@ -51,7 +51,7 @@ function botMarkup(sending: WebhookBotSending, kind: BotKindName): TemplateMarku
     titled: true,
     check({ title, body }) {
       if (!title) return 'the first line (the title) is empty';
-      if (markup.cost(title) > markup.titleRoom) return `the title is too long for a ${kind} bot (${markup.cost(title)} of at most ${markup.titleRoom})`;
+      if (markup.cost(title) > FORMATTED_TITLE_ROOM) return `the title is too long for a ${kind} bot (${markup.cost(title)} of at most ${FORMATTED_TITLE_ROOM})`;
       const cost = markup.cost(title) + markup.cost(body);
       if (cost > markup.room) return `the message is too long for a ${kind} bot (${cost} of at most ${markup.room})`;
       return markup.check?.(`${title}\n${body}`);

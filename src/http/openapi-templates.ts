@@ -60,7 +60,7 @@ export const templatePaths = {
 };
 
 export const templateSchemas = {
-  TemplateDefault: { type: 'object', properties: { kind: { enum: [...TEMPLATE_KINDS] }, event: { enum: [...TEMPLATE_EVENTS] }, source: { type: 'string' } } },
+  TemplateDefault: { type: 'object', properties: { kind: { enum: [...TEMPLATE_KINDS] }, event: { enum: [...TEMPLATE_EVENTS] }, markup: { type: 'string', description: 'What the output is written in: "DingTalk markdown", "Telegram HTML" …' }, source: { type: 'string' } } },
   MessageTemplate: { type: 'object', properties: { id: { type: 'integer' }, channelId: { type: 'integer' }, kind: { enum: [...TEMPLATE_KINDS] }, event: { enum: [...TEMPLATE_EVENTS] }, source: { type: 'string' }, ...timestamps } },
   SavedTemplate: { allOf: [ref('MessageTemplate'), { type: 'object', properties: { warnings: { type: 'array', items: { type: 'string' } } } }] },
   EffectiveTemplate: {

@@ -50,10 +50,20 @@ describe.each(DATABASE_KINDS)('admin API message templates on %s', (kind) => {
     expectError(await service.api('DELETE', path('slack', 'closed')), 404, 'not_found');
   });
 
+  it('saves at once from several requests: one template, the last save’s source', async () => {
+    const own = await createChannel(service, `race-${randomHex(3)}`);
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, index) => service.api('PUT', path('zoom', 'reopened', own.id), { source: `v${index} {{ incident.title }}` })));
+    expect(answers.map((answer) => answer.status).every((status) => status === 200 || status === 201)).toBe(true);
+    const listed = (await service.api('GET', `/channels/${own.id}/templates`)).body.items;
+    expect(listed).toHaveLength(1);
+    expect(answers.map((answer) => answer.body.source)).toContain(listed[0].source);
+  });
+
   it('lists the built-in template of every kind and event', async () => {
     const defaults = (await service.api('GET', '/template-defaults')).body.items;
     expect(defaults).toHaveLength(TEMPLATE_KINDS.length * 7);
     expect(new Set(defaults.map((item: any) => item.kind))).toEqual(new Set(TEMPLATE_KINDS));
+    expect(defaults.find((item: any) => item.kind === 'telegram' && item.event === 'page')).toEqual({ kind: 'telegram', event: 'page', markup: 'Telegram HTML', source: expect.stringContaining('{{ level }}') });
   });
 
   it('refuses a source that does not parse with a 400 naming the line, and keeps the saved one', async () => {

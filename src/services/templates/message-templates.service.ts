@@ -90,8 +90,9 @@ export class MessageTemplateService implements BotKeywordCheck {
       : { channelId, kind, event, source: this.builtIns.source(kind, event), overridden: false, updatedAt: null, skipped: null };
   }
 
-  defaults(): Array<{ kind: TemplateKind; event: TemplateEvent; source: string }> {
-    return TEMPLATE_KINDS.flatMap((kind) => TEMPLATE_EVENTS.map((event) => ({ kind, event, source: this.builtIns.source(kind, event) })));
+  /** Every built-in template, with the markup its kind writes (a start for a channel's own). */
+  defaults(): Array<{ kind: TemplateKind; event: TemplateEvent; markup: string; source: string }> {
+    return TEMPLATE_KINDS.flatMap((kind) => TEMPLATE_EVENTS.map((event) => ({ kind, event, markup: this.renderer.markup(kind).name, source: this.builtIns.source(kind, event) })));
   }
 
   async save(channelId: number, kind: TemplateKind, event: TemplateEvent, source: string): Promise<TemplateSaved> {

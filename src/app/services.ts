@@ -29,7 +29,7 @@ import { IncidentService } from '../services/incidents/incident.service.js';
 import type { DestinationRegistry } from '../services/registry/destination-registry.js';
 import { TemplateBotMessages } from '../services/bots/template-bot-messages.js';
 import { BuiltInTemplates } from '../services/templates/built-in-templates.js';
-import { EmailMessages } from '../services/templates/email-messages.js';
+import { TemplateEmailMessages } from '../services/templates/template-email-messages.js';
 import { MessageTemplateRenderer } from '../services/templates/message-template-renderer.js';
 import { MessageTemplateService } from '../services/templates/message-templates.service.js';
 import { TemplateContexts } from '../services/templates/template-contexts.js';
@@ -56,7 +56,7 @@ export interface Services {
   botDeliveries: BotDeliveries;
   templates: MessageTemplateService;
   /** Subject, text and HTML of an incident's email from the channel's templates (for the email destination). */
-  emailMessages: EmailMessages;
+  emailTemplates: TemplateEmailMessages;
 }
 
 /** The services over one database, reaching people through the registered destinations; wired to the change feed. */
@@ -106,7 +106,7 @@ export function initServices(
     botMappings,
     botDeliveries,
     templates,
-    emailMessages: new EmailMessages(templateRenderer, templateContexts, logger),
+    emailTemplates: new TemplateEmailMessages(templateRenderer, templateContexts, logger),
   };
   services.cards.attach(changes);
   escalations.attach(changes);

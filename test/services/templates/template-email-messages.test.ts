@@ -1,5 +1,5 @@
 /**
- * Emails from templates, as the email destination gets them (services.emailMessages.render): subject, plain text and
+ * Emails from templates, as the email destination gets them (services.emailTemplates.render): subject, plain text and
  * HTML from the channel's own templates or the built-in ones; alert text HTML-escaped in the HTML only; a failing
  * template replaced by the built-in one.
  */
@@ -25,7 +25,7 @@ describe.each(DATABASE_KINDS)('email messages on %s', (kind) => {
 
   it('the built-in email: subject, plain text with the Details link, HTML with the alert text escaped', async () => {
     const { integration, incident } = await incidentOf('<img src=x onerror=alert(1)> db-1 & "down"');
-    const email = await service.services.emailMessages.render({ channelId: integration.channelId, incidentId: incident.id, event: 'triggered' });
+    const email = await service.services.emailTemplates.render({ channelId: integration.channelId, incidentId: incident.id, event: 'triggered' });
     expect(email.subject).toBe(`[New incident] #${incident.id} <img src=x onerror=alert(1)> db-1 & "down"`);
     expect(email.text).toContain('Severity: warning');
     expect(email.text).toContain('<script>alert(1)</script> disk full');
@@ -41,7 +41,7 @@ describe.each(DATABASE_KINDS)('email messages on %s', (kind) => {
     const put = (templateKind: string, source: string) => service.api('PUT', `/channels/${integration.channelId}/templates/${templateKind}/page`, { source });
     expect((await put('email', 'PAGE L{{ level }}: {{ incident.title }}\n\nHello {% for person in mentions %}{{ person.name }} {% endfor %}')).status).toBe(201);
     expect((await put('email-html', '<p><b>{{ incident.title }}</b> for {{ mentions[0].name }}</p>{{ incident.nope }}')).status).toBe(201);
-    const email = await service.services.emailMessages.render({ channelId: integration.channelId, incidentId: incident.id, event: 'page', level: 2, mentions: [{ name: 'Ann <ann@example.com>' }] });
+    const email = await service.services.emailTemplates.render({ channelId: integration.channelId, incidentId: incident.id, event: 'page', level: 2, mentions: [{ name: 'Ann <ann@example.com>' }] });
     expect(email.subject).toBe('PAGE L2: api 5xx');
     expect(email.text).toBe('Hello Ann <ann@example.com>');
     // The HTML template fails (an unknown variable): the built-in HTML of a page is sent.
@@ -50,7 +50,7 @@ describe.each(DATABASE_KINDS)('email messages on %s', (kind) => {
 
   it('a test email uses the sample incident', async () => {
     const { integration } = await incidentOf('x');
-    const email = await service.services.emailMessages.render({ channelId: integration.channelId, event: 'test' });
+    const email = await service.services.emailTemplates.render({ channelId: integration.channelId, event: 'test' });
     expect(email.subject).toBe('Test message from oncall-im');
     expect(email.html).toContain('This address will receive notifications of this channel.');
   });

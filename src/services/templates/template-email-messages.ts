@@ -27,7 +27,7 @@ export interface EmailAbout {
  * Emails from the channel's `email` template (subject = first line, then the plain text) and `email-html` template
  * (the HTML body), each falling back to the built-in one. For the email destination: `render()` is all it needs.
  */
-export class EmailMessages {
+export class TemplateEmailMessages {
   constructor(
     private readonly renderer: MessageTemplateRenderer,
     private readonly contexts: TemplateContexts,

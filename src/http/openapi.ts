@@ -14,6 +14,7 @@ import { integrationTypeSchemas } from './openapi-integrations.js';
 import { webhookBotInputSchema, webhookBotPatchSchema } from './admin/webhook-bot-schemas.js';
 import { mappingImportSchema, mappingTableInputSchema } from './admin/mapping-import.js';
 import type { SourceRegistry } from '../ingest/source-registry.js';
+import { templatePaths, templateSchemas } from './openapi-templates.js';
 
 /** The admin API's OpenAPI 3.1 document; request schemas come from the same zod schemas that validate requests. */
 
@@ -205,6 +206,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
           responses: { '200': { description: 'Rows written, and the emails that match no member', ...json({ type: 'object', properties: { imported: { type: 'integer' }, unmatchedEmails: { type: 'array', items: { type: 'string' } } } }) }, ...errors, ...notFound },
         },
       },
+      ...templatePaths,
       '/destination-types': {
         get: { tags: ['Types'], summary: 'The kinds of destination this build knows (IM apps …): what each can do, its settings, and whether it is enabled here', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('DestinationType') } } }) }, ...errors } },
       },
@@ -237,7 +239,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
             enabled: { type: 'boolean' },
           },
         },
-        Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
+        Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', description: 'More about the error where it has some (a template’s line and column)' } } } } },
         Channel: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, description: { type: 'string' }, timeZone: { type: 'string' }, ...timestamps } },
         Member: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] }, ...timestamps } },
         ...integrationTypes.components,
@@ -274,6 +276,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
           type: 'object',
           properties: { id: { type: 'integer' }, name: { type: 'string' }, kind: { enum: ['feishu', 'dingtalk', 'wecom', 'telegram', 'slack', 'zoom'] }, rowCount: { type: 'integer' }, ...timestamps },
         },
+        ...templateSchemas,
         BotDelivery: {
           type: 'object',
           properties: {

@@ -14,6 +14,8 @@ import { registerDestinationTypes, type DestinationTypeView } from './destinatio
 import { registerEscalationAdmin } from './escalation-admin.routes.js';
 import { registerWebhookBotAdmin } from './webhook-bot-admin.routes.js';
 import { registerBotMappingAdmin } from './bot-mapping-admin.routes.js';
+import { registerTemplateAdmin } from './template-admin.routes.js';
+import type { MessageTemplateService } from '../../services/templates/message-templates.service.js';
 import type { BotMappingTableService } from '../../services/bots/bot-mapping-tables.service.js';
 import type { WebhookBotService } from '../../services/bots/webhook-bot.service.js';
 import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
@@ -43,6 +45,7 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   escalationRules: EscalationRuleService;
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
+  templates: MessageTemplateService;
   destinationTypes: DestinationTypeView[];
 }
 
@@ -59,6 +62,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerEscalationAdmin(router, deps.escalationRules);
   registerWebhookBotAdmin(router, deps.bots);
   registerBotMappingAdmin(router, deps.botMappings);
+  registerTemplateAdmin(router, deps.templates);
   registerDestinationTypes(router, deps.destinationTypes);
   return router;
 }

@@ -2,7 +2,7 @@ import { HoldBack } from '../../lib/hold-back.js';
 import { Pacer } from '../../lib/pacer.js';
 import { backoff } from '../../lib/retry.js';
 import { PlatformError } from '../../services/ports/platform-error.js';
-import type { BotAnswer, BotKindNeeds, BotNotice, BotNoticeFactory, BotSendOptions, BotSendResult, BotTarget, WebhookBotSending } from '../../services/ports/webhook-bots.js';
+import type { BotAnswer, BotKindNeeds, BotMarkup, BotNotice, BotNoticeFactory, BotSendOptions, BotSendResult, BotTarget, WebhookBotSending } from '../../services/ports/webhook-bots.js';
 import type { BotKind, BotKindName } from './bot-kind.js';
 import { BOT_KINDS } from './bot-kinds.js';
 
@@ -41,6 +41,10 @@ export class WebhookBotSender implements WebhookBotSending {
   needs(kindName: BotKindName): BotKindNeeds {
     const kind = BOT_KINDS[kindName];
     return { secret: kind.needs.secret === true, chatId: kind.needs.chatId === true, keyword: kind.keyword, digestItems: kind.digestItems };
+  }
+
+  markup(kindName: BotKindName): BotMarkup {
+    return BOT_KINDS[kindName].markup;
   }
 
   async send(kindName: BotKindName, target: BotTarget, given: BotNotice | BotNoticeFactory, options: BotSendOptions): Promise<BotSendResult> {

@@ -2,12 +2,13 @@
  * SharedPacer on the real Redis: two instances (two Pacings on their own connections) pacing one key together keep
  * the one rate between them; a page waiting on one instance overtakes card updates queued on the other; a Redis cut
  * mid-burst hands the waiting calls to the process' pacer (none lost, none failed), logged and counted once, and
- * pacing is shared again once Redis answers.
+ * pacing is shared again once Redis answers; a Redis that stops answering holds a call for the call timeout at most.
  */
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/lib/logger.js';
 import { localPacing, type KeyedPacer } from '../../src/lib/pacer.js';
 import type { PacingModeName } from '../../src/lib/pacing-mode.js';
+import { SHARED_PACING_CALL_TIMEOUT_MS } from '../../src/lib/shared-pacer.js';
 import { SharedPacing, createPacing } from '../../src/lib/shared-pacing.js';
 import { CapturedLog } from '../support/captured-log.js';
 import { REDIS_TEST_URL } from '../support/databases.js';
@@ -134,6 +135,46 @@ describe('SharedPacer', () => {
       expect(switches).toEqual(['local', 'shared']);
       expect(log.entries(/each instance paces its own calls/)).toHaveLength(1);
       expect(log.entries(/paced on Redis again/)).toHaveLength(1);
+    });
+  });
+
+  describe('Redis that stops answering', () => {
+    let proxy: TcpProxy;
+    beforeEach(async () => {
+      proxy = await startTcpProxy('127.0.0.1', Number(new URL(REDIS_TEST_URL).port || 6379));
+    });
+    afterEach(async () => {
+      await proxy.close();
+    });
+
+    it('waits at most the call timeout for it, then paces in the process; asks it again a second later', async () => {
+      const url = new URL(REDIS_TEST_URL);
+      url.port = String(proxy.port);
+      const redis = connect(url.toString());
+      await ready(redis);
+      const { pacing, switches } = await instance(redis);
+      const pacer = pacing.pacer(freshName(), 20, 1);
+      await pacer.wait('chat-1', 0);
+      expect(pacing.mode.current).toBe('shared');
+
+      proxy.stall();
+      const asked = Date.now();
+      await pacer.wait('chat-2', 0);
+      const firstWait = Date.now() - asked;
+      expect(firstWait).toBeGreaterThanOrEqual(SHARED_PACING_CALL_TIMEOUT_MS - SLACK_MS);
+      expect(firstWait).toBeLessThan(SHARED_PACING_CALL_TIMEOUT_MS + 200);
+      expect(switches).toEqual(['local']);
+      // The connection still looks fine, but nobody waits for it again within the next second.
+      expect(redis.status).toBe('ready');
+      const next = Date.now();
+      await pacer.wait('chat-3', 0);
+      expect(Date.now() - next).toBeLessThan(50);
+
+      proxy.restore();
+      await sleep(1000);
+      await pacer.wait('chat-4', 0);
+      expect(pacing.mode.current).toBe('shared');
+      expect(switches).toEqual(['local', 'shared']);
     });
   });
 

@@ -141,6 +141,19 @@ describe('SharedTokenBucket (Lua on Redis)', () => {
     expect([await take(bucket, key, limit), await take(bucket, key, limit)]).toEqual([{ granted: true }, { granted: true }]);
   });
 
+  it('takes any key as it is: braces, newlines, spaces, 10,000 characters stay one bucket under the prefix', async () => {
+    const bucket = new SharedTokenBucket(first, PREFIX);
+    const hostile = `{oc_1}}\n* ${'{x'.repeat(5000)} ${Date.now()}`;
+    const limit = { perSecond: 1, burst: 1 };
+    expect(await take(bucket, hostile, limit)).toEqual({ granted: true });
+    expect((await take(bucket, hostile, limit)).granted).toBe(false);
+    // A key that differs only after its first brace pair is still its own bucket.
+    expect(await take(bucket, hostile.replace('x', 'y'), limit)).toEqual({ granted: true });
+    const [bucketKey] = bucket.keysOf(hostile);
+    expect(bucketKey.startsWith(PREFIX)).toBe(true);
+    expect(await first.exists(bucketKey)).toBe(1);
+  });
+
   it("counts time on Redis' clock, whatever the instance's clock says", async () => {
     const bucket = new SharedTokenBucket(first, PREFIX);
     const key = freshKey();

@@ -57,8 +57,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     dependencies: storage.readiness,
   });
   // Rate limits are the platforms', not one instance's: with Redis, every instance paces on the same buckets.
-  metrics.pacingMode(storage.redis ? 'shared' : 'local', false);
-  const pacing = createPacing(storage.redis, logger, (mode) => metrics.pacingMode(mode));
+  const pacing = createPacing(storage.redis, logger, metrics);
   const platforms = await buildPlatformModules(config, logger, metrics, pacing).catch(async (error: unknown) => {
     await storage.close();
     throw error;

@@ -263,7 +263,7 @@ export class Metrics {
     this.rateLimitHolds.inc({ platform, scope });
   }
 
-  /** Pacing starts shared when Redis is configured (`shared`), per process otherwise; then each switch. */
+  /** The pacing's mode at start (`switched` false), then each switch between Redis and the process. */
   pacingMode(mode: 'shared' | 'local', switched = true): void {
     if (switched) this.pacingSwitches.inc({ to: mode });
     this.pacingShared.set(mode === 'shared' ? 1 : 0);

@@ -12,7 +12,8 @@ const RETRY_SHARED_AFTER_MS = 1000;
  * call that works on Redis again switches back. Each switch is logged once and told to `onSwitch` (metrics).
  */
 export class PacingMode {
-  private shared = true;
+  /** Shared from the start when Redis answered at start; else from the first call that works on it. */
+  private shared: boolean;
   private retryAt = 0;
 
   constructor(
@@ -20,7 +21,9 @@ export class PacingMode {
     private readonly logger: Logger,
     private readonly onSwitch: (mode: PacingModeName) => void,
     private readonly retryAfterMs = RETRY_SHARED_AFTER_MS,
-  ) {}
+  ) {
+    this.shared = redis.status === 'ready';
+  }
 
   get current(): PacingModeName {
     return this.shared ? 'shared' : 'local';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import { localPacing, type KeyedPacer, type Pacing } from './pacer.js';
 import { PacingMode, type PacingModeName } from './pacing-mode.js';
 import type { Redis } from './redis.js';
@@ -9,10 +10,16 @@ import { SharedTokenBucket } from './shared-token-bucket.js';
 
 /**
  * Pacers shared by every instance on the same Redis, falling back to this process while Redis is away; without
- * Redis (the embedded default) every instance paces its own calls.
+ * Redis (the embedded default) every instance paces its own calls. `metrics` shows the mode and counts its switches.
  */
-export function createPacing(redis: Redis | undefined, logger: Logger, onSwitch: (mode: PacingModeName) => void): Pacing {
-  return redis ? new SharedPacing(redis, logger, onSwitch) : localPacing;
+export function createPacing(redis: Redis | undefined, logger: Logger, metrics: Pick<Metrics, 'pacingMode'>): Pacing {
+  if (!redis) {
+    metrics.pacingMode('local', false);
+    return localPacing;
+  }
+  const pacing = new SharedPacing(redis, logger, (mode) => metrics.pacingMode(mode));
+  metrics.pacingMode(pacing.mode.current, false);
+  return pacing;
 }
 
 export class SharedPacing implements Pacing {

@@ -179,6 +179,8 @@ describe('SharedPacer', () => {
   });
 
   it('is the process pacer when no Redis is configured', () => {
-    expect(createPacing(undefined, createLogger('silent'), () => undefined)).toBe(localPacing);
+    const modes: string[] = [];
+    expect(createPacing(undefined, createLogger('silent'), { pacingMode: (mode) => void modes.push(mode) })).toBe(localPacing);
+    expect(modes).toEqual(['local']);
   });
 });

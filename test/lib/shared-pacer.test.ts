@@ -117,10 +117,11 @@ describe('SharedPacer', () => {
       const burst = Array.from({ length: 20 }, (_, i) => pacer.wait('chat-1', i === 19 ? 0 : 2).then(() => released.push(`call ${i}`)));
       await sleep(200);
       proxy.cut();
-      // A page while Redis is away goes at the process' pace, not after Redis.
+      // A page while Redis is away goes at the process' pace, not after Redis (at most the call timeout, while the
+      // client has not noticed yet).
       const startedAt = Date.now();
       await pacer.wait('chat-2', 0);
-      expect(Date.now() - startedAt).toBeLessThan(300);
+      expect(Date.now() - startedAt).toBeLessThan(SHARED_PACING_CALL_TIMEOUT_MS + 350);
       await Promise.all(burst);
       expect(released).toHaveLength(20);
       expect(pacing.mode.current).toBe('local');
@@ -162,13 +163,13 @@ describe('SharedPacer', () => {
       await pacer.wait('chat-2', 0);
       const firstWait = Date.now() - asked;
       expect(firstWait).toBeGreaterThanOrEqual(SHARED_PACING_CALL_TIMEOUT_MS - SLACK_MS);
-      expect(firstWait).toBeLessThan(SHARED_PACING_CALL_TIMEOUT_MS + 200);
+      expect(firstWait).toBeLessThan(SHARED_PACING_CALL_TIMEOUT_MS + 350);
       expect(switches).toEqual(['local']);
       // The connection still looks fine, but nobody waits for it again within the next second.
       expect(redis.status).toBe('ready');
       const next = Date.now();
       await pacer.wait('chat-3', 0);
-      expect(Date.now() - next).toBeLessThan(50);
+      expect(Date.now() - next).toBeLessThan(100);
 
       proxy.restore();
       await sleep(1000);

@@ -139,6 +139,42 @@ describe('SharedPacer', () => {
     });
   });
 
+  describe('Redis down at start', () => {
+    let proxy: TcpProxy;
+    beforeEach(async () => {
+      proxy = await startTcpProxy('127.0.0.1', Number(new URL(REDIS_TEST_URL).port || 6379));
+    });
+    afterEach(async () => {
+      await proxy.close();
+    });
+
+    it('paces in the process from the start, then shares once Redis answers (one switch, logged once)', async () => {
+      proxy.cut();
+      const url = new URL(REDIS_TEST_URL);
+      url.port = String(proxy.port);
+      const redis = connect(url.toString());
+      const log = new CapturedLog();
+      const switches: PacingModeName[] = [];
+      const pacing = new SharedPacing(redis, createLogger('info', log), (mode) => switches.push(mode), { keyPrefix: PREFIX });
+      expect(pacing.mode.current).toBe('local');
+      const pacer = pacing.pacer(freshName(), 20, 1);
+      const startedAt = Date.now();
+      await Promise.all([pacer.wait('chat-1', 0), pacer.wait('chat-1', 2), pacer.wait('chat-1', 2)]);
+      // Three calls at 20/s in the process: two intervals, no waiting for Redis.
+      expect(Date.now() - startedAt).toBeLessThan(100 + 200);
+      expect(switches).toEqual([]);
+
+      proxy.restore();
+      await ready(redis);
+      await sleep(1000);
+      await pacer.wait('chat-1', 2);
+      expect(pacing.mode.current).toBe('shared');
+      expect(switches).toEqual(['shared']);
+      expect(log.entries(/paced on Redis again/)).toHaveLength(1);
+      expect(log.entries(/each instance paces its own calls/)).toHaveLength(0);
+    });
+  });
+
   describe('Redis that stops answering', () => {
     let proxy: TcpProxy;
     beforeEach(async () => {

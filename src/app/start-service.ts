@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import { Metrics } from '../lib/metrics.js';
 import { withTimeout } from '../lib/timeout.js';
 import type { Redis } from '../lib/redis.js';
+import { createPacing } from '../lib/shared-pacing.js';
 import { buildPlatformModules, describePlatforms } from '../platforms/index.js';
 import { WebhookBotSender } from '../platforms/webhook-bots/webhook-bot-sender.js';
 import { describeBotKinds } from '../platforms/webhook-bots/bot-type-info.js';
@@ -55,12 +56,14 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     incidentsWithUndeliveredPages: () => countIncidentsWithUndeliveredPages(storage.db),
     dependencies: storage.readiness,
   });
-  const platforms = await buildPlatformModules(config, logger, metrics).catch(async (error: unknown) => {
+  // Rate limits are the platforms', not one instance's: with Redis, every instance paces on the same buckets.
+  const pacing = createPacing(storage.redis, logger, metrics);
+  const platforms = await buildPlatformModules(config, logger, metrics, pacing).catch(async (error: unknown) => {
     await storage.close();
     throw error;
   });
   const destinations = new DestinationRegistry(platforms.map((platform) => platform.destination));
-  const services = initServices(config, storage.db, destinations, new WebhookBotSender(), admin.token, logger, metrics);
+  const services = initServices(config, storage.db, destinations, new WebhookBotSender({ pacing }), admin.token, logger, metrics);
   const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger, metrics);
 
   const inbound = { interactions: services.interactions, bindings: services.bindings, deduper: storage.deduper };

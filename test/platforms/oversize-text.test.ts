@@ -134,7 +134,11 @@ describe('100 KB texts on Feishu', () => {
     }
     // The card still has its buttons, status and figures; only long texts gave way.
     expect(card.content.header.text_tag_list[0].text.content).toBe('Closed');
-    expect(cardText(card.content)).toContain('**Alerts**\n1');
+    expect(cardText(card.content)).toContain('**Received**\n1 alert, 1 event');
+    // The times stay whole tags: a cut never leaves half a <local_datetime>.
+    const times = cardText(card.content).match(/<\/?local_datetime\b[^>]*>/g) ?? [];
+    expect(times.length).toBeGreaterThan(0);
+    expect(times.filter((tag) => tag.startsWith('</')).length * 2).toBe(times.length);
   });
 
   it('a 300 KB notice (100,000 CJK characters) keeps all its mentions whole and fits 150 KB; direct and chat texts as well', async () => {

@@ -24,8 +24,8 @@ export function escapeCardMarkdown(text: string): string {
 const localDateTime = (at: Date, format: string) => `<local_datetime millisecond='${at.getTime()}' format_type='${format}'></local_datetime>`;
 
 /**
- * Card markdown shows every time with `<local_datetime>` (date, time and the reader's zone, or the time alone): the
- * tag has no fallback text, and every client that shows Card JSON 2.0 renders it.
+ * Card markdown shows every time with `<local_datetime>`: date, time and the reader's own zone, or the time alone. The
+ * tag carries no fallback text; the channel-zone text is for where a time is not card markdown (DingTalk, plain text).
  */
 export function feishuTime(at: Date, style: TimeStyle): string {
   return style === 'datetime' ? `${localDateTime(at, 'date_num')} ${localDateTime(at, 'time')} ${localDateTime(at, 'timezone')}` : localDateTime(at, 'time');

@@ -121,7 +121,7 @@ export class EscalationSteps {
 }
 
 /** At most this many names are kept as an incident's paged responders: the card shows the first few anyway. */
-export const PAGED_RESPONDERS_KEPT = 50;
+const PAGED_RESPONDERS_KEPT = 50;
 
 /** `known` with the newly paged names added at the end, each name once. */
 function withPaged(known: string[] | null, paged: string[]): string[] | null {

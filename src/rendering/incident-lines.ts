@@ -1,5 +1,5 @@
 import type { IncidentView, ResponderRole } from './incident-view.js';
-import { capText, nameList } from './text-caps.js';
+import { capText, escapedWithin, nameList } from './text-caps.js';
 import { zonedClock, zonedDateTime } from './zoned-time.js';
 
 /**
@@ -55,7 +55,8 @@ const ROLE_LABEL: Record<ResponderRole, string> = {
 /** `Ann (acknowledged), Bob (paged) and 3 more`, names escaped; `—` when nobody was paged or acted. */
 export function respondersText(view: Pick<IncidentView, 'responders'>, markup: Markup): string {
   if (view.responders.length === 0) return '—';
-  const pieces = view.responders.map(({ name, role }) => `${escapedPart(markup, name, NAME_LIMIT)} (${ROLE_LABEL[role]})`);
+  // Capped once escaped: a name that escaping makes long must not push its role out of the list's length.
+  const pieces = view.responders.map(({ name, role }) => `${escapedWithin(name, NAME_LIMIT, markup.escape)} (${ROLE_LABEL[role]})`);
   return nameList(pieces, NAME_LIST_LIMIT, (piece) => piece);
 }
 

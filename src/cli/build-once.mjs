@@ -83,7 +83,8 @@ export function ensureBuilt({ root = PROJECT_ROOT, always = false, log = (line) 
   if (!always && isBuildCurrent(root, fingerprint)) return 'current';
   const tsc = findTsc(root);
   if (!tsc) return 'no-compiler';
-  log(`oncall-im: compiling TypeScript into dist/ (${existsSync(join(root, STAMP)) ? 'sources changed since the last build' : 'first build'}) …`);
+  const reason = existsSync(join(root, STAMP)) ? 'sources changed since the last build' : existsSync(join(root, ENTRY)) ? 'no record of what dist/ was built from' : 'first build';
+  log(`oncall-im: compiling TypeScript into dist/ (${reason}) …`);
   const started = Date.now();
   for (const directory of OUTPUT_DIRECTORIES) rmSync(join(root, directory), { recursive: true, force: true });
   rmSync(join(root, STAMP), { force: true });

@@ -98,10 +98,17 @@ describe('build once, start without compiling', () => {
     expect((await node(buildOnce, ['--always'])).stderr).toContain('compiled in');
   }, 120_000);
 
-  it('a type error stops the start with tsc’s message and leaves no stamp, so the next start tries again', async () => {
+  it('a type error stops the start (and npm run build) with tsc’s message and leaves no stamp, so the next start tries again; the install itself goes through', async () => {
     const dir = checkout();
     const start = join(dir, 'src', 'cli', 'start.mjs');
+    const buildOnce = join(dir, 'src', 'cli', 'build-once.mjs');
     writeFileSync(join(dir, 'src', 'value.ts'), "export const value: number = 'not a number';\n");
+
+    const prepare = await node(buildOnce);
+    expect(prepare.code).toBe(0);
+    expect(prepare.stderr).toContain('the TypeScript build failed');
+    expect(prepare.stderr).toContain('`npm start` will compile again');
+    expect((await node(buildOnce, ['--always'])).code).toBe(1);
 
     const failed = await node(start);
     expect(failed.code).toBe(1);

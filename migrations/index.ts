@@ -10,6 +10,7 @@ import { EscalationRetries1764720000000 } from './1764720000000-escalation-retri
 import { WebhookBots1764800000000 } from './1764800000000-webhook-bots.js';
 import { BotMappingTables1764810000000 } from './1764810000000-bot-mapping-tables.js';
 import { MessageTemplates1764910000000 } from './1764910000000-message-templates.js';
+import { PagedResponders1764950000000 } from './1764950000000-paged-responders.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -25,4 +26,5 @@ export const allMigrations = [
   WebhookBots1764800000000,
   BotMappingTables1764810000000,
   MessageTemplates1764910000000,
+  PagedResponders1764950000000,
 ];

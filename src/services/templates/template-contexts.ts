@@ -55,7 +55,7 @@ export class TemplateContexts {
         alertCount: view.alertCount,
         firstSeen: formatTimeIn(view.firstSeenAt, channel.timeZone),
         lastSeen: formatTimeIn(view.lastSeenAt, channel.timeZone),
-        responders: view.responders,
+        responders: view.responders.map((responder) => responder.name),
         escalationLevel: view.escalation?.level ?? 0,
         escalationLevels: view.escalation?.levels ?? 0,
         detailsUrl: view.detailsUrl,

@@ -19,6 +19,8 @@ import { initHttpServer } from './http-server.js';
 import { initScheduler } from './scheduler.js';
 import { initServices, type Services } from './services.js';
 import { initStorage } from './storage.js';
+import { initAdminSessions } from './admin-sessions.js';
+import { IncidentEventStreams } from '../http/admin/incident-event-streams.js';
 
 export type { Services } from './services.js';
 
@@ -63,6 +65,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   const services = initServices(config, storage.db, destinations, new WebhookBotSender(), admin.token, logger, metrics);
   const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger, metrics);
 
+  const incidentEvents = new IncidentEventStreams(services.changes);
   const inbound = { interactions: services.interactions, bindings: services.bindings, deduper: storage.deduper };
   const app = createHttpApp({
     ...services,
@@ -75,12 +78,16 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     publicBaseUrl: config.publicBaseUrl,
     metrics,
     metricsToken: config.metricsToken,
+    sessions: initAdminSessions(config, storage, admin.token),
+    incidentEvents,
   });
   const http = initHttpServer(app);
 
   const stop = async () => {
     const sweepStopped = scheduler.stopSweeping();
     for (const platform of platforms) await platform.stop();
+    // Open console event streams would keep the server from closing.
+    incidentEvents.close();
     await http.close();
     // Running escalation jobs and the running sweep finish, then the pages they started, before the database they
     // write to closes.

@@ -11,6 +11,9 @@ import { registerOpenApi } from './openapi.routes.js';
 import { registerIncidentPage } from './incident-page.route.js';
 import { registerMetrics } from './metrics.route.js';
 import type { IncidentLinks } from '../services/incidents/incident-links.js';
+import type { AdminSessions } from '../services/admin-sessions/admin-sessions.js';
+import { adminSessionReader } from './middleware/admin-session.js';
+import { registerConsole } from './console/console.routes.js';
 
 export interface HttpDeps extends AdminDeps, SourceDeps {
   logger: Logger;
@@ -21,12 +24,15 @@ export interface HttpDeps extends AdminDeps, SourceDeps {
   metrics: Metrics;
   /** Bearer token /metrics requires, when set. */
   metricsToken?: string;
+  /** Admin console sign-ins: the console's cookie is accepted by the admin API too. */
+  sessions: AdminSessions;
 }
 
 export function createHttpApp(deps: HttpDeps): Koa {
   const app = new Koa({ proxy: true });
   app.use(requestContext(deps.logger));
   app.use(errorMapper());
+  app.use(adminSessionReader(deps.sessions));
 
   const publicRouter = new Router();
   registerHealth(publicRouter, deps.readiness);
@@ -34,6 +40,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   deps.sources.mountRoutes(publicRouter, deps);
   registerOpenApi(publicRouter, deps.publicBaseUrl, deps.sources);
   registerIncidentPage(publicRouter, deps.incidents, deps.links);
+  registerConsole(publicRouter, deps);
   for (const mount of deps.platformRoutes) mount(publicRouter);
   app.use(publicRouter.routes()).use(publicRouter.allowedMethods());
 

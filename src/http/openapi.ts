@@ -119,6 +119,22 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       '/incidents/{id}/acknowledge': incidentAction('acknowledge', 'Acknowledge'),
       '/incidents/{id}/close': incidentAction('close', 'Close (resolves its firing alerts)'),
       '/incidents/{id}/reopen': incidentAction('reopen', 'Reopen a closed incident'),
+      '/incidents/{id}/escalate': {
+        parameters: [idParameter],
+        post: {
+          tags: ['Incident'],
+          summary: 'Page the next escalation level now, as the card button does',
+          requestBody: { required: false, ...json(input(incidentActionSchema)) },
+          responses: { '200': { description: 'Escalated', ...json({ type: 'object', properties: { level: { type: 'integer' }, paged: { type: 'array', items: { type: 'string' } }, nextDueAt: { type: ['string', 'null'], format: 'date-time' }, incident: ref('Incident') } }) }, '409': { description: 'Nothing to escalate (closed, no rule, last level); the message says why', ...json(error) }, ...errors, ...notFound },
+        },
+      },
+      '/incidents/events': {
+        get: {
+          tags: ['Incident'],
+          summary: 'Server-Sent Events: `event: incident` with {incidentId, channelId, kind} whenever an incident changes on this instance',
+          responses: { '200': { description: 'An event stream (text/event-stream)', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
+        },
+      },
       '/chat-bindings': {
         get: { tags: ['Chat'], summary: 'List group chats bound to channels', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }) }, ...errors } },
         post: { tags: ['Chat'], summary: 'Bind a group chat to a channel', requestBody: { required: true, ...json(input(chatBindingInputSchema)) }, responses: { '201': { description: 'Bound', ...json({ type: 'object' }) }, ...errors } },

@@ -17,6 +17,8 @@ import { registerBotMappingAdmin } from './bot-mapping-admin.routes.js';
 import type { BotMappingTableService } from '../../services/bots/bot-mapping-tables.service.js';
 import type { WebhookBotService } from '../../services/bots/webhook-bot.service.js';
 import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
+import type { EscalationService } from '../../services/escalation/escalation.service.js';
+import type { IncidentEventStreams } from './incident-event-streams.js';
 import { incidentView } from './incident.view.js';
 import { IntegrationInputs } from './integration-input.js';
 import { integrationView } from './integration.view.js';
@@ -41,6 +43,9 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   sources: SourceRegistry;
   incidents: IncidentService;
   escalationRules: EscalationRuleService;
+  escalations: EscalationService;
+  /** The live stream of incident changes the console listens to. */
+  incidentEvents: IncidentEventStreams;
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
   destinationTypes: DestinationTypeView[];
@@ -135,7 +140,9 @@ function registerIntegrations(router: Router, { integrations, publicBaseUrl, sou
   });
 }
 
-function registerIncidents(router: Router, { incidents, members }: AdminDeps): void {
+function registerIncidents(router: Router, { incidents, members, escalations, incidentEvents }: AdminDeps): void {
+  // Before /incidents/:id, which would take "events" for an id.
+  incidentEvents.register(router);
   router.get('/incidents', async (ctx) => {
     const query = parseOrThrow(incidentListQuerySchema, ctx.query);
     const items = await incidents.list({ ...query, beforeId: query.before });
@@ -153,6 +160,15 @@ function registerIncidents(router: Router, { incidents, members }: AdminDeps): v
       ctx.body = { ...result, incident: incidentView(result.incident) };
     });
   }
+  /** Pages the next level now, as the card's Escalate button does; 409 with the reason when there is none to page. */
+  router.post('/incidents/:id/escalate', async (ctx) => {
+    const id = pathId(ctx);
+    const body = await jsonBody(ctx, incidentActionSchema);
+    const actor: Actor = body.memberId ? memberActor(await members.get(body.memberId).catch(notFoundAsValidation)) : ADMIN_API_ACTOR;
+    const result = await escalations.escalateNow(id, actor);
+    if (result.outcome === 'skipped') throw new AppError('conflict', `not escalated: ${result.reason}`);
+    ctx.body = { level: result.level, paged: result.paged, nextDueAt: result.nextDueAt, incident: incidentView((await incidents.get(id)).incident) };
+  });
 }
 
 function memberActor(member: { id: number; name: string }): Actor {

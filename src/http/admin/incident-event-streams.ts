@@ -1,0 +1,64 @@
+import { PassThrough } from 'node:stream';
+import type Router from '@koa/router';
+import type { IncidentChange, IncidentChangeFeed } from '../../services/incidents/incident-change-feed.js';
+
+const HEARTBEAT_MS = 25_000;
+/** One browser tab each; beyond this an instance refuses more rather than holding unbounded sockets. */
+const MAX_STREAMS = 500;
+
+/**
+ * `GET /api/v1/incidents/events`: a Server-Sent Events stream of incident changes (id, channel, kind) as this
+ * instance's change feed announces them. Clients re-read what they show; they also re-read now and then, since a
+ * change handled by another instance is announced there.
+ */
+export class IncidentEventStreams {
+  private readonly open = new Set<PassThrough>();
+  private readonly unsubscribe: () => void;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(changes: IncidentChangeFeed) {
+    this.unsubscribe = changes.subscribe((change) => this.broadcast(change));
+    this.heartbeat = setInterval(() => this.send(': keep-alive\n\n'), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  register(router: Router): void {
+    router.get('/incidents/events', (ctx) => {
+      if (this.open.size >= MAX_STREAMS) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '30');
+        ctx.body = { error: { code: 'internal', message: 'too many open event streams on this instance' } };
+        return;
+      }
+      const stream = new PassThrough();
+      this.open.add(stream);
+      const drop = () => {
+        this.open.delete(stream);
+        stream.end();
+      };
+      ctx.req.on('close', drop);
+      ctx.req.socket.setTimeout(0);
+      ctx.req.socket.setNoDelay(true);
+      ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+      ctx.status = 200;
+      ctx.body = stream;
+      stream.write('retry: 3000\nevent: ready\ndata: {}\n\n');
+    });
+  }
+
+  /** Ends every open stream (at shutdown: an open stream would keep the HTTP server from closing). */
+  close(): void {
+    this.unsubscribe();
+    clearInterval(this.heartbeat);
+    for (const stream of this.open) stream.end();
+    this.open.clear();
+  }
+
+  private broadcast(change: IncidentChange): void {
+    this.send(`event: incident\ndata: ${JSON.stringify({ incidentId: change.incidentId, channelId: change.channelId, kind: change.kind })}\n\n`);
+  }
+
+  private send(text: string): void {
+    for (const stream of this.open) stream.write(text);
+  }
+}

@@ -28,6 +28,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>oncall-im console</title>
 <link rel="stylesheet" href="./assets/console.css">
+<link rel="icon" href="data:,">
 <script type="importmap">${importMapText}</script>
 <script type="module" src="./assets/main.js"></script>
 </head>

@@ -31,8 +31,8 @@ export function registerConsole(router: Router, { sessions, publicBaseUrl }: Con
 
   router.get('/', (ctx) => page(ctx, HOME_HTML));
   // The page's files are addressed relative to /console/, which keeps the console working under a path prefix.
-  router.get(CONSOLE_PATH, (ctx) => ctx.redirect(`${CONSOLE_PATH}/`));
-  router.get(`${CONSOLE_PATH}/`, (ctx) => page(ctx, CONSOLE_HTML));
+  // (The router matches both spellings on one route.)
+  router.get(CONSOLE_PATH, (ctx) => (ctx.path.endsWith('/') ? page(ctx, CONSOLE_HTML) : ctx.redirect(`${CONSOLE_PATH}/`)));
   for (const folder of ['assets', 'vendor']) {
     router.get(`${CONSOLE_PATH}/${folder}/{*path}`, (ctx) => {
       const found = assets.get(`${folder}/${String(ctx.params.path)}`);

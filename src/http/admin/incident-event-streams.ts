@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import type { IncidentChange, IncidentChangeFeed } from '../../services/incidents/incident-change-feed.js';
 
@@ -12,7 +12,7 @@ const MAX_STREAMS = 500;
  * change handled by another instance is announced there.
  */
 export class IncidentEventStreams {
-  private readonly open = new Set<PassThrough>();
+  private readonly open = new Set<ServerResponse>();
   private readonly unsubscribe: () => void;
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -30,19 +30,20 @@ export class IncidentEventStreams {
         ctx.body = { error: { code: 'internal', message: 'too many open event streams on this instance' } };
         return;
       }
-      const stream = new PassThrough();
-      this.open.add(stream);
+      // The response is written here directly, for as long as the browser keeps it open (Koa does not send it).
+      ctx.respond = false;
+      const response = ctx.res;
+      this.open.add(response);
       const drop = () => {
-        this.open.delete(stream);
-        stream.end();
+        this.open.delete(response);
+        if (!response.writableEnded) response.end();
       };
       ctx.req.on('close', drop);
+      response.on('error', drop);
       ctx.req.socket.setTimeout(0);
       ctx.req.socket.setNoDelay(true);
-      ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
-      ctx.status = 200;
-      ctx.body = stream;
-      stream.write('retry: 3000\nevent: ready\ndata: {}\n\n');
+      response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', 'X-Content-Type-Options': 'nosniff' });
+      response.write('retry: 3000\nevent: ready\ndata: {}\n\n');
     });
   }
 
@@ -50,7 +51,7 @@ export class IncidentEventStreams {
   close(): void {
     this.unsubscribe();
     clearInterval(this.heartbeat);
-    for (const stream of this.open) stream.end();
+    for (const response of this.open) response.end();
     this.open.clear();
   }
 
@@ -59,6 +60,6 @@ export class IncidentEventStreams {
   }
 
   private send(text: string): void {
-    for (const stream of this.open) stream.write(text);
+    for (const response of this.open) response.write(text);
   }
 }

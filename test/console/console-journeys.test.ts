@@ -100,6 +100,108 @@ describe('from a new channel to an acknowledged incident', () => {
   });
 });
 
+describe('escalation rules', () => {
+  it('creates a rule, edits it, and dry-runs it: who would be paged when', async () => {
+    const alice = await createMember(service, 'Alice Chen', { email: 'alice@example.com' });
+    await createMember(service, 'Bob Li', { email: 'bob@example.com' });
+    const [channel] = (await service.api('GET', '/channels')).body.items;
+    await page.goto(`/console/#/channels/${channel.id}`);
+    await page.getByRole('button', { name: 'New rule' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Business hours');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    // The API refuses a level without members: said at the level's Members.
+    await expectText(page.locator('fieldset.level'), 'Too small');
+    await page.locator('fieldset.level').getByLabel('Alice Chen').check();
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.getByRole('heading', { name: 'Escalation rule: Business hours' }).waitFor();
+
+    await page.getByLabel('Wait before the next level (minutes)').fill('15');
+    await page.getByRole('button', { name: 'Add level' }).click();
+    await page.locator('fieldset.level').nth(1).getByLabel('Bob Li').check();
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await page.getByText('Saved.').waitFor();
+    const [rule] = (await service.api('GET', `/channels/${channel.id}/escalation-rules`)).body.items;
+    expect(rule).toMatchObject({ name: 'Business hours', levels: [expect.objectContaining({ memberIds: [alice.id], waitMinutes: 15 }), expect.objectContaining({ waitMinutes: 10 })] });
+
+    await page.getByLabel('Sample title').fill('Disk full on db-1');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const result = page.locator('.dry-run-result');
+    await expectText(result, 'Rule: Business hours');
+    await expectText(result, 'Alice Chen');
+    await expectText(result, 'Bob Li');
+    await expectText(result, '+15 min');
+  });
+});
+
+describe('safety', () => {
+  it('refuses a change made with the session cookie but without the CSRF token, and accepts it with the token', async () => {
+    const answers = await page.evaluate(async () => {
+      const send = (headers: Record<string, string>) =>
+        fetch('/api/v1/channels', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name: 'Forged' }) }).then(async (response) => ({
+          status: response.status,
+          body: await response.json(),
+        }));
+      const session = (await fetch('/console/session').then((response) => response.json())) as { csrfToken: string };
+      return { without: await send({}), wrong: await send({ 'x-csrf-token': 'guessed' }), read: (await fetch('/api/v1/channels')).status, with: await send({ 'x-csrf-token': session.csrfToken }) };
+    });
+    expect(answers.without).toEqual({ status: 403, body: { error: { code: 'forbidden', message: expect.stringMatching(/X-CSRF-Token/) } } });
+    expect(answers.wrong.status).toBe(403);
+    expect(answers.read).toBe(200);
+    expect(answers.with.status).toBe(201);
+    expect((await service.api('GET', '/channels')).body.items.map((channel: { name: string }) => channel.name)).toEqual(['Payments', 'Forged']);
+  });
+
+  it('renders hostile alert text as text and never shows a stored secret', async () => {
+    const [channel] = (await service.api('GET', '/channels')).body.items;
+    const secret = 'feishu-signing-secret-value-0123';
+    const created = await service.api('POST', '/integrations', { name: 'Signed', channelId: channel.id, signingSecret: secret });
+    expect(created.status).toBe(201);
+    await page.goto(`/console/#/integrations/${created.body.id}`);
+    await page.getByRole('heading', { name: 'Signed', level: 1 }).waitFor();
+    await page.getByText('Set — type a new value to replace it.', { exact: false }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    const hostile = '<img src=x id=injected onerror="document.title=1">"><script>document.title=2</script>';
+    const integration = (await service.api('GET', '/integrations')).body.items.find((item: { name: string }) => item.name === 'Grafana');
+    await service.post(hookPath(integration.url), postMessage(hostile, hostile));
+    await page.goto('/console/#/incidents');
+    await page.getByRole('link', { name: hostile }).click();
+    await page.getByRole('heading', { name: hostile, level: 1 }).waitFor();
+    expect(await page.locator('#injected').count()).toBe(0);
+    expect(await page.title()).toBe('oncall-im console');
+  });
+
+  it('serves the console with a CSP that allows no inline script, and its files with their types and validators', async () => {
+    const home = await fetch(`${service.url}/`);
+    expect(await home.text()).toContain('href="/console/"');
+    const console = await fetch(`${service.url}/console/`);
+    const csp = console.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'(;|$)/);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(console.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(console.headers.get('cache-control')).toBe('no-store');
+
+    const script = await fetch(`${service.url}/console/assets/main.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const etag = script.headers.get('etag')!;
+    expect((await fetch(`${service.url}/console/assets/main.js`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await fetch(`${service.url}/console/vendor/preact.mjs`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await fetch(`${service.url}/console/assets/..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${service.url}/console/vendor/../../package.json`)).status).toBe(404);
+  });
+
+  it('signs out: the sign-in form comes back and the old cookie opens nothing', async () => {
+    const cookie = (await sessionCookie(tab.context))!;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+    expect(await sessionCookie(tab.context)).toBeUndefined();
+    const withOldCookie = await fetch(`${service.url}/api/v1/channels`, { headers: { cookie: `${cookie.name}=${cookie.value}` } });
+    expect(withOldCookie.status).toBe(401);
+  });
+});
+
 /** A Feishu "post" (rich text) message: a title and a line of text. */
 function postMessage(title: string, text: string) {
   return { msg_type: 'post', content: { post: { zh_cn: { title, content: [[{ tag: 'text', text }]] } } } };

@@ -1,4 +1,4 @@
-import type { AppConfig } from '../config/config.js';
+import { DEFAULT_DETAILS_LINK_TTL_MS, type AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -55,12 +55,18 @@ export function initServices(
   destinations: DestinationRegistry,
   botSending: WebhookBotSending,
   adminToken: string,
+  detailsLinkKey: string,
   logger: Logger,
   metrics: Metrics,
 ): Services {
   const changes = new IncidentChangeFeed(logger);
   const incidents = new IncidentService(db, changes);
-  const links = new IncidentLinks(config.publicBaseUrl, adminToken);
+  const links = new IncidentLinks(config.publicBaseUrl, {
+    current: detailsLinkKey,
+    previous: config.detailsLinks?.previous,
+    legacyAdminToken: adminToken,
+    ttlAfterCloseMs: config.detailsLinks?.ttlAfterCloseMs ?? DEFAULT_DETAILS_LINK_TTL_MS,
+  });
   const views = new IncidentViewService(db, links);
   const identities = new IdentityService(db, destinations, logger);
   const bindings = new ChatBindingService(db);

@@ -4,6 +4,7 @@ import { AppError } from '../../lib/errors.js';
 import { ADMIN_API_ACTOR, type Actor } from '../../domain/actor.js';
 import type { ChannelService } from '../../services/catalog/channel.service.js';
 import type { IncidentService } from '../../services/incidents/incident.service.js';
+import type { AlertIngestService } from '../../services/incidents/alert-ingest.service.js';
 import type { IntegrationService } from '../../services/catalog/integration.service.js';
 import type { MemberService } from '../../services/catalog/member.service.js';
 import type { IncidentAction } from '../../domain/incident-status.js';
@@ -12,6 +13,7 @@ import { adminAuth } from '../middleware/admin-auth.js';
 import { registerChatAdmin, type ChatAdminDeps } from './chat-admin.routes.js';
 import { registerDestinationTypes, type DestinationTypeView } from './destination-types.routes.js';
 import { registerEscalationAdmin } from './escalation-admin.routes.js';
+import { registerIntegrationTestPayload } from './integration-test-payload.routes.js';
 import { registerWebhookBotAdmin } from './webhook-bot-admin.routes.js';
 import { registerBotMappingAdmin } from './bot-mapping-admin.routes.js';
 import type { BotMappingTableService } from '../../services/bots/bot-mapping-tables.service.js';
@@ -40,6 +42,7 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   /** The integration types: their settings, validation and how an integration of each is shown. */
   sources: SourceRegistry;
   incidents: IncidentService;
+  ingest: AlertIngestService;
   escalationRules: EscalationRuleService;
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
@@ -54,6 +57,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerChannels(router, deps);
   registerMembers(router, deps);
   registerIntegrations(router, deps);
+  registerIntegrationTestPayload(router, deps);
   registerIncidents(router, deps);
   registerChatAdmin(router, deps);
   registerEscalationAdmin(router, deps.escalationRules);

@@ -18,9 +18,11 @@ import { ChatBindingService } from '../services/chat/chat-binding.service.js';
 import { ChatInteractionService } from '../services/chat/chat-interaction.service.js';
 import { ChannelsWithRules } from '../services/escalation/channels-with-rules.js';
 import { EscalationNotifier } from '../services/escalation/escalation-notifier.js';
+import { EscalationDryRun } from '../services/escalation/escalation-dry-run.js';
 import { EscalationRuleService } from '../services/escalation/escalation-rule.service.js';
 import { EscalationService } from '../services/escalation/escalation.service.js';
 import { IdentityService } from '../services/identity/identity.service.js';
+import { MemberLinkHealth } from '../services/identity/member-link-health.js';
 import { AlertIngestService } from '../services/incidents/alert-ingest.service.js';
 import { IncidentChangeFeed } from '../services/incidents/incident-change-feed.js';
 import { IncidentLinks } from '../services/incidents/incident-links.js';
@@ -42,6 +44,8 @@ export interface Services {
   interactions: ChatInteractionService;
   escalations: EscalationService;
   escalationRules: EscalationRuleService;
+  escalationDryRun: EscalationDryRun;
+  memberLinkHealth: MemberLinkHealth;
   links: IncidentLinks;
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
@@ -90,6 +94,8 @@ export function initServices(
     interactions: new ChatInteractionService(db, incidents, views, identities, bindings, destinations, escalations, metrics),
     escalations,
     escalationRules: new EscalationRuleService(db, channelsWithRules),
+    escalationDryRun: new EscalationDryRun(db, notifier),
+    memberLinkHealth: new MemberLinkHealth(db, destinations, identities),
     links,
     bots: new WebhookBotService(db, botSending, botDeliveries, channelsWithBots),
     botMappings,

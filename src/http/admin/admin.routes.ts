@@ -13,12 +13,16 @@ import { adminAuth } from '../middleware/admin-auth.js';
 import { registerChatAdmin, type ChatAdminDeps } from './chat-admin.routes.js';
 import { registerDestinationTypes, type DestinationTypeView } from './destination-types.routes.js';
 import { registerEscalationAdmin } from './escalation-admin.routes.js';
+import { registerMemberLinks } from './member-links.routes.js';
+import type { MemberLinkHealth } from '../../services/identity/member-link-health.js';
 import { registerIntegrationTestPayload } from './integration-test-payload.routes.js';
 import { registerWebhookBotAdmin } from './webhook-bot-admin.routes.js';
 import { registerBotMappingAdmin } from './bot-mapping-admin.routes.js';
 import type { BotMappingTableService } from '../../services/bots/bot-mapping-tables.service.js';
 import type { WebhookBotService } from '../../services/bots/webhook-bot.service.js';
 import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
+import type { EscalationDryRun } from '../../services/escalation/escalation-dry-run.js';
+import type { EscalationService } from '../../services/escalation/escalation.service.js';
 import { incidentView } from './incident.view.js';
 import { IntegrationInputs } from './integration-input.js';
 import { integrationView } from './integration.view.js';
@@ -27,6 +31,7 @@ import {
   channelInputSchema,
   channelPatchSchema,
   incidentActionSchema,
+  incidentEscalateSchema,
   incidentListQuerySchema,
   integrationPatchSchema,
   memberInputSchema,
@@ -44,6 +49,9 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   incidents: IncidentService;
   ingest: AlertIngestService;
   escalationRules: EscalationRuleService;
+  escalationDryRun: EscalationDryRun;
+  memberLinkHealth: MemberLinkHealth;
+  escalations: EscalationService;
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
   destinationTypes: DestinationTypeView[];
@@ -55,12 +63,13 @@ export function createAdminRouter(deps: AdminDeps): Router {
   const router = new Router({ prefix: ADMIN_PREFIX });
   router.use(adminAuth(deps.adminToken));
   registerChannels(router, deps);
+  registerMemberLinks(router, deps.memberLinkHealth);
   registerMembers(router, deps);
   registerIntegrations(router, deps);
   registerIntegrationTestPayload(router, deps);
   registerIncidents(router, deps);
   registerChatAdmin(router, deps);
-  registerEscalationAdmin(router, deps.escalationRules);
+  registerEscalationAdmin(router, deps.escalationRules, deps.escalationDryRun, deps.channels);
   registerWebhookBotAdmin(router, deps.bots);
   registerBotMappingAdmin(router, deps.botMappings);
   registerDestinationTypes(router, deps.destinationTypes);
@@ -139,7 +148,7 @@ function registerIntegrations(router: Router, { integrations, publicBaseUrl, sou
   });
 }
 
-function registerIncidents(router: Router, { incidents, members }: AdminDeps): void {
+function registerIncidents(router: Router, { incidents, members, escalations }: AdminDeps): void {
   router.get('/incidents', async (ctx) => {
     const query = parseOrThrow(incidentListQuerySchema, ctx.query);
     const items = await incidents.list({ ...query, beforeId: query.before });
@@ -157,6 +166,13 @@ function registerIncidents(router: Router, { incidents, members }: AdminDeps): v
       ctx.body = { ...result, incident: incidentView(result.incident) };
     });
   }
+  /** Pages the next level now, as the card's Escalate button does. */
+  router.post('/incidents/:id/escalate', async (ctx) => {
+    const body = await jsonBody(ctx, incidentEscalateSchema);
+    const actor: Actor = body.memberId ? memberActor(await members.get(body.memberId).catch(notFoundAsValidation)) : ADMIN_API_ACTOR;
+    const outcome = await escalations.escalateNow(pathId(ctx), actor, body.step);
+    ctx.body = { ...outcome, incident: incidentView(await incidents.get(pathId(ctx)).then((detail) => detail.incident)) };
+  });
 }
 
 function memberActor(member: { id: number; name: string }): Actor {

@@ -25,6 +25,7 @@ import { IdentityService } from '../services/identity/identity.service.js';
 import { MemberLinkHealth } from '../services/identity/member-link-health.js';
 import { AlertIngestService } from '../services/incidents/alert-ingest.service.js';
 import { IncidentChangeFeed } from '../services/incidents/incident-change-feed.js';
+import { IncidentDetailsService } from '../services/incidents/incident-details.service.js';
 import { IncidentLinks } from '../services/incidents/incident-links.js';
 import { IncidentViewService } from '../services/incidents/incident-view.service.js';
 import { IncidentService } from '../services/incidents/incident.service.js';
@@ -47,6 +48,7 @@ export interface Services {
   escalationDryRun: EscalationDryRun;
   memberLinkHealth: MemberLinkHealth;
   links: IncidentLinks;
+  incidentDetails: IncidentDetailsService;
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
   botDeliveries: BotDeliveries;
@@ -97,6 +99,7 @@ export function initServices(
     escalationDryRun: new EscalationDryRun(db, notifier),
     memberLinkHealth: new MemberLinkHealth(db, destinations, identities),
     links,
+    incidentDetails: new IncidentDetailsService(db, destinations),
     bots: new WebhookBotService(db, botSending, botDeliveries, channelsWithBots),
     botMappings,
     botDeliveries,

@@ -7,12 +7,16 @@ export const MAX_LINK_TEXT_CHARS = 200;
 
 const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:']);
 
-/** The URL when it is an absolute http(s) or mailto link, else undefined (javascript:, data:, relative …). */
+/**
+ * The URL, normalized (percent-encoded as a browser would send it), when it is an absolute http(s) or mailto link;
+ * undefined otherwise (javascript:, data:, relative, unparsable, too long).
+ */
 export function safeLinkUrl(url: string): string | undefined {
   const trimmed = url.trim();
   if (trimmed === '' || trimmed.length > MAX_LINK_URL_CHARS) return undefined;
   try {
-    return SAFE_PROTOCOLS.has(new URL(trimmed).protocol) ? trimmed : undefined;
+    const parsed = new URL(trimmed);
+    return SAFE_PROTOCOLS.has(parsed.protocol) && parsed.href.length <= MAX_LINK_URL_CHARS ? parsed.href : undefined;
   } catch {
     return undefined;
   }

@@ -38,8 +38,9 @@ export function detailLabel(kind: TimelineKind, detail: TimelineDetail | null): 
       .join(' · ');
   }
   if (kind === 'alert_resolved' && detail.alertKey) return `alert key ${detail.alertKey}`;
+  // Row ids mean nothing to a reader.
   return Object.entries(detail)
-    .filter(([, value]) => value !== null && value !== '')
+    .filter(([key, value]) => key !== 'alertId' && value !== null && value !== '')
     .map(([key, value]) => `${key}: ${String(value)}`)
     .join(' · ');
 }

@@ -71,6 +71,8 @@ ${alertsHtml(details.alerts, details.alertTotal, when)}
   return page(`#${incident.id} ${html(incident.title)}`, body, head);
 }
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 function timeHtml(date: Date, zone: string, now: Date): string {
   return `<time datetime="${date.toISOString()}">${html(formatInZone(date, zone))}</time> <span class="ago">(${relativeTime(date, now)})</span>`;
 }
@@ -160,10 +162,10 @@ function alertsHtml(alerts: Alert[], total: number, when: (date: Date) => string
     .map((alert) => {
       const raw = headOf(alert.rawPayload, RAW_PAYLOAD_SHOWN_CHARS);
       return `<li><p><span class="badge alert-${alert.status}">${alert.status === 'firing' ? 'Firing' : 'Resolved'}</span> <bdi>${html(alert.title)}</bdi></p>
-<p class="meta">${alert.eventCount} event${alert.eventCount === 1 ? '' : 's'} · first ${when(alert.firstSeenAt)} · last ${when(alert.lastSeenAt)}<br>key <code><bdi>${html(alert.alertKey)}</bdi></code></p>
+<p class="meta">${plural(alert.eventCount, 'event')} · first ${when(alert.firstSeenAt)} · last ${when(alert.lastSeenAt)}<br>key <code><bdi>${html(alert.alertKey)}</bdi></code></p>
 <details><summary>Raw payload</summary><pre>${html(raw.text)}${raw.cut ? '\n…' : ''}</pre></details></li>`;
     })
     .join('');
   const more = total - alerts.length;
-  return `<section aria-labelledby="alerts-heading"><h2 id="alerts-heading">Alerts <span class="count">${total} alert${total === 1 ? '' : 's'}, ${alerts.reduce((sum, alert) => sum + alert.eventCount, 0)} events${more > 0 ? ' shown of the newest' : ''}</span></h2><ul class="alerts">${items}</ul>${more > 0 ? `<p class="note">${more} older alerts not shown.</p>` : ''}</section>`;
+  return `<section aria-labelledby="alerts-heading"><h2 id="alerts-heading">Alerts <span class="count">${plural(total, 'alert')}, ${plural(alerts.reduce((sum, alert) => sum + alert.eventCount, 0), 'event')}${more > 0 ? ' shown of the newest' : ''}</span></h2><ul class="alerts">${items}</ul>${more > 0 ? `<p class="note">${more} older alerts not shown.</p>` : ''}</section>`;
 }

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import { resolveAdminToken } from '../config/admin-token.js';
+import { resolveStoredSecret } from '../config/stored-secret.js';
 import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { createHttpApp } from '../http/app.js';
@@ -46,6 +47,9 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     process.stderr.write(`\nGenerated admin API token (kept in ${admin.file}):\n  ${admin.token}\n\n`);
   }
 
+  // Not shown: unlike the admin token nobody types it; it is only needed again to run a second instance.
+  const detailsLinkKey = resolveStoredSecret(config.detailsLinks?.key, config.dataDir, 'details-link-key', 32, 32).value;
+
   reportUnusableRegexesTo((pattern, reason) =>
     logger.warn({ pattern: pattern.slice(0, 200), reason }, 'a saved regex cannot run on RE2; its condition is treated as not matching'),
   );
@@ -62,7 +66,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     throw error;
   });
   const destinations = new DestinationRegistry(platforms.map((platform) => platform.destination));
-  const services = initServices(config, storage.db, destinations, new WebhookBotSender(), admin.token, logger, metrics);
+  const services = initServices(config, storage.db, destinations, new WebhookBotSender(), admin.token, detailsLinkKey, logger, metrics);
   const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger, metrics);
 
   const incidentEvents = new IncidentEventStreams(services.changes);

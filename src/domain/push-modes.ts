@@ -12,8 +12,9 @@ export interface PushSettings {
  * otherwise an open alert with the same key in the integration absorbs the message.
  */
 export type PushDecision =
-  | { action: 'trigger'; alertKey: string; dedupeKey: string | null }
-  | { action: 'close'; alertKey: string; dedupeKey: string }
+  /** `ruleIndex`: the push rule that matched (by_rules mode), when one did. */
+  | { action: 'trigger'; alertKey: string; dedupeKey: string | null; ruleIndex?: number }
+  | { action: 'close'; alertKey: string; dedupeKey: string; ruleIndex?: number }
   | { action: 'discard'; reason: string };
 
 export function decidePush(settings: PushSettings, message: InboundMessage, newAlertKey: () => string): PushDecision {
@@ -28,13 +29,14 @@ export function decidePush(settings: PushSettings, message: InboundMessage, newA
 }
 
 function decideByRules(rules: PushRule[], discardUnmatched: boolean, message: InboundMessage): PushDecision {
-  const rule = rules.find((candidate) => allConditionsHold(message, candidate.conditions));
+  const ruleIndex = rules.findIndex((candidate) => allConditionsHold(message, candidate.conditions));
+  const rule = rules[ruleIndex];
   if (!rule) {
     if (discardUnmatched) return { action: 'discard', reason: 'no push rule matched the message' };
     return { action: 'trigger', alertKey: message.title, dedupeKey: `key:${message.title}` };
   }
   const alertKey = extractAlertKey(rule, message);
-  return { action: rule.action, alertKey, dedupeKey: `key:${alertKey}` };
+  return { action: rule.action, alertKey, dedupeKey: `key:${alertKey}`, ruleIndex };
 }
 
 /**

@@ -119,15 +119,6 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       '/incidents/{id}/acknowledge': incidentAction('acknowledge', 'Acknowledge'),
       '/incidents/{id}/close': incidentAction('close', 'Close (resolves its firing alerts)'),
       '/incidents/{id}/reopen': incidentAction('reopen', 'Reopen a closed incident'),
-      '/incidents/{id}/escalate': {
-        parameters: [idParameter],
-        post: {
-          tags: ['Incident'],
-          summary: 'Page the next escalation level now, as the card button does',
-          requestBody: { required: false, ...json(input(incidentActionSchema)) },
-          responses: { '200': { description: 'Escalated', ...json({ type: 'object', properties: { level: { type: 'integer' }, paged: { type: 'array', items: { type: 'string' } }, nextDueAt: { type: ['string', 'null'], format: 'date-time' }, incident: ref('Incident') } }) }, '409': { description: 'Nothing to escalate (closed, no rule, last level); the message says why', ...json(error) }, ...errors, ...notFound },
-        },
-      },
       '/incidents/events': {
         get: {
           tags: ['Incident'],

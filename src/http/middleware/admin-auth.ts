@@ -7,16 +7,20 @@ import { CSRF_HEADER, adminSessionOf } from './admin-session.js';
 const digest = (value: string) => createHash('sha256').update(value).digest();
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-function carriesBearer(ctx: Context, expected: Buffer): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
-  return Boolean(match) && timingSafeEqual(digest(match![1].trim()), expected);
+/** Whether a request carries `Authorization: Bearer <token>` (compared in constant time). */
+export function bearerCheck(token: string): (ctx: Context) => boolean {
+  const expected = digest(token);
+  return (ctx) => {
+    const match = /^Bearer\s+(.+)$/i.exec(ctx.get('authorization'));
+    return Boolean(match) && timingSafeEqual(digest(match![1].trim()), expected);
+  };
 }
 
 /** 401 unless the request carries `Authorization: Bearer <token>`; `hint` tells the caller which token. */
 export function bearerAuth(token: string, hint: string): Middleware {
-  const expected = digest(token);
+  const authorized = bearerCheck(token);
   return async (ctx, next) => {
-    if (!carriesBearer(ctx, expected)) {
+    if (!authorized(ctx)) {
       ctx.set('WWW-Authenticate', 'Bearer realm="oncall-im"');
       throw new AppError('unauthorized', hint);
     }
@@ -29,9 +33,9 @@ export function bearerAuth(token: string, hint: string): Middleware {
  * CSRF token in X-CSRF-Token: a page on another site can make the browser send the cookie, never that header.
  */
 export function adminAuth(adminToken: string): Middleware {
-  const expected = digest(adminToken);
+  const carriesBearer = bearerCheck(adminToken);
   return async (ctx, next) => {
-    if (carriesBearer(ctx, expected)) return next();
+    if (carriesBearer(ctx)) return next();
     const session = await adminSessionOf(ctx);
     if (!session) {
       ctx.set('WWW-Authenticate', 'Bearer realm="oncall-im"');
@@ -42,4 +46,10 @@ export function adminAuth(adminToken: string): Middleware {
     }
     return next();
   };
+}
+
+/** Whether the request is an admin's: the bearer token or a valid console session (the Details page shows actions). */
+export function adminRequestCheck(adminToken: string): (ctx: Context) => Promise<boolean> {
+  const carriesBearer = bearerCheck(adminToken);
+  return async (ctx) => carriesBearer(ctx) || (await adminSessionOf(ctx)) !== undefined;
 }

@@ -6,6 +6,7 @@ export const SESSION_COOKIE = 'oncall_console_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
 const LOOKUP = 'adminSessionLookup';
+const FOUND = 'adminSession';
 
 /**
  * Makes the request's console session available to every route, looked up at most once and only when asked for
@@ -15,7 +16,7 @@ export function adminSessionReader(sessions: AdminSessions): Middleware {
   return async (ctx, next) => {
     let found: Promise<AdminSession | undefined> | undefined;
     ctx.state[LOOKUP] = () => {
-      found ??= sessions.find(ctx.cookies.get(SESSION_COOKIE) ?? '');
+      found ??= sessions.find(ctx.cookies.get(SESSION_COOKIE) ?? '').then((session) => (ctx.state[FOUND] = session));
       return found;
     };
     await next();
@@ -31,6 +32,11 @@ export async function adminSessionOf(ctx: Context): Promise<AdminSession | undef
 /** Whether the request carries a valid, unexpired admin console session (for pages that show admin actions). */
 export async function hasAdminSession(ctx: Context): Promise<boolean> {
   return (await adminSessionOf(ctx)) !== undefined;
+}
+
+/** The CSRF token of the request's session once it was looked up (adminSessionOf, hasAdminSession), else undefined. */
+export function sessionCsrfToken(ctx: Context): string | undefined {
+  return (ctx.state[FOUND] as AdminSession | undefined)?.csrfToken;
 }
 
 /** The Set-Cookie value for a session (or, without one, the value that clears it). */

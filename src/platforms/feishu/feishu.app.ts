@@ -21,7 +21,10 @@ export class FeishuApp implements PlatformModule {
     private readonly logger: Logger,
     metrics: PlatformMetrics,
   ) {
-    this.platform = new FeishuPlatform(new FeishuApi(config, logger, (scope) => metrics.rateLimitHold('feishu', scope)));
+    this.platform = new FeishuPlatform(
+      new FeishuApi(config, logger, (scope) => metrics.rateLimitHold('feishu', scope)),
+      config.domain.includes('larksuite') ? 'https://applink.larksuite.com' : 'https://applink.feishu.cn',
+    );
   }
 
   /** Mounts the callback URL (webhook mode) or opens the long connection (websocket mode). */

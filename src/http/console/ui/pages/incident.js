@@ -36,8 +36,10 @@ export function IncidentPage({ id }) {
   const act = async (name, label) => {
     setAction({ busy: name, message: '', error: null });
     try {
-      await api.post(`/incidents/${id}/${name}`, {});
-      setAction({ busy: '', message: `${label}: done.`, error: null });
+      const answer = await api.post(`/incidents/${id}/${name}`, {});
+      // Escalate answers 200 with outcome "skipped" and the reason when there was nobody left to page.
+      const message = answer?.outcome === 'skipped' ? `Not escalated: ${answer.reason}.` : answer?.outcome === 'paged' ? `Escalated to level ${answer.level}: paging ${answer.paged.join(', ') || 'nobody'}.` : `${label}: done.`;
+      setAction({ busy: '', message, error: null });
     } catch (error) {
       setAction({ busy: '', message: '', error });
     }

@@ -153,7 +153,7 @@ function registerIntegrations(router: Router, { integrations, publicBaseUrl, sou
 
 function registerIncidents(router: Router, { incidents, members, escalations, incidentEvents }: AdminDeps): void {
   // Before /incidents/:id, which would take "events" for an id.
-  incidentEvents.register(router);
+  router.get('/incidents/events', (ctx) => incidentEvents.open(ctx));
   router.get('/incidents', async (ctx) => {
     const query = parseOrThrow(incidentListQuerySchema, ctx.query);
     const items = await incidents.list({ ...query, beforeId: query.before });

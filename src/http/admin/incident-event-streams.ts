@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type Router from '@koa/router';
+import type { Context } from 'koa';
 import type { IncidentChange, IncidentChangeFeed } from '../../services/incidents/incident-change-feed.js';
 
 const HEARTBEAT_MS = 25_000;
@@ -12,7 +12,7 @@ const MAX_STREAMS = 500;
  * change handled by another instance is announced there.
  */
 export class IncidentEventStreams {
-  private readonly open = new Set<ServerResponse>();
+  private readonly streams = new Set<ServerResponse>();
   private readonly unsubscribe: () => void;
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -22,37 +22,36 @@ export class IncidentEventStreams {
     this.heartbeat.unref();
   }
 
-  register(router: Router): void {
-    router.get('/incidents/events', (ctx) => {
-      if (this.open.size >= MAX_STREAMS) {
-        ctx.status = 503;
-        ctx.set('Retry-After', '30');
-        ctx.body = { error: { code: 'internal', message: 'too many open event streams on this instance' } };
-        return;
-      }
-      // The response is written here directly, for as long as the browser keeps it open (Koa does not send it).
-      ctx.respond = false;
-      const response = ctx.res;
-      this.open.add(response);
-      const drop = () => {
-        this.open.delete(response);
-        if (!response.writableEnded) response.end();
-      };
-      ctx.req.on('close', drop);
-      response.on('error', drop);
-      ctx.req.socket.setTimeout(0);
-      ctx.req.socket.setNoDelay(true);
-      response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', 'X-Content-Type-Options': 'nosniff' });
-      response.write('retry: 3000\nevent: ready\ndata: {}\n\n');
-    });
+  /** Answers `GET /api/v1/incidents/events`: keeps the response open and writes each change to it. */
+  open(ctx: Context): void {
+    if (this.streams.size >= MAX_STREAMS) {
+      ctx.status = 503;
+      ctx.set('Retry-After', '30');
+      ctx.body = { error: { code: 'internal', message: 'too many open event streams on this instance' } };
+      return;
+    }
+    // The response is written here directly, for as long as the browser keeps it open (Koa does not send it).
+    ctx.respond = false;
+    const response = ctx.res;
+    this.streams.add(response);
+    const drop = () => {
+      this.streams.delete(response);
+      if (!response.writableEnded) response.end();
+    };
+    ctx.req.on('close', drop);
+    response.on('error', drop);
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', 'X-Content-Type-Options': 'nosniff' });
+    response.write('retry: 3000\nevent: ready\ndata: {}\n\n');
   }
 
   /** Ends every open stream (at shutdown: an open stream would keep the HTTP server from closing). */
   close(): void {
     this.unsubscribe();
     clearInterval(this.heartbeat);
-    for (const response of this.open) response.end();
-    this.open.clear();
+    for (const response of this.streams) response.end();
+    this.streams.clear();
   }
 
   private broadcast(change: IncidentChange): void {
@@ -60,6 +59,6 @@ export class IncidentEventStreams {
   }
 
   private send(text: string): void {
-    for (const response of this.open) response.write(text);
+    for (const response of this.streams) response.write(text);
   }
 }

@@ -30,9 +30,11 @@ function LinkHealth({ onLinked }) {
   const [busy, setBusy] = useState('');
   const autoLink = async (platform) => {
     setBusy(platform);
+    // The report names members by id: their names are the ones listed as unlinked before the run.
+    const names = new Map((health.data?.platforms ?? []).flatMap((entry) => entry.unlinked.map((member) => [member.memberId, member.name])));
     try {
       const answer = await api.post('/members/auto-link', { platform });
-      setResults({ ...results, [platform]: { answer } });
+      setResults({ ...results, [platform]: { answer, names } });
     } catch (error) {
       setResults({ ...results, [platform]: { error } });
     }
@@ -40,7 +42,7 @@ function LinkHealth({ onLinked }) {
     health.reload();
     onLinked();
   };
-  const describe = (items) => items.map((item) => item.name ?? item.memberName ?? item.email ?? `#${item.memberId}`).join(', ');
+  const describe = (items, names, detail) => items.map((item) => `${names.get(item.memberId) ?? `#${item.memberId}`}${detail(item) ? ` (${detail(item)})` : ''}`).join(', ');
   return html`<div class="card" aria-labelledby="link-health">
     <h2 id="link-health">Link health</h2>
     ${health.error && html`<div class="form-error" role="alert">${health.error.message}</div>`}
@@ -49,7 +51,9 @@ function LinkHealth({ onLinked }) {
       ${entry.unlinked.length === 0 ? html`<p class="done">Every member is linked.</p>` : html`<p>${entry.unlinked.length} not linked: ${entry.unlinked.map((member) => member.name).join(', ')}</p>`}
       ${entry.enabled && entry.unlinked.length > 0 && html`<button type="button" disabled=${busy === entry.platform} onClick=${() => autoLink(entry.platform)}>
         ${busy === entry.platform ? 'Looking up…' : 'Link by email/mobile'}</button>`}
-      ${results[entry.platform]?.answer && html`<p role="status">Linked: ${describe(results[entry.platform].answer.linked) || 'none'}. Not found: ${describe(results[entry.platform].answer.notFound) || 'none'}.</p>`}
+      ${results[entry.platform]?.answer && html`<p role="status" class="link-report">
+        Linked: ${describe(results[entry.platform].answer.linked, results[entry.platform].names, (item) => item.by && `by ${item.by}`) || 'none'}.
+        Not found: ${describe(results[entry.platform].answer.notFound, results[entry.platform].names, (item) => item.reason) || 'none'}.</p>`}
       ${results[entry.platform]?.error && html`<div class="form-error" role="alert">${results[entry.platform].error.message}</div>`}
     </div>`)}
   </div>`;

@@ -192,6 +192,24 @@ describe('safety', () => {
     expect((await fetch(`${service.url}/console/vendor/../../package.json`)).status).toBe(404);
   });
 
+  it("gives a signed-in admin the actions on a card's Details page, carried out with the session's CSRF token", async () => {
+    const [incident] = (await service.api('GET', '/incidents?status=acknowledged')).body.items;
+    const link = new URL(service.services.links.detailsUrl(incident.id));
+    const stranger = await openTab(chrome.browser, service.url);
+    await stranger.page.goto(`${link.pathname}${link.search}`);
+    await stranger.page.getByRole('heading', { level: 1 }).waitFor();
+    expect(await stranger.page.getByRole('button', { name: 'Close' }).count()).toBe(0);
+    await stranger.context.close();
+
+    await page.goto(`${link.pathname}${link.search}`);
+    await page.getByRole('button', { name: 'Close' }).click();
+    const deadline = Date.now() + 5000;
+    while ((await service.api('GET', `/incidents/${incident.id}`)).body.incident.status !== 'closed' && Date.now() < deadline) await page.waitForTimeout(100);
+    expect((await service.api('GET', `/incidents/${incident.id}`)).body.incident.status).toBe('closed');
+    await page.goto('/console/#/incidents');
+    await page.getByRole('heading', { name: 'Incidents', level: 1 }).waitFor();
+  });
+
   it('signs out: the sign-in form comes back and the old cookie opens nothing', async () => {
     const cookie = (await sessionCookie(tab.context))!;
     await page.getByRole('button', { name: 'Sign out' }).click();

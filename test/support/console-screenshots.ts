@@ -89,6 +89,10 @@ async function main() {
       await page.goto('/console/#/members');
       await page.getByRole('heading', { name: 'Link health' }).waitFor();
       await shoot(page, 'members', width);
+      // The Details page a card links to (signed link), seen by a signed-in admin.
+      const details = new URL(service.services.links.detailsUrl(incident.id));
+      await page.goto(`${details.pathname}${details.search}`);
+      await shoot(page, 'details', width);
       await context.close();
     }
   } finally {

@@ -1,10 +1,11 @@
-import { html, useState } from '../lib.js';
+import { html, useEffect, useState } from '../lib.js';
 import { session } from '../api.js';
 import { FormError, TextField, errorFor, useSubmit } from '../forms.js';
 
 export function SignInPage({ note, onSignedIn }) {
   const [token, setToken] = useState('');
   const form = useSubmit(async () => onSignedIn(await session.signIn(token)));
+  useEffect(() => document.querySelector('input[name="token"]')?.focus(), []);
   return html`<main class="sign-in" id="main">
     <form class="card" onSubmit=${form.submit} aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">oncall-im</h1>

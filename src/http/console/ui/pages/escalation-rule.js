@@ -81,6 +81,7 @@ export function EscalationRulePage({ channelId, ruleId }) {
   const stored = useLoad(() => (isNew ? Promise.resolve(NEW_RULE) : api.get(`/escalation-rules/${ruleId}`)), [ruleId]);
   const members = useLoad(() => api.get('/members'), []);
   const bots = useLoad(() => api.get(`/channels/${channelId}/bots`), [channelId]);
+  const channel = useLoad(() => api.get(`/channels/${channelId}`), [channelId]);
   const [rule, setRule] = useState(null);
   useEffect(() => {
     if (stored.data) setRule(structuredClone(stored.data));
@@ -102,9 +103,9 @@ export function EscalationRulePage({ channelId, ruleId }) {
   if (!rule || !members.data) return html`<p class="loading" role="status">Loading…</p>`;
   const set = (name) => (value) => setRule({ ...rule, [name]: value });
   const setFilter = (name) => (value) => setRule({ ...rule, filters: { ...rule.filters, [name]: value } });
-  const window = rule.filters.timeWindow;
+  const timeWindow = rule.filters.timeWindow;
   return html`<section class="page">
-    <p class="crumbs"><a href="#/channels">Channels</a> / <a href=${`#/channels/${channelId}`}>Channel</a> / ${isNew ? 'New rule' : rule.name}</p>
+    <p class="crumbs"><a href="#/channels">Channels</a> / <a href=${`#/channels/${channelId}`}>${channel.data?.name ?? 'Channel'}</a> / ${isNew ? 'New rule' : rule.name}</p>
     <h1>${isNew ? 'New escalation rule' : `Escalation rule: ${rule.name}`}</h1>
     <div class="grid">
       <form class="card form" onSubmit=${form.submit} aria-labelledby="rule-form">
@@ -116,14 +117,14 @@ export function EscalationRulePage({ channelId, ruleId }) {
           <${CheckboxGroup} legend="Severities (none: any)" name="filters.severities" values=${rule.filters.severities ?? []} options=${SEVERITIES}
             onChange=${setFilter('severities')} error=${errorFor(form.errors, 'filters.severities')} />
           <${ConditionsEditor} value=${rule.filters.conditions ?? []} onChange=${setFilter('conditions')} errors=${form.errors} path="filters.conditions" />
-          <${CheckboxField} label="Only in a time window (channel time zone)" name="filters.timeWindow" checked=${Boolean(window)}
+          <${CheckboxField} label="Only in a time window (channel time zone)" name="filters.timeWindow" checked=${Boolean(timeWindow)}
             onChange=${(on) => setFilter('timeWindow')(on ? { weekdays: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' } : undefined)} />
-          ${window && html`<${CheckboxGroup} legend="Weekdays" name="filters.timeWindow.weekdays" values=${window.weekdays} options=${WEEKDAYS}
-              onChange=${(weekdays) => setFilter('timeWindow')({ ...window, weekdays })} error=${errorFor(form.errors, 'filters.timeWindow.weekdays')} />
+          ${timeWindow && html`<${CheckboxGroup} legend="Weekdays" name="filters.timeWindow.weekdays" values=${timeWindow.weekdays} options=${WEEKDAYS}
+              onChange=${(weekdays) => setFilter('timeWindow')({ ...timeWindow, weekdays })} error=${errorFor(form.errors, 'filters.timeWindow.weekdays')} />
             <div class="row-fields">
-              <${TextField} label="From" name="filters.timeWindow.start" type="time" value=${window.start} onInput=${(start) => setFilter('timeWindow')({ ...window, start })}
+              <${TextField} label="From" name="filters.timeWindow.start" type="time" value=${timeWindow.start} onInput=${(start) => setFilter('timeWindow')({ ...timeWindow, start })}
                 error=${errorFor(form.errors, 'filters.timeWindow.start')} />
-              <${TextField} label="To" name="filters.timeWindow.end" type="time" value=${window.end} onInput=${(end) => setFilter('timeWindow')({ ...window, end })}
+              <${TextField} label="To" name="filters.timeWindow.end" type="time" value=${timeWindow.end} onInput=${(end) => setFilter('timeWindow')({ ...timeWindow, end })}
                 error=${errorFor(form.errors, 'filters.timeWindow.end')} />
             </div>`}
         </fieldset>

@@ -62,7 +62,7 @@ describe.each(DATABASE_KINDS)('admin API for the console on %s', (kind) => {
         headers: { authorization: `Bearer ${service.adminToken}`, 'content-type': 'application/json' },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as any };
     };
 
     it('shows the matched rule, the Alert Key and the route, storing and sending nothing', async () => {

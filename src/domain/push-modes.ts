@@ -12,9 +12,8 @@ export interface PushSettings {
  * otherwise an open alert with the same key in the integration absorbs the message.
  */
 export type PushDecision =
-  /** `ruleIndex`: the push rule that matched (by_rules mode), when one did. */
-  | { action: 'trigger'; alertKey: string; dedupeKey: string | null; ruleIndex?: number }
-  | { action: 'close'; alertKey: string; dedupeKey: string; ruleIndex?: number }
+  | { action: 'trigger'; alertKey: string; dedupeKey: string | null }
+  | { action: 'close'; alertKey: string; dedupeKey: string }
   | { action: 'discard'; reason: string };
 
 export function decidePush(settings: PushSettings, message: InboundMessage, newAlertKey: () => string): PushDecision {
@@ -28,15 +27,19 @@ export function decidePush(settings: PushSettings, message: InboundMessage, newA
   }
 }
 
+/** The index of the first push rule whose conditions all hold; -1 when none does. */
+export function matchingPushRule(rules: PushRule[], message: InboundMessage): number {
+  return rules.findIndex((candidate) => allConditionsHold(message, candidate.conditions));
+}
+
 function decideByRules(rules: PushRule[], discardUnmatched: boolean, message: InboundMessage): PushDecision {
-  const ruleIndex = rules.findIndex((candidate) => allConditionsHold(message, candidate.conditions));
-  const rule = rules[ruleIndex];
+  const rule = rules[matchingPushRule(rules, message)];
   if (!rule) {
     if (discardUnmatched) return { action: 'discard', reason: 'no push rule matched the message' };
     return { action: 'trigger', alertKey: message.title, dedupeKey: `key:${message.title}` };
   }
   const alertKey = extractAlertKey(rule, message);
-  return { action: rule.action, alertKey, dedupeKey: `key:${alertKey}`, ruleIndex };
+  return { action: rule.action, alertKey, dedupeKey: `key:${alertKey}` };
 }
 
 /**

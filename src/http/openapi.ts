@@ -14,21 +14,10 @@ import { integrationTypeSchemas } from './openapi-integrations.js';
 import { webhookBotInputSchema, webhookBotPatchSchema } from './admin/webhook-bot-schemas.js';
 import { mappingImportSchema, mappingTableInputSchema } from './admin/mapping-import.js';
 import type { SourceRegistry } from '../ingest/source-registry.js';
+import { error, errors, idParameter, input, json, notFound, ref } from './openapi-helpers.js';
+import { consolePaths } from './openapi-console.js';
 
 /** The admin API's OpenAPI 3.1 document; request schemas come from the same zod schemas that validate requests. */
-
-const input = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-
-const error = { $ref: '#/components/schemas/Error' };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
-
-const errors = {
-  '400': { description: 'Validation failed; the message names the field', ...json(error) },
-  '401': { description: 'Missing or wrong bearer token', ...json(error) },
-};
-const notFound = { '404': { description: 'No such resource', ...json(error) } };
 
 function crud(resource: string, schemaName: string, createBody: object, patchBody: object, tag: string) {
   return {
@@ -85,6 +74,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
         input(z.object({}).catchall(z.unknown()).describe('Any fields of the create body of the integration’s type, except a different type; merged onto the stored integration and validated whole')),
         'Integration',
       ),
+      ...consolePaths(),
       '/integration-types': {
         get: {
           tags: ['Integration'],

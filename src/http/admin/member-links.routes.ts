@@ -4,7 +4,7 @@ import { PLATFORM_NAMES } from '../../domain/platform-name.js';
 import type { MemberLinkHealth } from '../../services/identity/member-link-health.js';
 import { jsonBody } from '../json-body.js';
 
-const autoLinkSchema = z
+export const autoLinkSchema = z
   .object({
     platform: z.enum(PLATFORM_NAMES).optional(),
     memberIds: z.array(z.number().int().positive()).min(1).max(1000).optional(),

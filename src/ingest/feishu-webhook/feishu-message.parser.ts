@@ -1,4 +1,4 @@
-import type { InboundMessage, MessageFormat } from '../../domain/integration-settings.js';
+import type { AlertLink, InboundMessage, MessageFormat } from '../../domain/integration-settings.js';
 import { FEISHU_CODES, FEISHU_DEFAULT_TITLE, FEISHU_MSG_TYPE_NEEDED, FeishuRejection } from './feishu-protocol.js';
 import { flattenCard } from './feishu-card.flattener.js';
 import { feishuCardLinks } from './feishu-card.links.js';
@@ -77,7 +77,12 @@ function postMessage(content: unknown, format: MessageFormat): InboundMessage {
     .flatMap((paragraph) => (Array.isArray(paragraph) ? paragraph.filter(isObject) : []))
     .filter((tag) => tag.tag === 'a' && typeof tag.href === 'string')
     .map((tag) => ({ text: typeof tag.text === 'string' ? tag.text : undefined, url: tag.href as string }));
-  return { title, content: lines.join('\n').trim(), links: keepAlertLinks(anchors) };
+  return withLinks({ title, content: lines.join('\n').trim() }, keepAlertLinks(anchors));
+}
+
+/** Links only when there are some: most alerts carry none. */
+function withLinks(message: InboundMessage, links: AlertLink[]): InboundMessage {
+  return links.length ? { ...message, links } : message;
 }
 
 /** An interactive message's card: `card` or `content.card` (or `content` itself), as an object or a JSON string. */
@@ -97,7 +102,7 @@ export function interactiveCardOf(body: Json): Json {
 function interactiveMessage(body: Json): InboundMessage {
   const card = interactiveCardOf(body);
   const flattened = flattenCard(card);
-  return { title: flattened.title ?? FEISHU_DEFAULT_TITLE, content: flattened.content, links: feishuCardLinks(card) };
+  return withLinks({ title: flattened.title ?? FEISHU_DEFAULT_TITLE, content: flattened.content }, feishuCardLinks(card));
 }
 
 /** The v2 custom-bot body: text, post or interactive. */

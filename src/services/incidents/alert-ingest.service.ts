@@ -5,7 +5,7 @@ import { IntegrationEntity, type Integration } from '../../db/entities/integrati
 import { Database, isUniqueViolation } from '../../db/database.js';
 import type { Severity } from '../../domain/incident-status.js';
 import type { InboundMessage } from '../../domain/integration-settings.js';
-import { decidePush, type PushDecision } from '../../domain/push-modes.js';
+import { decidePush, matchingPushRule, type PushDecision } from '../../domain/push-modes.js';
 import { routeMessage } from '../../domain/routing.js';
 import { newOpaqueId, sha256Hex } from '../../lib/ids.js';
 import type { Actor } from '../../domain/actor.js';
@@ -98,7 +98,8 @@ export class AlertIngestService {
     const decision = decidePush(integration, message, newOpaqueId);
     const shown = { title: message.title, description: message.content };
     if (decision.action === 'discard') return { ...shown, action: 'discard', alertKey: null, ruleIndex: null, channelId: null, note: decision.reason };
-    const ruleIndex = decision.ruleIndex ?? null;
+    const matched = integration.pushMode === 'by_rules' ? matchingPushRule(integration.pushRules ?? [], message) : -1;
+    const ruleIndex = matched >= 0 ? matched : null;
     const open = decision.dedupeKey === null ? null : await this.db.manager.findOneBy(AlertEntity, { integrationId: integration.id, openKeyHash: sha256Hex(decision.dedupeKey) });
     const openChannelId = open ? (await this.db.manager.findOneBy(IncidentEntity, { id: open.incidentId }))?.channelId ?? null : null;
     const alertKey = decision.dedupeKey === null ? null : cut(decision.alertKey, 512);

@@ -4,6 +4,7 @@ import { navigate } from '../router.js';
 import { Done, FormError, SelectField, TextField, errorFor, useSubmit } from '../forms.js';
 import { SchemaFields, settingsBody } from '../schema-fields.js';
 import { useLoad } from '../use-load.js';
+import { ChannelTemplates } from './channel-templates.js';
 
 function ChannelSettings({ channel, onSaved }) {
   const [draft, setDraft] = useState({ name: channel.name, description: channel.description, timeZone: channel.timeZone });
@@ -121,6 +122,7 @@ export function ChannelPage({ id }) {
       <${EscalationRules} channelId=${id} />
       <${ChatBindings} channelId=${id} platforms=${platforms.length ? platforms : ['feishu', 'slack', 'dingtalk']} />
       <${GroupBots} channelId=${id} types=${types.data.items} />
+      <${ChannelTemplates} channelId=${id} />
     </div>
   </section>`;
 }

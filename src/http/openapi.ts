@@ -63,7 +63,8 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       description: 'Channels, members, integrations and incidents. Authenticate with `Authorization: Bearer <ADMIN_TOKEN>`.',
     },
     servers: [{ url: `${publicBaseUrl}/api/v1` }],
-    security: [{ bearer: [] }],
+    // Either one: the bearer token, or the admin console's session cookie (changes then also need X-CSRF-Token).
+    security: [{ bearer: [] }, { consoleSession: [] }],
     paths: {
       ...crud('channels', 'Channel', input(channelInputSchema), input(channelPatchSchema), 'Channel'),
       ...crud('members', 'Member', input(memberInputSchema), input(memberPatchSchema), 'Member'),
@@ -207,7 +208,15 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       },
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        consoleSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'oncall_console_session',
+          description: 'The admin console session (POST /console/session with the admin token). A change (not GET/HEAD) made with it must also send the session CSRF token (GET /console/session) in X-CSRF-Token, else 403.',
+        },
+      },
       schemas: {
         FieldInfo: {
           type: 'object',

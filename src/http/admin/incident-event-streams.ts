@@ -34,15 +34,21 @@ export class IncidentEventStreams {
     ctx.respond = false;
     const response = ctx.res;
     this.streams.add(response);
+    // The client went away: nothing more to send, and its connection is not kept for another request.
     const drop = () => {
       this.streams.delete(response);
-      if (!response.writableEnded) response.end();
+      response.destroy();
     };
     ctx.req.on('close', drop);
     response.on('error', drop);
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
-    response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no', 'X-Content-Type-Options': 'nosniff' });
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+      'X-Content-Type-Options': 'nosniff',
+    });
     response.write('retry: 3000\nevent: ready\ndata: {}\n\n');
   }
 
@@ -50,7 +56,8 @@ export class IncidentEventStreams {
   close(): void {
     this.unsubscribe();
     clearInterval(this.heartbeat);
-    for (const response of this.streams) response.end();
+    // Ended, then closed: a client that does not read (a paused tab) must not hold the server's shutdown open.
+    for (const response of this.streams) response.end(() => response.destroy());
     this.streams.clear();
   }
 

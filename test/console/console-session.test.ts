@@ -1,4 +1,6 @@
 import { launchChromium, openTab, sessionCookie, signIn, type ConsoleBrowser } from '../support/console-browser.js';
+import { createHash } from 'node:crypto';
+import { REDIS_TEST_URL } from '../support/databases.js';
 import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../support/test-service.js';
 
 /** Session expiry and the cookie's Secure flag, on services started with a very short session and an https base URL. */
@@ -66,5 +68,28 @@ describe('behind https', () => {
     const answer = await fetch(`${service.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'x'.repeat(501) }) });
     expect(answer.status).toBe(400);
     expect(await answer.json()).toEqual({ error: { code: 'validation', message: expect.stringMatching(/^token: /) } });
+  });
+});
+
+describe('with Redis configured', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService('mariadb', 'console-redis', { redisUrl: REDIS_TEST_URL });
+  });
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it('keeps the session in Redis (under the hash of the cookie, expiring with it), not in the database', async () => {
+    const signedIn = await fetch(`${service.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: TEST_ADMIN_TOKEN }) });
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0];
+    const id = cookie.split('=')[1];
+    const key = `oncall:console-session:${createHash('sha256').update(id).digest('hex')}`;
+    const ttl = await service.redis!.pttl(key);
+    expect(ttl).toBeGreaterThan(11 * 3600_000);
+    expect(ttl).toBeLessThanOrEqual(12 * 3600_000);
+    expect(Number((await service.db.manager.query('SELECT COUNT(*) AS n FROM console_sessions'))[0].n)).toBe(0);
+    expect((await fetch(`${service.url}/api/v1/channels`, { headers: { cookie } })).status).toBe(200);
+    await service.redis!.del(key);
   });
 });

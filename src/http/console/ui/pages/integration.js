@@ -9,7 +9,11 @@ import { useLoad } from '../use-load.js';
 import { integrationBody } from './integrations.js';
 
 const VIEW_ONLY = new Set(['id', 'createdAt', 'updatedAt', 'settings']);
-const SAMPLE_PAYLOAD = JSON.stringify({ msg_type: 'text', content: { text: '[critical] api-gateway: 5xx rate above 5% for 5 minutes' } }, null, 2);
+const SAMPLE_PAYLOAD = JSON.stringify(
+  { msg_type: 'post', content: { post: { zh_cn: { title: 'api-gateway: 5xx rate above 5%', content: [[{ tag: 'text', text: 'for 5 minutes on POST /pay' }]] } } } },
+  null,
+  2,
+);
 
 function draftOf(integration, type) {
   const draft = {};

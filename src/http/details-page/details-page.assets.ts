@@ -42,7 +42,7 @@ button:focus-visible,a:focus-visible,summary:focus-visible,.description:focus-vi
 details summary{cursor:pointer;color:var(--link);min-height:32px}
 details pre{background:var(--card);padding:.75rem;border-radius:6px;max-height:24rem;overflow:auto}
 .message{padding-top:20vh;text-align:center}
-@media (max-width:480px){.facts{grid-template-columns:1fr}.facts dt{margin-top:.4rem;font-size:.85rem}h1{font-size:1.2rem}}
+@media (max-width:480px){.facts{gap:.25rem .75rem}.facts dt{font-size:.9rem}h1{font-size:1.2rem}main{padding:8px 12px 40px}}
 `;
 
 /** Sends an action form to the admin API as JSON (with the console's CSRF token, when the page carries one). */

@@ -1,4 +1,4 @@
-import type { AppConfig } from '../config/config.js';
+import { DEFAULT_DETAILS_LINK_TTL_MS, type AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -18,11 +18,14 @@ import { ChatBindingService } from '../services/chat/chat-binding.service.js';
 import { ChatInteractionService } from '../services/chat/chat-interaction.service.js';
 import { ChannelsWithRules } from '../services/escalation/channels-with-rules.js';
 import { EscalationNotifier } from '../services/escalation/escalation-notifier.js';
+import { EscalationDryRun } from '../services/escalation/escalation-dry-run.js';
 import { EscalationRuleService } from '../services/escalation/escalation-rule.service.js';
 import { EscalationService } from '../services/escalation/escalation.service.js';
 import { IdentityService } from '../services/identity/identity.service.js';
+import { MemberLinkHealth } from '../services/identity/member-link-health.js';
 import { AlertIngestService } from '../services/incidents/alert-ingest.service.js';
 import { IncidentChangeFeed } from '../services/incidents/incident-change-feed.js';
+import { IncidentDetailsService } from '../services/incidents/incident-details.service.js';
 import { IncidentLinks } from '../services/incidents/incident-links.js';
 import { IncidentViewService } from '../services/incidents/incident-view.service.js';
 import { IncidentService } from '../services/incidents/incident.service.js';
@@ -50,7 +53,10 @@ export interface Services {
   interactions: ChatInteractionService;
   escalations: EscalationService;
   escalationRules: EscalationRuleService;
+  escalationDryRun: EscalationDryRun;
+  memberLinkHealth: MemberLinkHealth;
   links: IncidentLinks;
+  incidentDetails: IncidentDetailsService;
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
   botDeliveries: BotDeliveries;
@@ -66,12 +72,18 @@ export function initServices(
   destinations: DestinationRegistry,
   botSending: WebhookBotSending,
   adminToken: string,
+  detailsLinkKey: string,
   logger: Logger,
   metrics: Metrics,
 ): Services {
   const changes = new IncidentChangeFeed(logger);
   const incidents = new IncidentService(db, changes);
-  const links = new IncidentLinks(config.publicBaseUrl, adminToken);
+  const links = new IncidentLinks(config.publicBaseUrl, {
+    current: detailsLinkKey,
+    previous: config.detailsLinks?.previous,
+    legacyAdminToken: adminToken,
+    ttlAfterCloseMs: config.detailsLinks?.ttlAfterCloseMs ?? DEFAULT_DETAILS_LINK_TTL_MS,
+  });
   const views = new IncidentViewService(db, links);
   const identities = new IdentityService(db, destinations, logger);
   const bindings = new ChatBindingService(db);
@@ -101,7 +113,10 @@ export function initServices(
     interactions: new ChatInteractionService(db, incidents, views, identities, bindings, destinations, escalations, metrics),
     escalations,
     escalationRules: new EscalationRuleService(db, channelsWithRules),
+    escalationDryRun: new EscalationDryRun(db, notifier),
+    memberLinkHealth: new MemberLinkHealth(db, destinations, identities),
     links,
+    incidentDetails: new IncidentDetailsService(db, destinations),
     bots: new WebhookBotService(db, botSending, botDeliveries, channelsWithBots, botMessages, templates),
     botMappings,
     botDeliveries,

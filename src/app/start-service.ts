@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import { resolveAdminToken } from '../config/admin-token.js';
+import { resolveStoredSecret } from '../config/stored-secret.js';
 import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { createHttpApp } from '../http/app.js';
@@ -20,6 +21,8 @@ import { initHttpServer } from './http-server.js';
 import { initScheduler } from './scheduler.js';
 import { initServices, type Services } from './services.js';
 import { initStorage } from './storage.js';
+import { initAdminSessions } from './admin-sessions.js';
+import { IncidentEventStreams } from '../http/admin/incident-event-streams.js';
 
 export type { Services } from './services.js';
 
@@ -45,6 +48,9 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     process.stderr.write(`\nGenerated admin API token (kept in ${admin.file}):\n  ${admin.token}\n\n`);
   }
 
+  // Not shown: unlike the admin token nobody types it; it is only needed again to run a second instance.
+  const detailsLinkKey = resolveStoredSecret(config.detailsLinks?.key, config.dataDir, 'details-link-key', 32, 32).value;
+
   reportUnusableRegexesTo((pattern, reason) =>
     logger.warn({ pattern: pattern.slice(0, 200), reason }, 'a saved regex cannot run on RE2; its condition is treated as not matching'),
   );
@@ -63,9 +69,10 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     throw error;
   });
   const destinations = new DestinationRegistry(platforms.map((platform) => platform.destination));
-  const services = initServices(config, storage.db, destinations, new WebhookBotSender({ pacing }), admin.token, logger, metrics);
+  const services = initServices(config, storage.db, destinations, new WebhookBotSender({ pacing }), admin.token, detailsLinkKey, logger, metrics);
   const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger, metrics);
 
+  const incidentEvents = new IncidentEventStreams(services.changes);
   const inbound = { interactions: services.interactions, bindings: services.bindings, deduper: storage.deduper };
   const app = createHttpApp({
     ...services,
@@ -78,12 +85,16 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     publicBaseUrl: config.publicBaseUrl,
     metrics,
     metricsToken: config.metricsToken,
+    sessions: initAdminSessions(config, storage, admin.token),
+    incidentEvents,
   });
   const http = initHttpServer(app);
 
   const stop = async () => {
     const sweepStopped = scheduler.stopSweeping();
     for (const platform of platforms) await platform.stop();
+    // Open console event streams would keep the server from closing.
+    incidentEvents.close();
     await http.close();
     // Running escalation jobs and the running sweep finish, then the pages they started, before the database they
     // write to closes.

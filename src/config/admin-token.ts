@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolveStoredSecret } from './stored-secret.js';
 
 export interface ResolvedAdminToken {
   token: string;
@@ -11,16 +9,6 @@ export interface ResolvedAdminToken {
 
 /** ADMIN_TOKEN when set; otherwise the token kept in DATA_DIR, generated on the first start. */
 export function resolveAdminToken(configured: string | undefined, dataDir: string): ResolvedAdminToken {
-  if (configured) return { token: configured, generated: false };
-  const file = join(dataDir, 'admin-token');
-  try {
-    const stored = readFileSync(file, 'utf8').trim();
-    if (stored.length >= 16) return { token: stored, generated: false, file };
-  } catch {
-    // Not there yet: generate below.
-  }
-  mkdirSync(dataDir, { recursive: true });
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return { token, generated: true, file };
+  const { value, generated, file } = resolveStoredSecret(configured, dataDir, 'admin-token', 16);
+  return file ? { token: value, generated, file } : { token: value, generated };
 }

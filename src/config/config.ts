@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PLATFORMS, type PlatformConfigs } from '../platforms/index.js';
 import type { PlatformConfigFragment } from '../platforms/platform-module.js';
-import { optionalString, urlWithProtocols } from './env-fields.js';
+import { durationMs, optionalInstant, optionalString, urlWithProtocols } from './env-fields.js';
 
 /** The only reader of process.env. Everything else receives an AppConfig. */
 
@@ -20,10 +20,15 @@ const configSchema = z.object({
   METRICS_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 16, {
     message: 'must be at least 16 characters',
   }),
+  DETAILS_LINK_KEY: optionalString.refine((value) => value === undefined || value.length >= 32, { message: 'must be at least 32 characters' }),
+  DETAILS_LINK_PREVIOUS_KEY: optionalString.refine((value) => value === undefined || value.length >= 32, { message: 'must be at least 32 characters' }),
+  DETAILS_LINK_PREVIOUS_KEY_UNTIL: optionalInstant,
+  DETAILS_LINK_TTL_AFTER_CLOSE: durationMs('30d'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   ESCALATION_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   SCHEDULER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(DEFAULT_SCHEDULER_POLL_MS),
+  CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(5).max(43_200).optional(),
 });
 
 /**
@@ -52,6 +57,18 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
   | { kind: 'mysql'; url: string };
 
+/** How the Details links of cards are signed and how long they work (see services/incidents/incident-links.ts). */
+export interface DetailsLinkConfig {
+  /** Undefined means: generate one on first start and keep it in DATA_DIR. */
+  key?: string;
+  /** The key before the last rotation, still accepted until `until`. */
+  previous?: { key: string; until: Date };
+  /** How long after an incident's close its link still opens. */
+  ttlAfterCloseMs: number;
+}
+
+export const DEFAULT_DETAILS_LINK_TTL_MS = 30 * 86_400_000;
+
 export interface AppConfig extends PlatformConfigs {
   port: number;
   host: string;
@@ -69,6 +86,8 @@ export interface AppConfig extends PlatformConfigs {
   publicBaseUrl: string;
   /** Bearer token GET /metrics requires; open when undefined. */
   metricsToken?: string;
+  /** Absent: a generated key and the default expiry. */
+  detailsLinks?: DetailsLinkConfig;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   /** 'json' lines or 'pretty' ones for people; unset: pretty when stdout is a terminal, else JSON. */
   logFormat?: z.infer<typeof configSchema>['LOG_FORMAT'];
@@ -76,6 +95,8 @@ export interface AppConfig extends PlatformConfigs {
   escalationSweepSeconds: number;
   /** How often the scheduler (Agenda) looks for due jobs. */
   schedulerPollMs?: number;
+  /** How long an admin console sign-in lasts; default in services/admin-sessions/admin-sessions.ts. */
+  consoleSessionMinutes?: number;
   /**
    * How long an escalation page may stay undelivered, with nobody renewing it, before the sweep delivers it again
    * (its instance died between taking the step and sending the page); default in escalation-deliveries.ts.
@@ -101,7 +122,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
   const parsed = configSchema.safeParse(present);
   const platforms = parsePlatforms(present);
-  const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)), ...platforms.problems];
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`)),
+    ...(parsed.success ? detailsLinkProblems(parsed.data) : []),
+    ...platforms.problems,
+  ];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const values = parsed.data;
   const dataDir = values.DATA_DIR;
@@ -116,10 +141,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: values.ADMIN_TOKEN,
     publicBaseUrl: (values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ''),
     metricsToken: values.METRICS_TOKEN,
+    detailsLinks: {
+      key: values.DETAILS_LINK_KEY,
+      previous: values.DETAILS_LINK_PREVIOUS_KEY ? { key: values.DETAILS_LINK_PREVIOUS_KEY, until: values.DETAILS_LINK_PREVIOUS_KEY_UNTIL! } : undefined,
+      ttlAfterCloseMs: values.DETAILS_LINK_TTL_AFTER_CLOSE,
+    },
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT,
     escalationSweepSeconds: values.ESCALATION_SWEEP_SECONDS,
     schedulerPollMs: values.SCHEDULER_POLL_MS,
+    consoleSessionMinutes: values.CONSOLE_SESSION_MINUTES,
     ...platforms.configs,
   };
+}
+
+/** A previous key needs its end: one accepted forever could never be revoked. */
+function detailsLinkProblems(values: z.infer<typeof configSchema>): string[] {
+  const problems: string[] = [];
+  if (values.DETAILS_LINK_PREVIOUS_KEY && !values.DETAILS_LINK_PREVIOUS_KEY_UNTIL) {
+    problems.push('DETAILS_LINK_PREVIOUS_KEY_UNTIL: required with DETAILS_LINK_PREVIOUS_KEY (when the old key stops being accepted)');
+  }
+  if (!values.DETAILS_LINK_PREVIOUS_KEY && values.DETAILS_LINK_PREVIOUS_KEY_UNTIL) {
+    problems.push('DETAILS_LINK_PREVIOUS_KEY_UNTIL: only means something with DETAILS_LINK_PREVIOUS_KEY');
+  }
+  if (values.DETAILS_LINK_PREVIOUS_KEY && values.DETAILS_LINK_PREVIOUS_KEY === values.DETAILS_LINK_KEY) {
+    problems.push('DETAILS_LINK_PREVIOUS_KEY: is the same as DETAILS_LINK_KEY');
+  }
+  return problems;
 }

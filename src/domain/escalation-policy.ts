@@ -102,6 +102,31 @@ export function levelOfStep(policy: EscalationPolicy, step: number): { level: nu
   return { level: step % policy.levels.length, round: Math.floor(step / policy.levels.length) };
 }
 
+/** One step of an escalation as planned from its start: which level, in which round, how long after the start. */
+export interface PlannedStep {
+  step: number;
+  /** 0-based. */
+  level: number;
+  /** 0 for the first run through the levels, then one per repeat. */
+  round: number;
+  atSeconds: number;
+}
+
+/**
+ * Every step of a policy with its time from the start, if nobody answers: each level waits its own `waitMinutes`
+ * before the next step (decideStep's due times, laid end to end).
+ */
+export function escalationSchedule(policy: EscalationPolicy): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  let atSeconds = 0;
+  for (let step = 0; step < totalSteps(policy); step++) {
+    const { level, round } = levelOfStep(policy, step);
+    steps.push({ step, level, round, atSeconds });
+    atSeconds += policy.levels[level].waitMinutes * 60;
+  }
+  return steps;
+}
+
 /** Whether the incident's status still calls for paging. */
 export function stillEscalating(policy: EscalationPolicy, status: IncidentStatus): boolean {
   return policy.stopOn === 'acknowledged' ? status === 'triggered' : status !== 'closed';

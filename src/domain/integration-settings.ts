@@ -27,8 +27,16 @@ export interface RoutingRule {
   channelId: number;
 }
 
+/** A link an alert carried next to its text ("Open in Grafana"); http(s) and mailto only. */
+export interface AlertLink {
+  text: string;
+  url: string;
+}
+
 /** What an inbound message says, once its protocol is peeled off. */
 export interface InboundMessage {
   title: string;
   content: string;
+  /** Links the sender attached (card buttons, post link tags), when the protocol has such things. */
+  links?: AlertLink[];
 }

@@ -27,8 +27,13 @@ export function decidePush(settings: PushSettings, message: InboundMessage, newA
   }
 }
 
+/** The index of the first push rule whose conditions all hold; -1 when none does. */
+export function matchingPushRule(rules: PushRule[], message: InboundMessage): number {
+  return rules.findIndex((candidate) => allConditionsHold(message, candidate.conditions));
+}
+
 function decideByRules(rules: PushRule[], discardUnmatched: boolean, message: InboundMessage): PushDecision {
-  const rule = rules.find((candidate) => allConditionsHold(message, candidate.conditions));
+  const rule = rules[matchingPushRule(rules, message)];
   if (!rule) {
     if (discardUnmatched) return { action: 'discard', reason: 'no push rule matched the message' };
     return { action: 'trigger', alertKey: message.title, dedupeKey: `key:${message.title}` };

@@ -8,9 +8,16 @@ import { registerHealth, type ReadinessCheck } from './health.routes.js';
 import { errorMapper } from './middleware/error-mapper.js';
 import { requestContext } from './middleware/request-context.js';
 import { registerOpenApi } from './openapi.routes.js';
-import { registerIncidentPage } from './incident-page.route.js';
+import { registerDetailsPage, type AdminRequestCheck } from './details-page/details-page.route.js';
+import { ADMIN_PREFIX } from './admin/admin.routes.js';
+import { adminRequestCheck } from './middleware/admin-auth.js';
+import type { IncidentDetailsService } from '../services/incidents/incident-details.service.js';
+import type { Context } from 'koa';
 import { registerMetrics } from './metrics.route.js';
 import type { IncidentLinks } from '../services/incidents/incident-links.js';
+import type { AdminSessions } from '../services/admin-sessions/admin-sessions.js';
+import { adminSessionReader, sessionCsrfToken } from './middleware/admin-session.js';
+import { registerConsole } from './console/console.routes.js';
 
 export interface HttpDeps extends AdminDeps, SourceDeps {
   logger: Logger;
@@ -18,22 +25,38 @@ export interface HttpDeps extends AdminDeps, SourceDeps {
   /** Routes mounted by the chat platforms (callback URLs). */
   platformRoutes: Array<(router: Router) => void>;
   links: IncidentLinks;
+  incidentDetails: IncidentDetailsService;
+  /** Whether a Details page request is an admin's (gets the actions); default: the admin bearer token. The console passes its session check. */
+  isAdminRequest?: AdminRequestCheck;
+  /** The console's CSRF token for a request, for the Details page's actions. */
+  csrfToken?: (ctx: Context) => string | undefined;
   metrics: Metrics;
   /** Bearer token /metrics requires, when set. */
   metricsToken?: string;
+  /** Admin console sign-ins: the console's cookie is accepted by the admin API too. */
+  sessions: AdminSessions;
 }
 
 export function createHttpApp(deps: HttpDeps): Koa {
   const app = new Koa({ proxy: true });
   app.use(requestContext(deps.logger));
   app.use(errorMapper());
+  app.use(adminSessionReader(deps.sessions));
 
   const publicRouter = new Router();
   registerHealth(publicRouter, deps.readiness);
   registerMetrics(publicRouter, deps.metrics, deps.metricsToken);
   deps.sources.mountRoutes(publicRouter, deps);
   registerOpenApi(publicRouter, deps.publicBaseUrl, deps.sources);
-  registerIncidentPage(publicRouter, deps.incidents, deps.links);
+  registerDetailsPage(publicRouter, {
+    details: deps.incidentDetails,
+    links: deps.links,
+    // The bearer token, or a console session (whose CSRF token the page's actions send back).
+    isAdminRequest: deps.isAdminRequest ?? adminRequestCheck(deps.adminToken),
+    csrfToken: deps.csrfToken ?? sessionCsrfToken,
+    apiPrefix: ADMIN_PREFIX,
+  });
+  registerConsole(publicRouter, deps);
   for (const mount of deps.platformRoutes) mount(publicRouter);
   app.use(publicRouter.routes()).use(publicRouter.allowedMethods());
 

@@ -15,21 +15,10 @@ import { webhookBotInputSchema, webhookBotPatchSchema } from './admin/webhook-bo
 import { mappingImportSchema, mappingTableInputSchema } from './admin/mapping-import.js';
 import type { SourceRegistry } from '../ingest/source-registry.js';
 import { templatePaths, templateSchemas } from './openapi-templates.js';
+import { error, errors, idParameter, input, json, notFound, ref } from './openapi-helpers.js';
+import { consolePaths } from './openapi-console.js';
 
 /** The admin API's OpenAPI 3.1 document; request schemas come from the same zod schemas that validate requests. */
-
-const input = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-
-const error = { $ref: '#/components/schemas/Error' };
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
-
-const errors = {
-  '400': { description: 'Validation failed; the message names the field', ...json(error) },
-  '401': { description: 'Missing or wrong bearer token', ...json(error) },
-};
-const notFound = { '404': { description: 'No such resource', ...json(error) } };
 
 function crud(resource: string, schemaName: string, createBody: object, patchBody: object, tag: string) {
   return {
@@ -75,7 +64,8 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       description: 'Channels, members, integrations and incidents. Authenticate with `Authorization: Bearer <ADMIN_TOKEN>`.',
     },
     servers: [{ url: `${publicBaseUrl}/api/v1` }],
-    security: [{ bearer: [] }],
+    // Either one: the bearer token, or the admin console's session cookie (changes then also need X-CSRF-Token).
+    security: [{ bearer: [] }, { consoleSession: [] }],
     paths: {
       ...crud('channels', 'Channel', input(channelInputSchema), input(channelPatchSchema), 'Channel'),
       ...crud('members', 'Member', input(memberInputSchema), input(memberPatchSchema), 'Member'),
@@ -86,6 +76,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
         input(z.object({}).catchall(z.unknown()).describe('Any fields of the create body of the integration’s type, except a different type; merged onto the stored integration and validated whole')),
         'Integration',
       ),
+      ...consolePaths(),
       '/integration-types': {
         get: {
           tags: ['Integration'],
@@ -120,6 +111,13 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       '/incidents/{id}/acknowledge': incidentAction('acknowledge', 'Acknowledge'),
       '/incidents/{id}/close': incidentAction('close', 'Close (resolves its firing alerts)'),
       '/incidents/{id}/reopen': incidentAction('reopen', 'Reopen a closed incident'),
+      '/incidents/events': {
+        get: {
+          tags: ['Incident'],
+          summary: 'Server-Sent Events: `event: incident` with {incidentId, channelId, kind} whenever an incident changes on this instance',
+          responses: { '200': { description: 'An event stream (text/event-stream)', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
+        },
+      },
       '/chat-bindings': {
         get: { tags: ['Chat'], summary: 'List group chats bound to channels', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }) }, ...errors } },
         post: { tags: ['Chat'], summary: 'Bind a group chat to a channel', requestBody: { required: true, ...json(input(chatBindingInputSchema)) }, responses: { '201': { description: 'Bound', ...json({ type: 'object' }) }, ...errors } },
@@ -212,7 +210,15 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       },
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        consoleSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'oncall_console_session',
+          description: 'The admin console session (POST /console/session with the admin token). A change (not GET/HEAD) made with it must also send the session CSRF token (GET /console/session) in X-CSRF-Token, else 403.',
+        },
+      },
       schemas: {
         FieldInfo: {
           type: 'object',

@@ -4,6 +4,8 @@ import type { Integration } from '../db/entities/integration.entity.js';
 import type { AlertIngestService } from '../services/incidents/alert-ingest.service.js';
 import type { IntegrationService } from '../services/catalog/integration.service.js';
 import type { Metrics } from '../lib/metrics.js';
+import type { Severity } from '../domain/incident-status.js';
+import type { InboundMessage } from '../domain/integration-settings.js';
 
 /** What a source needs to turn what it receives into alerts. */
 export interface SourceDeps {
@@ -12,6 +14,11 @@ export interface SourceDeps {
   /** Counts every alert's outcome: a counter increment, nothing awaited. */
   metrics: Pick<Metrics, 'alertAccepted' | 'alertRejected' | 'alertFailed'>;
 }
+
+/** A test payload read as the receiver reads a real one: the message, or the error the sender would be answered. */
+export type TestPayloadReading =
+  | { ok: true; message: InboundMessage; severity: Severity }
+  | { ok: false; error: { code: number | string; msg: string } };
 
 /** How alerts of a type arrive: pushed to an HTTP route of the public router, or fetched by a poller. */
 export type SourceReceiver =
@@ -49,4 +56,6 @@ export interface SourceType {
     description: string;
     of(integration: Integration, publicBaseUrl: string): string;
   };
+  /** Reads a body as the receiver would, storing nothing (the admin API's test payload); absent: not offered. */
+  readTestPayload?(integration: Integration, raw: string): TestPayloadReading;
 }

@@ -24,9 +24,40 @@ describe('loadConfig: defaults', () => {
       redisUrl: undefined,
       adminToken: undefined,
       publicBaseUrl: 'http://localhost:8080',
+      detailsLinks: { key: undefined, previous: undefined, ttlAfterCloseMs: 30 * 86_400_000 },
       logLevel: 'info',
       feishu: undefined,
     });
+  });
+
+  it.each([
+    ['30d', 30 * 86_400_000],
+    ['7', 7 * 86_400_000],
+    ['12h', 12 * 3_600_000],
+    ['90m', 90 * 60_000],
+    ['0', 0],
+  ])('DETAILS_LINK_TTL_AFTER_CLOSE %j -> %d ms', (value, ms) => {
+    expect(loadConfig({ DETAILS_LINK_TTL_AFTER_CLOSE: value }).detailsLinks?.ttlAfterCloseMs).toBe(ms);
+  });
+
+  it('reads a rotated Details link key with the end of its grace', () => {
+    const config = loadConfig({
+      DETAILS_LINK_KEY: 'k'.repeat(32),
+      DETAILS_LINK_PREVIOUS_KEY: 'p'.repeat(32),
+      DETAILS_LINK_PREVIOUS_KEY_UNTIL: '2026-12-31T00:00:00Z',
+    });
+    expect(config.detailsLinks).toEqual({ key: 'k'.repeat(32), previous: { key: 'p'.repeat(32), until: new Date('2026-12-31T00:00:00Z') }, ttlAfterCloseMs: 30 * 86_400_000 });
+  });
+
+  it.each([
+    [{ DETAILS_LINK_KEY: 'short' }, 'DETAILS_LINK_KEY: must be at least 32 characters'],
+    [{ DETAILS_LINK_PREVIOUS_KEY: 'p'.repeat(32) }, 'DETAILS_LINK_PREVIOUS_KEY_UNTIL: required with DETAILS_LINK_PREVIOUS_KEY (when the old key stops being accepted)'],
+    [{ DETAILS_LINK_PREVIOUS_KEY_UNTIL: '2026-12-31' }, 'DETAILS_LINK_PREVIOUS_KEY_UNTIL: only means something with DETAILS_LINK_PREVIOUS_KEY'],
+    [{ DETAILS_LINK_PREVIOUS_KEY: 'p'.repeat(32), DETAILS_LINK_PREVIOUS_KEY_UNTIL: 'next week' }, 'DETAILS_LINK_PREVIOUS_KEY_UNTIL: must be an ISO 8601 date or date-time with its zone, e.g. 2026-12-31T00:00:00Z'],
+    [{ DETAILS_LINK_KEY: 'k'.repeat(32), DETAILS_LINK_PREVIOUS_KEY: 'k'.repeat(32), DETAILS_LINK_PREVIOUS_KEY_UNTIL: '2026-12-31' }, 'DETAILS_LINK_PREVIOUS_KEY: is the same as DETAILS_LINK_KEY'],
+    [{ DETAILS_LINK_TTL_AFTER_CLOSE: '1 month' }, 'DETAILS_LINK_TTL_AFTER_CLOSE: must be a duration such as 30d, 12h, 90m or 45s (a bare number means days)'],
+  ])('refuses Details link settings %j', (env, problem) => {
+    expect(() => loadConfig(env)).toThrow(expect.objectContaining({ problems: [problem] }));
   });
 
   it.each([

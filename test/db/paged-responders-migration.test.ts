@@ -66,7 +66,7 @@ describe.each(DATABASE_KINDS)('paged responders migration on %s', (kind) => {
         { title: 'paged', pagedResponders: ['Ann', 'Bob "the builder" <b>'] },
         { title: 'never paged', pagedResponders: null },
       ]);
-      const views = new IncidentViewService(new Database(migrated), new IncidentLinks('http://oncall.test', 'migration-test-token-0123456789'));
+      const views = new IncidentViewService(new Database(migrated), new IncidentLinks('http://oncall.test', { current: 'migration-test-key-0123456789abcdef', ttlAfterCloseMs: 86_400_000 }));
       expect((await views.build(incidents[0].id)).responders).toEqual([
         { name: 'Ann', role: 'paged' },
         { name: 'Bob "the builder" <b>', role: 'paged' },

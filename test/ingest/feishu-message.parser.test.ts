@@ -175,11 +175,14 @@ describe('parseFeishuMessage: post tags', () => {
       title: '发布失败 release-2024.05.01',
       content:
         '流水线: deploy #1284 (https://ci.example.com/job/deploy/1284)\n负责人: @张三 @all:FIRE:\n\n\nkubectl rollout undo deploy/api\n[image]',
+      // Kept apart as well, so the Details page shows it as a link.
+      links: [{ text: 'deploy #1284', url: 'https://ci.example.com/job/deploy/1284' }],
     });
     expect(parseFeishuMessage(body, 'markdown')).toEqual({
       title: '发布失败 release-2024.05.01',
       content:
         '流水线: [deploy #1284](https://ci.example.com/job/deploy/1284)\n负责人: @张三 @all:FIRE:\n\n---\n\n\n```shell\nkubectl rollout undo deploy/api\n```\n\n[image]',
+      links: [{ text: 'deploy #1284', url: 'https://ci.example.com/job/deploy/1284' }],
     });
   });
 });

@@ -1,6 +1,6 @@
 import { EntitySchema } from 'typeorm';
 import type { AlertStatus, Severity } from '../../domain/incident-status.js';
-import type { MessageFormat } from '../../domain/integration-settings.js';
+import type { AlertLink, MessageFormat } from '../../domain/integration-settings.js';
 import { idColumn, nullableTimestampColumn, timestampColumn } from './columns.js';
 
 export interface Alert {
@@ -23,6 +23,8 @@ export interface Alert {
   lastSeenAt: Date;
   resolvedAt: Date | null;
   rawPayload: string;
+  /** Links the alert carried besides its text (card buttons, post links); null when none. */
+  links: AlertLink[] | null;
 }
 
 export const AlertEntity = new EntitySchema<Alert>({
@@ -44,5 +46,6 @@ export const AlertEntity = new EntitySchema<Alert>({
     lastSeenAt: { ...timestampColumn, name: 'last_seen_at' },
     resolvedAt: { ...nullableTimestampColumn, name: 'resolved_at' },
     rawPayload: { type: 'text', name: 'raw_payload' },
+    links: { type: 'simple-json', nullable: true },
   },
 });

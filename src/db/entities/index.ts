@@ -16,6 +16,7 @@ import { WebhookBotEntity } from './webhook-bot.entity.js';
 import { BotDeliveryEntity } from './bot-delivery.entity.js';
 import { BotMappingRowEntity, BotMappingTableEntity } from './bot-mapping.entity.js';
 import { MessageTemplateEntity } from './message-template.entity.js';
+import { ConsoleSessionEntity } from './console-session.entity.js';
 
 export const allEntities = [
   ChannelEntity,
@@ -37,4 +38,5 @@ export const allEntities = [
   BotMappingTableEntity,
   BotMappingRowEntity,
   MessageTemplateEntity,
+  ConsoleSessionEntity,
 ];

@@ -4,6 +4,7 @@ import { AppError } from '../../lib/errors.js';
 import { ADMIN_API_ACTOR, type Actor } from '../../domain/actor.js';
 import type { ChannelService } from '../../services/catalog/channel.service.js';
 import type { IncidentService } from '../../services/incidents/incident.service.js';
+import type { AlertIngestService } from '../../services/incidents/alert-ingest.service.js';
 import type { IntegrationService } from '../../services/catalog/integration.service.js';
 import type { MemberService } from '../../services/catalog/member.service.js';
 import type { IncidentAction } from '../../domain/incident-status.js';
@@ -12,6 +13,9 @@ import { adminAuth } from '../middleware/admin-auth.js';
 import { registerChatAdmin, type ChatAdminDeps } from './chat-admin.routes.js';
 import { registerDestinationTypes, type DestinationTypeView } from './destination-types.routes.js';
 import { registerEscalationAdmin } from './escalation-admin.routes.js';
+import { registerMemberLinks } from './member-links.routes.js';
+import type { MemberLinkHealth } from '../../services/identity/member-link-health.js';
+import { registerIntegrationTestPayload } from './integration-test-payload.routes.js';
 import { registerWebhookBotAdmin } from './webhook-bot-admin.routes.js';
 import { registerBotMappingAdmin } from './bot-mapping-admin.routes.js';
 import { registerTemplateAdmin } from './template-admin.routes.js';
@@ -19,6 +23,9 @@ import type { MessageTemplateService } from '../../services/templates/message-te
 import type { BotMappingTableService } from '../../services/bots/bot-mapping-tables.service.js';
 import type { WebhookBotService } from '../../services/bots/webhook-bot.service.js';
 import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
+import type { EscalationDryRun } from '../../services/escalation/escalation-dry-run.js';
+import type { EscalationService } from '../../services/escalation/escalation.service.js';
+import type { IncidentEventStreams } from './incident-event-streams.js';
 import { incidentView } from './incident.view.js';
 import { IntegrationInputs } from './integration-input.js';
 import { integrationView } from './integration.view.js';
@@ -27,6 +34,7 @@ import {
   channelInputSchema,
   channelPatchSchema,
   incidentActionSchema,
+  incidentEscalateSchema,
   incidentListQuerySchema,
   integrationPatchSchema,
   memberInputSchema,
@@ -42,7 +50,13 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   /** The integration types: their settings, validation and how an integration of each is shown. */
   sources: SourceRegistry;
   incidents: IncidentService;
+  ingest: AlertIngestService;
   escalationRules: EscalationRuleService;
+  escalationDryRun: EscalationDryRun;
+  memberLinkHealth: MemberLinkHealth;
+  escalations: EscalationService;
+  /** The live stream of incident changes the console listens to. */
+  incidentEvents: IncidentEventStreams;
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
   templates: MessageTemplateService;
@@ -55,11 +69,13 @@ export function createAdminRouter(deps: AdminDeps): Router {
   const router = new Router({ prefix: ADMIN_PREFIX });
   router.use(adminAuth(deps.adminToken));
   registerChannels(router, deps);
+  registerMemberLinks(router, deps.memberLinkHealth);
   registerMembers(router, deps);
   registerIntegrations(router, deps);
+  registerIntegrationTestPayload(router, deps);
   registerIncidents(router, deps);
   registerChatAdmin(router, deps);
-  registerEscalationAdmin(router, deps.escalationRules);
+  registerEscalationAdmin(router, deps.escalationRules, deps.escalationDryRun, deps.channels);
   registerWebhookBotAdmin(router, deps.bots);
   registerBotMappingAdmin(router, deps.botMappings);
   registerTemplateAdmin(router, deps.templates);
@@ -139,7 +155,9 @@ function registerIntegrations(router: Router, { integrations, publicBaseUrl, sou
   });
 }
 
-function registerIncidents(router: Router, { incidents, members }: AdminDeps): void {
+function registerIncidents(router: Router, { incidents, members, escalations, incidentEvents }: AdminDeps): void {
+  // Before /incidents/:id, which would take "events" for an id.
+  router.get('/incidents/events', (ctx) => incidentEvents.open(ctx));
   router.get('/incidents', async (ctx) => {
     const query = parseOrThrow(incidentListQuerySchema, ctx.query);
     const items = await incidents.list({ ...query, beforeId: query.before });
@@ -157,6 +175,13 @@ function registerIncidents(router: Router, { incidents, members }: AdminDeps): v
       ctx.body = { ...result, incident: incidentView(result.incident) };
     });
   }
+  /** Pages the next level now, as the card's Escalate button does. */
+  router.post('/incidents/:id/escalate', async (ctx) => {
+    const body = await jsonBody(ctx, incidentEscalateSchema);
+    const actor: Actor = body.memberId ? memberActor(await members.get(body.memberId).catch(notFoundAsValidation)) : ADMIN_API_ACTOR;
+    const outcome = await escalations.escalateNow(pathId(ctx), actor, body.step);
+    ctx.body = { ...outcome, incident: incidentView(await incidents.get(pathId(ctx)).then((detail) => detail.incident)) };
+  });
 }
 
 function memberActor(member: { id: number; name: string }): Actor {

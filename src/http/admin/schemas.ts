@@ -142,6 +142,20 @@ export const integrationPatchSchema = z.record(z.string(), z.unknown());
 
 export const incidentActionSchema = z.object({ memberId: positiveId.optional() }).strict();
 
+/** `step`: how many steps the caller saw taken; when the incident has moved on since, nothing is paged. */
+export const incidentEscalateSchema = z.object({ memberId: positiveId.optional(), step: z.number().int().min(0).optional() }).strict();
+
+const severity = z.enum(['critical', 'warning', 'info']);
+
+export const escalationDryRunSchema = z
+  .object({
+    channelId: positiveId,
+    incidentId: positiveId.optional(),
+    sample: z.object({ title: z.string().min(1).max(512), severity, description: z.string().max(21_000).optional() }).strict().optional(),
+  })
+  .strict()
+  .refine((input) => input.incidentId !== undefined || input.sample !== undefined, { message: 'give an incidentId or a sample', path: ['sample'] });
+
 const incidentStatus = z.enum(['triggered', 'acknowledged', 'closed']);
 
 export const incidentListQuerySchema = z.object({

@@ -1,6 +1,8 @@
-import type { InboundMessage, MessageFormat } from '../../domain/integration-settings.js';
+import type { AlertLink, InboundMessage, MessageFormat } from '../../domain/integration-settings.js';
 import { FEISHU_CODES, FEISHU_DEFAULT_TITLE, FEISHU_MSG_TYPE_NEEDED, FeishuRejection } from './feishu-protocol.js';
 import { flattenCard } from './feishu-card.flattener.js';
+import { feishuCardLinks } from './feishu-card.links.js';
+import { keepAlertLinks } from '../../domain/alert-links.js';
 
 type Json = Record<string, unknown>;
 
@@ -71,7 +73,16 @@ function postMessage(content: unknown, format: MessageFormat): InboundMessage {
     Array.isArray(paragraph) ? paragraph.filter(isObject).map((tag) => postTag(tag, format)).join('') : '',
   );
   const title = typeof block.title === 'string' && block.title.trim() ? block.title.trim() : FEISHU_DEFAULT_TITLE;
-  return { title, content: lines.join('\n').trim() };
+  const anchors = paragraphs
+    .flatMap((paragraph) => (Array.isArray(paragraph) ? paragraph.filter(isObject) : []))
+    .filter((tag) => tag.tag === 'a' && typeof tag.href === 'string')
+    .map((tag) => ({ text: typeof tag.text === 'string' ? tag.text : undefined, url: tag.href as string }));
+  return withLinks({ title, content: lines.join('\n').trim() }, keepAlertLinks(anchors));
+}
+
+/** Links only when there are some: most alerts carry none. */
+function withLinks(message: InboundMessage, links: AlertLink[]): InboundMessage {
+  return links.length ? { ...message, links } : message;
 }
 
 /** An interactive message's card: `card` or `content.card` (or `content` itself), as an object or a JSON string. */
@@ -89,8 +100,9 @@ export function interactiveCardOf(body: Json): Json {
 }
 
 function interactiveMessage(body: Json): InboundMessage {
-  const flattened = flattenCard(interactiveCardOf(body));
-  return { title: flattened.title ?? FEISHU_DEFAULT_TITLE, content: flattened.content };
+  const card = interactiveCardOf(body);
+  const flattened = flattenCard(card);
+  return withLinks({ title: flattened.title ?? FEISHU_DEFAULT_TITLE, content: flattened.content }, feishuCardLinks(card));
 }
 
 /** The v2 custom-bot body: text, post or interactive. */

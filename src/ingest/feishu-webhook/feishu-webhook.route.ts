@@ -26,10 +26,10 @@ export const FEISHU_LEGACY_HOOK_PATH = '/open-apis/bot/hook';
 
 export type FeishuWebhookDeps = SourceDeps;
 
-type HookVersion = 'v2' | 'v1';
+export type HookVersion = 'v2' | 'v1';
 
 /** Feishu alerts always arrive as Warning. */
-const FEISHU_SEVERITY = 'warning';
+export const FEISHU_SEVERITY = 'warning';
 
 /** The Feishu-compatible custom-bot endpoint: speaks Feishu's request and answer shapes, codes included. */
 export function registerFeishuWebhook(router: Router, deps: FeishuWebhookDeps): void {
@@ -74,15 +74,23 @@ async function readMessage(ctx: Context, integration: Integration, version: Hook
   if (!body.ok) {
     throw new FeishuRejection(FEISHU_CODES.badRequest, body.reason === 'too_large' ? 'Bad Request: the body is over 20 KB' : 'Bad Request: request aborted');
   }
+  return { message: readFeishuAlert(body.raw, integration, version, { checkSign: true }), raw: body.raw };
+}
+
+/**
+ * A received body as an alert message, or the FeishuRejection Feishu would answer: JSON, depth, signature (unless
+ * `checkSign` is off: a test payload from the admin API), message shape, keywords. Shared by intake and its preview.
+ */
+export function readFeishuAlert(raw: string, integration: Integration, version: HookVersion, options: { checkSign: boolean }): InboundMessage {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.raw);
+    parsed = JSON.parse(raw);
   } catch {
     throw new FeishuRejection(FEISHU_CODES.badRequest, 'Bad Request: the body is not valid JSON');
   }
   if (nestsDeeperThan(parsed, FEISHU_MAX_JSON_DEPTH)) throw tooDeep();
   const { signingSecret } = feishuSettings(integration);
-  if (signingSecret) {
+  if (signingSecret && options.checkSign) {
     const { timestamp, sign } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
     if (!verifyFeishuSign(signingSecret, timestamp, sign)) {
       throw new FeishuRejection(FEISHU_CODES.signMismatch, 'sign match fail or timestamp is not within one hour from current time');
@@ -95,5 +103,5 @@ async function readMessage(ctx: Context, integration: Integration, version: Hook
       throw new FeishuRejection(FEISHU_CODES.keywordsNotFound, 'Key Words Not Found');
     }
   }
-  return { message, raw: body.raw };
+  return message;
 }

@@ -1,5 +1,6 @@
 import type { SourceType } from '../source-type.js';
 import { FEISHU_TYPE, feishuSettingsSchema } from './feishu-settings.js';
+import { readFeishuTestPayload } from './feishu-test-payload.js';
 import { FEISHU_HOOK_PATH, FEISHU_LEGACY_HOOK_PATH, registerFeishuWebhook } from './feishu-webhook.route.js';
 
 /** Alerts posted to a Feishu custom-bot URL, in Feishu's request and answer shapes. */
@@ -18,4 +19,5 @@ export const feishuWebhookSource: SourceType = {
     description: 'The Feishu-compatible webhook URL to give senders',
     of: (integration, publicBaseUrl) => `${publicBaseUrl}${FEISHU_HOOK_PATH}/${integration.key}`,
   },
+  readTestPayload: readFeishuTestPayload,
 };

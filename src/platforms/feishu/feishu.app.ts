@@ -23,7 +23,10 @@ export class FeishuApp implements PlatformModule {
     metrics: PlatformMetrics,
     pacing: Pacing,
   ) {
-    this.platform = new FeishuPlatform(new FeishuApi(config, logger, (scope) => metrics.rateLimitHold('feishu', scope), pacing));
+    this.platform = new FeishuPlatform(
+      new FeishuApi(config, logger, (scope) => metrics.rateLimitHold('feishu', scope), pacing),
+      config.domain.includes('larksuite') ? 'https://applink.larksuite.com' : 'https://applink.feishu.cn',
+    );
   }
 
   /** Mounts the callback URL (webhook mode) or opens the long connection (websocket mode). */

@@ -15,7 +15,16 @@ export class FeishuPlatform implements Destination, IncidentCards, GroupNotices,
   readonly name = 'feishu' as const;
   readonly capabilities: Capabilities = { cards: this, notices: this, direct: this, directory: this, commands: this };
 
-  constructor(private readonly api: FeishuApi) {}
+  constructor(
+    private readonly api: FeishuApi,
+    /** Feishu's AppLink host (applink.feishu.cn; applink.larksuite.com for Lark). */
+    private readonly appLinkHost = 'https://applink.feishu.cn',
+  ) {}
+
+  /** Feishu's documented AppLink that opens a group chat by its open_chat_id. */
+  chatUrl(chatId: string): string {
+    return `${this.appLinkHost}/client/chat/open?openChatId=${encodeURIComponent(chatId)}`;
+  }
 
   postIncidentCard(chatId: string, view: IncidentView): Promise<string> {
     return this.api.sendCard(chatId, renderFeishuIncidentCard(view), OutgoingPriority.newCard);

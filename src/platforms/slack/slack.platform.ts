@@ -12,6 +12,11 @@ export class SlackPlatform implements Destination, IncidentCards, GroupNotices, 
 
   constructor(private readonly api: SlackApi) {}
 
+  /** Slack's documented redirect that opens a channel in the user's own workspace. */
+  chatUrl(channelId: string): string {
+    return `https://slack.com/app_redirect?channel=${encodeURIComponent(channelId)}`;
+  }
+
   postIncidentCard(channelId: string, view: IncidentView): Promise<string> {
     return this.api.postMessage(channelId, renderSlackIncidentMessage(view), OutgoingPriority.newCard);
   }

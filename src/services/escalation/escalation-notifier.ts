@@ -1,9 +1,11 @@
 import { In } from 'typeorm';
 import { ChannelEntity } from '../../db/entities/channel.entity.js';
-import { ChatBindingEntity } from '../../db/entities/chat-binding.entity.js';
-import { ImIdentityEntity } from '../../db/entities/im-identity.entity.js';
+import { ChatBindingEntity, type ChatBinding } from '../../db/entities/chat-binding.entity.js';
+import { ImIdentityEntity, type ImIdentity } from '../../db/entities/im-identity.entity.js';
 import type { Incident } from '../../db/entities/incident.entity.js';
-import { MemberEntity } from '../../db/entities/member.entity.js';
+import { MemberEntity, type Member } from '../../db/entities/member.entity.js';
+import type { WebhookBot } from '../../db/entities/webhook-bot.entity.js';
+import type { DirectMessages, GroupNotices, Mention } from '../ports/capabilities.js';
 import type { Database } from '../../db/database.js';
 import type { EscalationLevel } from '../../domain/escalation-policy.js';
 import type { PlatformName } from '../../domain/platform-name.js';
@@ -22,6 +24,17 @@ export interface PageResult {
   unreachable: string[];
   /** The messages that did not go out, with their errors. */
   failed: FailedSend[];
+}
+
+/** What one escalation level reaches (see EscalationNotifier.plan). */
+export interface LevelPlan {
+  members: Member[];
+  identities: ImIdentity[];
+  nameOf(memberId: number): string;
+  groupChats: Array<{ destination: string; notices: GroupNotices; chat: ChatBinding; mentions: Mention[] }>;
+  directs: Array<{ destination: string; direct: DirectMessages; identity: ImIdentity }>;
+  /** `bot` undefined: the bot was removed since the rule was written. */
+  bots: Array<{ botId: number; bot?: WebhookBot }>;
 }
 
 interface PageSend {
@@ -59,48 +72,30 @@ export class EscalationNotifier {
     deliveryKey: string,
     only?: ReadonlySet<string>,
   ): Promise<PageResult> {
-    const members = level.memberIds.length ? await this.db.manager.findBy(MemberEntity, { id: In(level.memberIds) }) : [];
-    await this.identityService.linkByEmail(members);
-    const identities = members.length
-      ? await this.db.manager.findBy(ImIdentityEntity, { memberId: In(members.map((member) => member.id)) })
-      : [];
-    const nameOf = (memberId: number) => members.find((member) => member.id === memberId)?.name ?? `member ${memberId}`;
+    const plan = await this.plan(incident.channelId, level, { linkByEmail: true });
+    const { members, identities, nameOf } = plan;
     const text = `Escalation level ${levelNumber}: incident #${incident.id} "${incident.title}" is still ${incident.status}. ${detailsUrl}`;
     const sends: PageSend[] = [];
-
-    const identitiesOn = (name: string) => identities.filter((identity) => identity.platform === name);
-    if (level.notifyGroupChats) {
-      for (const { name, capability: notices } of this.destinations.with('notices')) {
-        const chats = await this.db.manager.findBy(ChatBindingEntity, { platform: name as PlatformName, channelId: incident.channelId });
-        const mentions = identitiesOn(name).map((identity) => ({ externalId: identity.externalId, name: nameOf(identity.memberId) }));
-        for (const chat of chats) {
-          sends.push({
-            destination: name,
-            target: `${name}:group:${chat.chatId}`,
-            label: `${name} group chat "${chat.chatName || chat.chatId}"`,
-            send: (key) => notices.sendChatNotice(chat.chatId, text, mentions, key),
-          });
-        }
-      }
+    for (const { destination, notices, chat, mentions } of plan.groupChats) {
+      sends.push({
+        destination,
+        target: `${destination}:group:${chat.chatId}`,
+        label: `${destination} group chat "${chat.chatName || chat.chatId}"`,
+        send: (key) => notices.sendChatNotice(chat.chatId, text, mentions, key),
+      });
     }
-    if (level.notifyDirect) {
-      for (const { name, capability: direct } of this.destinations.with('direct')) {
-        for (const identity of identitiesOn(name)) {
-          sends.push({
-            destination: name,
-            target: `${name}:dm:${identity.externalId}`,
-            label: `${nameOf(identity.memberId)} (${name} direct message)`,
-            send: (key) => direct.sendDirectText(identity.externalId, text, key),
-          });
-        }
-      }
+    for (const { destination, direct, identity } of plan.directs) {
+      sends.push({
+        destination,
+        target: `${destination}:dm:${identity.externalId}`,
+        label: `${nameOf(identity.memberId)} (${destination} direct message)`,
+        send: (key) => direct.sendDirectText(identity.externalId, text, key),
+      });
     }
-    const botIds = level.notifyBotIds ?? [];
-    if (botIds.length && this.bots) {
+    if (plan.bots.length && this.bots) {
       const pager = this.bots;
-      const [bots, channel] = await Promise.all([pager.bots(botIds), this.db.manager.findOneBy(ChannelEntity, { id: incident.channelId })]);
-      for (const botId of botIds) {
-        const bot = bots.find((candidate) => candidate.id === botId);
+      const channel = await this.db.manager.findOneBy(ChannelEntity, { id: incident.channelId });
+      for (const { botId, bot } of plan.bots) {
         sends.push({
           destination: bot ? `${bot.kind}-bot` : 'bot',
           target: `bot:${botId}`,
@@ -128,5 +123,36 @@ export class EscalationNotifier {
       unreachable: members.filter((member) => !linked.has(member.id)).map((member) => member.name),
       failed,
     };
+  }
+
+  /**
+   * Whom and where a level reaches in a channel: its members with their linked accounts, the bound group chats (with
+   * the @mentions they get), the direct messages and the group bots. The page sends it; the dry run shows it.
+   * `linkByEmail`: first link members found by email in the platforms' directories (a page does; a dry run must not write).
+   */
+  async plan(channelId: number, level: EscalationLevel, options: { linkByEmail: boolean }): Promise<LevelPlan> {
+    const members = level.memberIds.length ? await this.db.manager.findBy(MemberEntity, { id: In(level.memberIds) }) : [];
+    if (options.linkByEmail) await this.identityService.linkByEmail(members);
+    const identities = members.length ? await this.db.manager.findBy(ImIdentityEntity, { memberId: In(members.map((member) => member.id)) }) : [];
+    const nameOf = (memberId: number) => members.find((member) => member.id === memberId)?.name ?? `member ${memberId}`;
+    const identitiesOn = (name: string) => identities.filter((identity) => identity.platform === name);
+    const groupChats: LevelPlan['groupChats'] = [];
+    if (level.notifyGroupChats) {
+      for (const { name, capability: notices } of this.destinations.with('notices')) {
+        const chats = await this.db.manager.findBy(ChatBindingEntity, { platform: name as PlatformName, channelId });
+        const mentions = identitiesOn(name).map((identity) => ({ externalId: identity.externalId, name: nameOf(identity.memberId) }));
+        for (const chat of chats) groupChats.push({ destination: name, notices, chat, mentions });
+      }
+    }
+    const directs: LevelPlan['directs'] = [];
+    if (level.notifyDirect) {
+      for (const { name, capability: direct } of this.destinations.with('direct')) {
+        for (const identity of identitiesOn(name)) directs.push({ destination: name, direct, identity });
+      }
+    }
+    const botIds = level.notifyBotIds ?? [];
+    const found = botIds.length && this.bots ? await this.bots.bots(botIds) : [];
+    const bots = this.bots ? botIds.map((botId) => ({ botId, bot: found.find((candidate) => candidate.id === botId) })) : [];
+    return { members, identities, nameOf, groupChats, directs, bots };
   }
 }

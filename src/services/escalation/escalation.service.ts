@@ -1,10 +1,8 @@
 import { IsNull, LessThan, LessThanOrEqual, Not, type EntityManager } from 'typeorm';
-import { ChannelEntity } from '../../db/entities/channel.entity.js';
-import { EscalationRuleEntity } from '../../db/entities/escalation-rule.entity.js';
 import { IncidentEventEntity } from '../../db/entities/incident-event.entity.js';
 import { IncidentEntity, type Incident } from '../../db/entities/incident.entity.js';
 import type { Database } from '../../db/database.js';
-import { chooseRule, levelOfStep, totalSteps, type EscalationPolicy } from '../../domain/escalation-policy.js';
+import { levelOfStep, totalSteps, type EscalationPolicy } from '../../domain/escalation-policy.js';
 import { AppError } from '../../lib/errors.js';
 import { forEachBounded } from '../../lib/for-each-bounded.js';
 import type { Logger } from '../../lib/logger.js';
@@ -12,6 +10,7 @@ import type { Metrics } from '../../lib/metrics.js';
 import type { Actor } from '../../domain/actor.js';
 import type { EscalationNotifier } from './escalation-notifier.js';
 import type { ChannelsWithRules } from './channels-with-rules.js';
+import { chooseEscalationRule, policyOf } from './escalation-rule-choice.js';
 import { EscalationCheckedMarker } from './escalation-checked-marker.js';
 import { DEFAULT_REDELIVERY_MS, EscalationDeliveries, escalationRun, pageKey, type PageDelivery } from './escalation-deliveries.js';
 import { EscalationSteps, type TakenStep } from './escalation-steps.js';
@@ -337,14 +336,9 @@ export class EscalationService {
     });
   }
 
-  /** The first rule that matches the incident at `at` (its time window judged in the channel's time zone). */
+  /** The policy of the first rule that matches the incident at `at`. */
   private async choosePolicy(tx: EntityManager, incident: Incident, at: Date): Promise<EscalationPolicy | undefined> {
-    const [rules, channel] = await Promise.all([
-      tx.find(EscalationRuleEntity, { where: { channelId: incident.channelId, enabled: true }, order: { position: 'ASC', id: 'ASC' } }),
-      tx.findOneBy(ChannelEntity, { id: incident.channelId }),
-    ]);
-    const rule = chooseRule(rules, incident, at, channel?.timeZone ?? 'UTC');
-    if (!rule) return undefined;
-    return { ruleId: rule.id, ruleName: rule.name, levels: rule.levels, repeat: rule.repeat, stopOn: rule.stopOn };
+    const rule = await chooseEscalationRule(tx, incident.channelId, incident, at);
+    return rule && policyOf(rule);
   }
 }

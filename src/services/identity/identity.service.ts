@@ -195,6 +195,32 @@ export class IdentityService {
     return this.link(platform, profile.externalId, member.id, method, profile);
   }
 
+  /**
+   * An admin's "link by email/mobile": the platform's directory searched by the member's email, then by mobile.
+   * Never takes an account already linked to another member; lookups are not cached (unlike the automatic ones).
+   */
+  async linkMemberFromDirectory(platform: PlatformName, member: Member): Promise<{ identity: ImIdentity; by: 'email' | 'mobile' } | { reason: string }> {
+    const directory = this.destinations.capability(platform, 'directory');
+    if (!directory) return { reason: `${platform} is not enabled` };
+    const searches: Array<['email' | 'mobile', (() => Promise<PlatformUserProfile | null>) | undefined]> = [
+      ['email', member.email && directory.findUserByEmail ? () => directory.findUserByEmail!(member.email!) : undefined],
+      ['mobile', member.phone && directory.findUserByMobile ? () => directory.findUserByMobile!(member.phone!) : undefined],
+    ];
+    if (!searches.some(([, search]) => search)) return { reason: 'no email or mobile this directory can be searched by' };
+    for (const [by, search] of searches) {
+      const profile = search ? await search() : null;
+      if (!profile) continue;
+      const existing = await this.db.manager.findOneBy(ImIdentityEntity, { platform, externalId: profile.externalId });
+      if (existing) {
+        if (existing.memberId === member.id) return { identity: existing, by };
+        return { reason: `the ${platform} account with this ${by} is linked to another member` };
+      }
+      this.emailMisses.delete(`${platform}:${member.email?.toLowerCase()}`);
+      return { identity: await this.link(platform, profile.externalId, member.id, by === 'email' ? 'auto_email' : 'auto_mobile', profile), by };
+    }
+    return { reason: `no ${platform} account has this member's email or mobile` };
+  }
+
   /** Links of the platform holding the primary id or any of the alternate ids, each with its member (one query). */
   private async identitiesOf(platform: PlatformName, externalId: string, ids: AlternateIds): Promise<IdentityWithMember[]> {
     return this.db.manager

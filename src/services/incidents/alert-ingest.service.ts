@@ -5,7 +5,7 @@ import { IntegrationEntity, type Integration } from '../../db/entities/integrati
 import { Database, isUniqueViolation } from '../../db/database.js';
 import type { Severity } from '../../domain/incident-status.js';
 import type { InboundMessage } from '../../domain/integration-settings.js';
-import { decidePush, type PushDecision } from '../../domain/push-modes.js';
+import { decidePush, matchingPushRule, type PushDecision } from '../../domain/push-modes.js';
 import { routeMessage } from '../../domain/routing.js';
 import { newOpaqueId, sha256Hex } from '../../lib/ids.js';
 import type { Actor } from '../../domain/actor.js';
@@ -20,6 +20,21 @@ export interface InboundAlert {
   severity: Severity;
   /** The request body as received, kept on the alert for later inspection. */
   rawPayload: string;
+}
+
+/** What a message would do, found by the same decisions as ingest() and without writing anything. */
+export interface IngestPreview {
+  action: 'trigger' | 'update' | 'close' | 'discard';
+  title: string;
+  description: string;
+  /** Null when each message gets a fresh key (always-new mode) or the message is discarded. */
+  alertKey: string | null;
+  /** The push rule that matched (by_rules mode). */
+  ruleIndex: number | null;
+  /** Where it would go; null when discarded or when a close finds no open alert. */
+  channelId: number | null;
+  /** Why nothing would be stored or changed, when that is the case. */
+  note?: string;
 }
 
 export type IngestOutcome =
@@ -54,7 +69,7 @@ export class AlertIngestService {
   }
 
   async ingest(inbound: InboundAlert): Promise<IngestOutcome> {
-    const message = { title: cut(inbound.message.title, TITLE_LIMIT), content: cut(inbound.message.content, DESCRIPTION_LIMIT) };
+    const message = storedMessage(inbound.message);
     const decision = decidePush(inbound.integration, message, newOpaqueId);
     if (decision.action === 'discard') return { outcome: 'discarded', reason: decision.reason };
 
@@ -76,6 +91,25 @@ export class AlertIngestService {
     );
     for (const change of published) this.changes.publish(change);
     return outcome;
+  }
+
+  async preview(integration: Integration, inbound: InboundMessage): Promise<IngestPreview> {
+    const message = storedMessage(inbound);
+    const decision = decidePush(integration, message, newOpaqueId);
+    const shown = { title: message.title, description: message.content };
+    if (decision.action === 'discard') return { ...shown, action: 'discard', alertKey: null, ruleIndex: null, channelId: null, note: decision.reason };
+    const matched = integration.pushMode === 'by_rules' ? matchingPushRule(integration.pushRules ?? [], message) : -1;
+    const ruleIndex = matched >= 0 ? matched : null;
+    const open = decision.dedupeKey === null ? null : await this.db.manager.findOneBy(AlertEntity, { integrationId: integration.id, openKeyHash: sha256Hex(decision.dedupeKey) });
+    const openChannelId = open ? (await this.db.manager.findOneBy(IncidentEntity, { id: open.incidentId }))?.channelId ?? null : null;
+    const alertKey = decision.dedupeKey === null ? null : cut(decision.alertKey, 512);
+    if (decision.action === 'close') {
+      return open
+        ? { ...shown, action: 'close', alertKey, ruleIndex, channelId: openChannelId }
+        : { ...shown, action: 'close', alertKey, ruleIndex, channelId: null, note: 'no open alert has this key: nothing would change' };
+    }
+    if (open) return { ...shown, action: 'update', alertKey, ruleIndex, channelId: openChannelId };
+    return { ...shown, action: 'trigger', alertKey, ruleIndex, channelId: channelFor(integration, message), ...(alertKey === null ? { note: 'always new: every message opens its own alert' } : {}) };
   }
 
   /** "Always new" needs no lookup, so it goes through the batching writer. */
@@ -114,6 +148,7 @@ export class AlertIngestService {
           title: message.title,
           description: message.content,
           rawPayload: inbound.rawPayload,
+          links: linksOf(message),
         });
         await tx.update(IncidentEntity, open.incidentId, { updatedAt: now });
         const channelId = (await tx.findOneByOrFail(IncidentEntity, { id: open.incidentId })).channelId;
@@ -186,10 +221,18 @@ function newIncidentRecord(inbound: InboundAlert, decision: Extract<PushDecision
       lastSeenAt: now,
       resolvedAt: null,
       rawPayload: inbound.rawPayload,
+      links: linksOf(message),
     },
     actor: integrationActor(integration),
   };
 }
+
+/** The message as it is stored: title and description cut to their columns. */
+function storedMessage(message: InboundMessage): InboundMessage {
+  return { title: cut(message.title, TITLE_LIMIT), content: cut(message.content, DESCRIPTION_LIMIT), links: message.links };
+}
+
+const linksOf = (message: InboundMessage) => (message.links?.length ? message.links : null);
 
 function integrationActor(integration: Integration): Actor {
   return { type: 'integration', id: integration.id, name: integration.name };

@@ -13,6 +13,8 @@ export interface IncidentCards {
   postIncidentCard(chatId: string, view: IncidentView): Promise<string>;
   /** Updates a posted card in place; `gone` when it can no longer be updated (deleted, too old) and should be reposted. */
   updateIncidentCard(chatId: string, messageId: string, view: IncidentView): Promise<CardUpdateResult>;
+  /** A link that opens the chat in the platform's app or web client (the Details page's "back to the chat"), where it has one. */
+  chatUrl?(chatId: string): string | undefined;
 }
 
 export interface Mention {

@@ -17,7 +17,7 @@ function record(channelId: number, n: number): NewIncidentRecord {
     },
     alert: {
       integrationId: 1, alertKey: `key-${n}`, openKeyHash: null, title: `incident ${n}`, description: `body ${n}`, descriptionFormat: 'text',
-      severity: 'warning', status: 'firing', eventCount: 1, firstSeenAt: now, lastSeenAt: now, resolvedAt: null, rawPayload: `{"n":${n}}`,
+      severity: 'warning', status: 'firing', eventCount: 1, firstSeenAt: now, lastSeenAt: now, resolvedAt: null, rawPayload: `{"n":${n}}`, links: null,
     },
     actor: { type: 'integration', id: 1, name: 'bench' },
   };

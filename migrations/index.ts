@@ -28,7 +28,7 @@ export const allMigrations = [
   WebhookBots1764800000000,
   BotMappingTables1764810000000,
   MessageTemplates1764910000000,
-  PagedResponders1764950000000,
   AlertLinks1764930000000,
   ConsoleSessions1764940000000,
+  PagedResponders1764950000000,
 ];

@@ -6,6 +6,7 @@ import { createDataSource, openDatabase } from '../../src/db/data-source.js';
 import { IntegrationEntity } from '../../src/db/entities/integration.entity.js';
 import type { DatabaseConfig } from '../../src/config/config.js';
 import { DATABASE_KINDS, dropDatabase, freshDatabase } from '../support/databases.js';
+import { undoMigrationsThrough } from '../support/migrations.js';
 
 const AT = '2026-01-01 00:00:00.000';
 
@@ -67,9 +68,7 @@ describe.each(DATABASE_KINDS)('integration settings migration on %s', (kind) => 
       ]);
 
       // Back to before this migration: the later ones are undone first.
-      for (let undo = allMigrations.length - allMigrations.indexOf(IntegrationSettings1764700000000); undo > 0; undo--) {
-        await migrated.undoLastMigration({ transaction: 'each' });
-      }
+      await undoMigrationsThrough(migrated, IntegrationSettings1764700000000);
       expect(await columnsOf(migrated, 'integrations')).toContain('signing_secret');
       expect(await columnsOf(migrated, 'integrations')).not.toContain('settings');
       const reverted = await migrated.query('SELECT name, signing_secret FROM integrations ORDER BY id');

@@ -4,9 +4,11 @@
  */
 import { DataSource } from 'typeorm';
 import { allMigrations } from '../../migrations/index.js';
+import { MessageTemplates1764910000000 } from '../../migrations/1764910000000-message-templates.js';
 import { createDataSource } from '../../src/db/data-source.js';
 import type { DatabaseConfig } from '../../src/config/config.js';
 import { DATABASE_KINDS, dropDatabase, freshDatabase } from '../support/databases.js';
+import { undoMigrationsThrough } from '../support/migrations.js';
 
 const AT = '2026-01-01 00:00:00.000';
 
@@ -34,7 +36,7 @@ describe.each(DATABASE_KINDS)('message templates migration on %s', (kind) => {
     await expect(insert('triggered', 'again')).rejects.toThrow();
     expect((await dataSource.query('SELECT source FROM message_templates ORDER BY id')).map((row: any) => row.source)).toEqual(['🔥 {{ incident.title }}', '✅ {{ incident.title }}']);
 
-    await dataSource.undoLastMigration({ transaction: 'each' });
+    await undoMigrationsThrough(dataSource, MessageTemplates1764910000000);
     const runner = dataSource.createQueryRunner();
     try {
       expect(await runner.hasTable('message_templates')).toBe(false);

@@ -12,6 +12,7 @@ import { IncidentLinks } from '../../src/services/incidents/incident-links.js';
 import { IncidentViewService } from '../../src/services/incidents/incident-view.service.js';
 import type { DatabaseConfig } from '../../src/config/config.js';
 import { DATABASE_KINDS, dropDatabase, freshDatabase } from '../support/databases.js';
+import { undoMigrationsThrough } from '../support/migrations.js';
 
 const AT = '2026-01-01 00:00:00.000';
 
@@ -73,9 +74,7 @@ describe.each(DATABASE_KINDS)('paged responders migration on %s', (kind) => {
       ]);
 
       // Back to before this migration: any later ones are undone first.
-      for (let undo = allMigrations.length - allMigrations.indexOf(PagedResponders1764950000000); undo > 0; undo--) {
-        await migrated.undoLastMigration({ transaction: 'each' });
-      }
+      await undoMigrationsThrough(migrated, PagedResponders1764950000000);
       const columns = await columnsOf(migrated);
       expect(columns).not.toContain('paged_responders');
       expect(columns).toContain('escalation_paged');

@@ -134,6 +134,14 @@ describe.each(DATABASE_KINDS)('admin API for the console on %s', (kind) => {
       expect((await service.post(hookPath(signed.body.url), { ...body, timestamp, sign: feishuSign(timestamp, 'top-secret-sign') })).body.code).toBe(0);
     });
 
+    it('answers for a disabled integration what its URL answers', async () => {
+      const off = await service.api('POST', '/integrations', { name: 'paused', channelId: bound.channel.id, enabled: false });
+      expect(off.status).toBe(201);
+      const body = { msg_type: 'text', content: { text: 'paused' } };
+      expect((await testPayload(body, off.body.id)).body).toEqual(expect.objectContaining({ accepted: false, error: { code: 19001, msg: 'param invalid: incoming webhook access token invalid' } }));
+      expect((await service.post(hookPath(off.body.url), body)).body.code).toBe(19001);
+    });
+
     it('is admin-only and 404s an unknown integration', async () => {
       const anonymous = await fetch(`${service.url}/api/v1/integrations/${shared.id}/test-payload`, { method: 'POST', body: '{}' });
       expect(anonymous.status).toBe(401);

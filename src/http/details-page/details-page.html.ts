@@ -13,7 +13,7 @@ import { DETAILS_PAGE_SCRIPT_PATH, DETAILS_PAGE_STYLE_PATH } from './details-pag
 /** What a phone shows of a description before "it goes on in the raw payload"; intake keeps up to 21,000. */
 export const DESCRIPTION_SHOWN_CHARS = 10_000;
 /** Of each alert's raw payload (a Feishu body is at most 20 KB). */
-export const RAW_PAYLOAD_SHOWN_CHARS = 8_000;
+export const RAW_PAYLOAD_SHOWN_CHARS = 4_000;
 
 export interface DetailsPageContext {
   now: Date;

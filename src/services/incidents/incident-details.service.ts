@@ -11,7 +11,7 @@ import { escalationView } from './incident-view.service.js';
 
 /** A page for a phone: the newest this many timeline entries and alerts are shown, and how many more there are. */
 export const DETAILS_TIMELINE_LIMIT = 300;
-export const DETAILS_ALERT_LIMIT = 50;
+export const DETAILS_ALERT_LIMIT = 20;
 
 export interface ChatPlace {
   platform: string;

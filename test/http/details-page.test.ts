@@ -244,6 +244,12 @@ describe.each(DATABASE_KINDS)('Details page on %s', (kind) => {
     it('is escaped and isolated in every field, bidi controls dropped', async () => {
       const evilChannel = await createChannel(service, `ch ${HOSTILE}`.slice(0, 100));
       const evilHook = await createIntegration(service, { name: `int ${HOSTILE}`.slice(0, 100), channelId: evilChannel.id, messageFormat: 'markdown' });
+      const evilMember = await createMember(service, `m ${HOSTILE}`.slice(0, 100));
+      const rule = await service.api('POST', `/channels/${evilChannel.id}/escalation-rules`, {
+        name: `r ${HOSTILE}`.slice(0, 100),
+        levels: [{ memberIds: [evilMember.id], notifyGroupChats: false, notifyDirect: true, waitMinutes: 60 }],
+      });
+      expect(rule.status).toBe(201);
       const sent = await service.post(hookPath(evilHook.url), {
         msg_type: 'post',
         content: {
@@ -257,9 +263,14 @@ describe.each(DATABASE_KINDS)('Details page on %s', (kind) => {
       });
       expect(sent.body.code).toBe(0);
       const id = (await service.api('GET', '/incidents?limit=1')).body.items[0].id;
+      await escalated(id);
+      expect((await service.api('POST', `/incidents/${id}/acknowledge`, { memberId: evilMember.id })).status).toBe(200);
       const page = await open(service, pathOf(service.services.links.detailsUrl(id)));
       expect(page.status).toBe(200);
       expect(page.html).not.toMatch(/<script|<img|href="javascript:/i);
+      expect(page.html).toContain('<dt>Responders</dt><dd><bdi>m &lt;script&gt;');
+      expect(page.html).toContain('<dt>Rule</dt><dd><bdi>r &lt;script&gt;');
+      expect(page.html).toContain('<span class="what">Acknowledged</span> by <bdi>m &lt;script&gt;');
       expect(page.html).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
       expect(page.html).toContain('<h1><bdi>title &lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; &amp;lt;b&amp;gt; gnp.exe zero\u200Bwidth rtl مرحبا</bdi></h1>');
       expect(page.html).toContain('<dt>Channel</dt><dd><bdi>ch &lt;script&gt;');

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IncidentEntity } from '../../src/db/entities/incident.entity.js';
 import { IncidentLinks } from '../../src/services/incidents/incident-links.js';
 import { DATABASE_KINDS } from '../support/databases.js';
@@ -287,6 +290,27 @@ describe.each(DATABASE_KINDS)('Details page on %s', (kind) => {
       expect(page.html).not.toContain('<b>');
       expect(page.html.length).toBeLessThan(120_000);
     });
+  });
+});
+
+describe('Details link key kept in the data dir', () => {
+  it('is generated once (owner-only file, not the admin token) and survives a restart, so posted links keep working', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'details-key-'));
+    const first = await startTestService('sqlite', 'details_key_a', { dataDir });
+    const signature = first.services.links.signature(7);
+    await first.stop();
+    const file = join(dataDir, 'details-link-key');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const key = readFileSync(file, 'utf8').trim();
+    expect(key.length).toBeGreaterThanOrEqual(32);
+    expect(key).not.toContain(TEST_ADMIN_TOKEN);
+    const second = await startTestService('sqlite', 'details_key_b', { dataDir });
+    expect(second.services.links.signature(7)).toBe(signature);
+    await second.stop();
+    const configured = await startTestService('sqlite', 'details_key_c', { dataDir, detailsLinks: { key: 'configured-details-key-0123456789abcdef', ttlAfterCloseMs: DAY_MS } });
+    expect(configured.services.links.signature(7)).not.toBe(signature);
+    await configured.stop();
+    expect(readFileSync(file, 'utf8').trim()).toBe(key);
   });
 });
 

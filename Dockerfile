@@ -16,6 +16,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm's `prepare` runs it at every `npm ci`; with no sources in the stage yet it builds nothing (see `npm run build`).
+COPY src/cli/build-once.mjs ./src/cli/
 
 # Every dependency (TypeScript included) to compile src/ and migrations/ to dist/.
 FROM toolchain AS build

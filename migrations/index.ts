@@ -9,7 +9,10 @@ import { IntegrationSettings1764700000000 } from './1764700000000-integration-se
 import { EscalationRetries1764720000000 } from './1764720000000-escalation-retries.js';
 import { WebhookBots1764800000000 } from './1764800000000-webhook-bots.js';
 import { BotMappingTables1764810000000 } from './1764810000000-bot-mapping-tables.js';
+import { MessageTemplates1764910000000 } from './1764910000000-message-templates.js';
+import { PagedResponders1764950000000 } from './1764950000000-paged-responders.js';
 import { AlertLinks1764930000000 } from './1764930000000-alert-links.js';
+import { ConsoleSessions1764940000000 } from './1764940000000-console-sessions.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -24,5 +27,8 @@ export const allMigrations = [
   EscalationRetries1764720000000,
   WebhookBots1764800000000,
   BotMappingTables1764810000000,
+  MessageTemplates1764910000000,
+  PagedResponders1764950000000,
   AlertLinks1764930000000,
+  ConsoleSessions1764940000000,
 ];

@@ -9,6 +9,8 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+const CLOSE_GRACE_MS = 3000;
+
 export function initHttpServer(app: Koa): HttpServer {
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000;
@@ -29,7 +31,13 @@ export function initHttpServer(app: Koa): HttpServer {
     close: async () => {
       if (!server.listening) return;
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Requests in flight get a grace period; a connection still open after it (a client that stopped reading a
+        // long-lived response) is cut, so one browser tab cannot hold the shutdown.
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       });
     },

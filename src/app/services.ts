@@ -30,6 +30,14 @@ import { IncidentLinks } from '../services/incidents/incident-links.js';
 import { IncidentViewService } from '../services/incidents/incident-view.service.js';
 import { IncidentService } from '../services/incidents/incident.service.js';
 import type { DestinationRegistry } from '../services/registry/destination-registry.js';
+import { TemplateBotMessages } from '../services/bots/template-bot-messages.js';
+import { BuiltInTemplates } from '../services/templates/built-in-templates.js';
+import { TemplateEmailMessages } from '../services/templates/template-email-messages.js';
+import { MessageTemplateRenderer } from '../services/templates/message-template-renderer.js';
+import { MessageTemplateService } from '../services/templates/message-templates.service.js';
+import { TemplateContexts } from '../services/templates/template-contexts.js';
+import { templateMarkups } from '../services/templates/template-markups.js';
+import { TemplateSandbox } from '../services/templates/template-sandbox.js';
 
 export interface Services {
   channels: ChannelService;
@@ -52,6 +60,9 @@ export interface Services {
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
   botDeliveries: BotDeliveries;
+  templates: MessageTemplateService;
+  /** Subject, text and HTML of an incident's email from the channel's templates (for the email destination). */
+  emailTemplates: TemplateEmailMessages;
 }
 
 /** The services over one database, reaching people through the registered destinations; wired to the change feed. */
@@ -79,8 +90,14 @@ export function initServices(
   const channelsWithRules = new ChannelsWithRules(db);
   const botMappings = new BotMappingTableService(db);
   const channelsWithBots = new ChannelsWithBots(db);
-  const botDeliveries = new BotDeliveries(db, botSending, noBotFailureFallback, logger, config.botRetry);
-  const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics, new BotPager(db, botDeliveries, botMappings));
+  const sandbox = new TemplateSandbox();
+  const builtInTemplates = new BuiltInTemplates();
+  const templateRenderer = new MessageTemplateRenderer(db, sandbox, builtInTemplates, templateMarkups(botSending), logger);
+  const templateContexts = new TemplateContexts(db, views);
+  const templates = new MessageTemplateService(db, sandbox, templateRenderer, templateContexts, builtInTemplates);
+  const botMessages = new TemplateBotMessages(templateRenderer, templateContexts, logger);
+  const botDeliveries = new BotDeliveries(db, botSending, noBotFailureFallback, logger, config.botRetry, botMessages);
+  const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics, new BotPager(db, botDeliveries, botMappings, botMessages));
   const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, metrics, config.escalationRedeliveryMs);
   const services: Services = {
     channels: new ChannelService(db),
@@ -100,12 +117,14 @@ export function initServices(
     memberLinkHealth: new MemberLinkHealth(db, destinations, identities),
     links,
     incidentDetails: new IncidentDetailsService(db, destinations),
-    bots: new WebhookBotService(db, botSending, botDeliveries, channelsWithBots),
+    bots: new WebhookBotService(db, botSending, botDeliveries, channelsWithBots, botMessages, templates),
     botMappings,
     botDeliveries,
+    templates,
+    emailTemplates: new TemplateEmailMessages(templateRenderer, templateContexts, logger),
   };
   services.cards.attach(changes);
   escalations.attach(changes);
-  new BotSubscriptions(db, botDeliveries, links, channelsWithBots, logger).attach(changes);
+  new BotSubscriptions(db, botDeliveries, links, channelsWithBots, logger, botMessages).attach(changes);
   return services;
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../lib/logger.js';
 import { Metrics } from '../lib/metrics.js';
 import { withTimeout } from '../lib/timeout.js';
 import type { Redis } from '../lib/redis.js';
+import { createPacing } from '../lib/shared-pacing.js';
 import { buildPlatformModules, describePlatforms } from '../platforms/index.js';
 import { WebhookBotSender } from '../platforms/webhook-bots/webhook-bot-sender.js';
 import { describeBotKinds } from '../platforms/webhook-bots/bot-type-info.js';
@@ -20,6 +21,8 @@ import { initHttpServer } from './http-server.js';
 import { initScheduler } from './scheduler.js';
 import { initServices, type Services } from './services.js';
 import { initStorage } from './storage.js';
+import { initAdminSessions } from './admin-sessions.js';
+import { IncidentEventStreams } from '../http/admin/incident-event-streams.js';
 
 export type { Services } from './services.js';
 
@@ -59,14 +62,17 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     incidentsWithUndeliveredPages: () => countIncidentsWithUndeliveredPages(storage.db),
     dependencies: storage.readiness,
   });
-  const platforms = await buildPlatformModules(config, logger, metrics).catch(async (error: unknown) => {
+  // Rate limits are the platforms', not one instance's: with Redis, every instance paces on the same buckets.
+  const pacing = createPacing(storage.redis, logger, metrics);
+  const platforms = await buildPlatformModules(config, logger, metrics, pacing).catch(async (error: unknown) => {
     await storage.close();
     throw error;
   });
   const destinations = new DestinationRegistry(platforms.map((platform) => platform.destination));
-  const services = initServices(config, storage.db, destinations, new WebhookBotSender(), admin.token, detailsLinkKey, logger, metrics);
+  const services = initServices(config, storage.db, destinations, new WebhookBotSender({ pacing }), admin.token, detailsLinkKey, logger, metrics);
   const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger, metrics);
 
+  const incidentEvents = new IncidentEventStreams(services.changes);
   const inbound = { interactions: services.interactions, bindings: services.bindings, deduper: storage.deduper };
   const app = createHttpApp({
     ...services,
@@ -79,12 +85,16 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     publicBaseUrl: config.publicBaseUrl,
     metrics,
     metricsToken: config.metricsToken,
+    sessions: initAdminSessions(config, storage, admin.token),
+    incidentEvents,
   });
   const http = initHttpServer(app);
 
   const stop = async () => {
     const sweepStopped = scheduler.stopSweeping();
     for (const platform of platforms) await platform.stop();
+    // Open console event streams would keep the server from closing.
+    incidentEvents.close();
     await http.close();
     // Running escalation jobs and the running sweep finish, then the pages they started, before the database they
     // write to closes.

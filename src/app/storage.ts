@@ -52,7 +52,7 @@ export async function initStorage(config: AppConfig, logger: Logger): Promise<St
 async function openRedisLogged(url: string, logger: Logger): Promise<Redis> {
   const { redis, startError } = await openRedis(url);
   let down = Boolean(startError);
-  if (startError) logger.warn({ err: startError.message }, 'Redis does not answer: starting without it (events deduplicated on the database, escalation timers in this process) until it does');
+  if (startError) logger.warn({ err: startError.message }, 'Redis does not answer: starting without it (events deduplicated on the database, escalation timers and rate-limit pacing in this process) until it does');
   else logger.info('redis connected');
   redis.on('error', (error: Error) => {
     if (down) return;

@@ -28,6 +28,7 @@ const configSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   ESCALATION_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   SCHEDULER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(DEFAULT_SCHEDULER_POLL_MS),
+  CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(5).max(43_200).optional(),
 });
 
 /**
@@ -94,6 +95,8 @@ export interface AppConfig extends PlatformConfigs {
   escalationSweepSeconds: number;
   /** How often the scheduler (Agenda) looks for due jobs. */
   schedulerPollMs?: number;
+  /** How long an admin console sign-in lasts; default in services/admin-sessions/admin-sessions.ts. */
+  consoleSessionMinutes?: number;
   /**
    * How long an escalation page may stay undelivered, with nobody renewing it, before the sweep delivers it again
    * (its instance died between taking the step and sending the page); default in escalation-deliveries.ts.
@@ -147,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logFormat: values.LOG_FORMAT,
     escalationSweepSeconds: values.ESCALATION_SWEEP_SECONDS,
     schedulerPollMs: values.SCHEDULER_POLL_MS,
+    consoleSessionMinutes: values.CONSOLE_SESSION_MINUTES,
     ...platforms.configs,
   };
 }

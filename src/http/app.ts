@@ -10,11 +10,14 @@ import { requestContext } from './middleware/request-context.js';
 import { registerOpenApi } from './openapi.routes.js';
 import { registerDetailsPage, type AdminRequestCheck } from './details-page/details-page.route.js';
 import { ADMIN_PREFIX } from './admin/admin.routes.js';
-import { bearerCheck } from './middleware/admin-auth.js';
+import { adminRequestCheck } from './middleware/admin-auth.js';
 import type { IncidentDetailsService } from '../services/incidents/incident-details.service.js';
 import type { Context } from 'koa';
 import { registerMetrics } from './metrics.route.js';
 import type { IncidentLinks } from '../services/incidents/incident-links.js';
+import type { AdminSessions } from '../services/admin-sessions/admin-sessions.js';
+import { adminSessionReader, sessionCsrfToken } from './middleware/admin-session.js';
+import { registerConsole } from './console/console.routes.js';
 
 export interface HttpDeps extends AdminDeps, SourceDeps {
   logger: Logger;
@@ -30,12 +33,15 @@ export interface HttpDeps extends AdminDeps, SourceDeps {
   metrics: Metrics;
   /** Bearer token /metrics requires, when set. */
   metricsToken?: string;
+  /** Admin console sign-ins: the console's cookie is accepted by the admin API too. */
+  sessions: AdminSessions;
 }
 
 export function createHttpApp(deps: HttpDeps): Koa {
   const app = new Koa({ proxy: true });
   app.use(requestContext(deps.logger));
   app.use(errorMapper());
+  app.use(adminSessionReader(deps.sessions));
 
   const publicRouter = new Router();
   registerHealth(publicRouter, deps.readiness);
@@ -45,10 +51,12 @@ export function createHttpApp(deps: HttpDeps): Koa {
   registerDetailsPage(publicRouter, {
     details: deps.incidentDetails,
     links: deps.links,
-    isAdminRequest: deps.isAdminRequest ?? bearerCheck(deps.adminToken),
-    csrfToken: deps.csrfToken,
+    // The bearer token, or a console session (whose CSRF token the page's actions send back).
+    isAdminRequest: deps.isAdminRequest ?? adminRequestCheck(deps.adminToken),
+    csrfToken: deps.csrfToken ?? sessionCsrfToken,
     apiPrefix: ADMIN_PREFIX,
   });
+  registerConsole(publicRouter, deps);
   for (const mount of deps.platformRoutes) mount(publicRouter);
   app.use(publicRouter.routes()).use(publicRouter.allowedMethods());
 

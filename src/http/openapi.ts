@@ -14,6 +14,7 @@ import { integrationTypeSchemas } from './openapi-integrations.js';
 import { webhookBotInputSchema, webhookBotPatchSchema } from './admin/webhook-bot-schemas.js';
 import { mappingImportSchema, mappingTableInputSchema } from './admin/mapping-import.js';
 import type { SourceRegistry } from '../ingest/source-registry.js';
+import { templatePaths, templateSchemas } from './openapi-templates.js';
 import { error, errors, idParameter, input, json, notFound, ref } from './openapi-helpers.js';
 import { consolePaths } from './openapi-console.js';
 
@@ -63,7 +64,8 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       description: 'Channels, members, integrations and incidents. Authenticate with `Authorization: Bearer <ADMIN_TOKEN>`.',
     },
     servers: [{ url: `${publicBaseUrl}/api/v1` }],
-    security: [{ bearer: [] }],
+    // Either one: the bearer token, or the admin console's session cookie (changes then also need X-CSRF-Token).
+    security: [{ bearer: [] }, { consoleSession: [] }],
     paths: {
       ...crud('channels', 'Channel', input(channelInputSchema), input(channelPatchSchema), 'Channel'),
       ...crud('members', 'Member', input(memberInputSchema), input(memberPatchSchema), 'Member'),
@@ -109,6 +111,13 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       '/incidents/{id}/acknowledge': incidentAction('acknowledge', 'Acknowledge'),
       '/incidents/{id}/close': incidentAction('close', 'Close (resolves its firing alerts)'),
       '/incidents/{id}/reopen': incidentAction('reopen', 'Reopen a closed incident'),
+      '/incidents/events': {
+        get: {
+          tags: ['Incident'],
+          summary: 'Server-Sent Events: `event: incident` with {incidentId, channelId, kind} whenever an incident changes on this instance',
+          responses: { '200': { description: 'An event stream (text/event-stream)', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors },
+        },
+      },
       '/chat-bindings': {
         get: { tags: ['Chat'], summary: 'List group chats bound to channels', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }) }, ...errors } },
         post: { tags: ['Chat'], summary: 'Bind a group chat to a channel', requestBody: { required: true, ...json(input(chatBindingInputSchema)) }, responses: { '201': { description: 'Bound', ...json({ type: 'object' }) }, ...errors } },
@@ -195,12 +204,21 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
           responses: { '200': { description: 'Rows written, and the emails that match no member', ...json({ type: 'object', properties: { imported: { type: 'integer' }, unmatchedEmails: { type: 'array', items: { type: 'string' } } } }) }, ...errors, ...notFound },
         },
       },
+      ...templatePaths,
       '/destination-types': {
         get: { tags: ['Types'], summary: 'The kinds of destination this build knows (IM apps …): what each can do, its settings, and whether it is enabled here', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('DestinationType') } } }) }, ...errors } },
       },
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        consoleSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'oncall_console_session',
+          description: 'The admin console session (POST /console/session with the admin token). A change (not GET/HEAD) made with it must also send the session CSRF token (GET /console/session) in X-CSRF-Token, else 403.',
+        },
+      },
       schemas: {
         FieldInfo: {
           type: 'object',
@@ -227,7 +245,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
             enabled: { type: 'boolean' },
           },
         },
-        Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
+        Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', description: 'More about the error where it has some (a template’s line and column)' } } } } },
         Channel: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, description: { type: 'string' }, timeZone: { type: 'string' }, ...timestamps } },
         Member: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] }, ...timestamps } },
         ...integrationTypes.components,
@@ -264,6 +282,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
           type: 'object',
           properties: { id: { type: 'integer' }, name: { type: 'string' }, kind: { enum: ['feishu', 'dingtalk', 'wecom', 'telegram', 'slack', 'zoom'] }, rowCount: { type: 'integer' }, ...timestamps },
         },
+        ...templateSchemas,
         BotDelivery: {
           type: 'object',
           properties: {

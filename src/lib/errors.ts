@@ -3,12 +3,14 @@ export type AppErrorCode =
   | 'not_found'
   | 'conflict'
   | 'unauthorized'
+  | 'forbidden'
   | 'invalid_transition'
   | 'internal';
 
 const HTTP_STATUS: Record<AppErrorCode, number> = {
   validation: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   invalid_transition: 409,

@@ -46,6 +46,8 @@ export class Metrics {
   private readonly pageSends: Counter<'destination' | 'outcome' | 'kind'>;
   private readonly pageRetries: Counter;
   private readonly rateLimitHolds: Counter<'platform' | 'scope'>;
+  private readonly pacingSwitches: Counter<'to'>;
+  private readonly pacingShared: Gauge;
   private readonly lastSweep: Gauge;
   private readonly sweepFailures: Counter;
   private readonly schedulerErrors: Counter;
@@ -152,6 +154,17 @@ export class Metrics {
       labelNames: ['platform', 'scope'],
       registers,
     });
+    this.pacingSwitches = new Counter({
+      name: 'oncall_pacing_mode_switches_total',
+      help: 'Switches of rate-limit pacing between Redis (shared by the instances) and this process (while Redis cannot answer), by the mode switched to',
+      labelNames: ['to'],
+      registers,
+    });
+    this.pacingShared = new Gauge({
+      name: 'oncall_pacing_shared',
+      help: '1 while rate limits are paced on Redis, shared with the other instances; 0 while this instance paces its own calls',
+      registers,
+    });
     this.lastSweep = new Gauge({
       name: 'oncall_escalation_sweep_last_success_timestamp_seconds',
       help: 'When the escalation sweep last finished without error (Unix time)',
@@ -248,6 +261,12 @@ export class Metrics {
 
   rateLimitHold(platform: string, scope: string): void {
     this.rateLimitHolds.inc({ platform, scope });
+  }
+
+  /** The pacing's mode at start (`switched` false), then each switch between Redis and the process. */
+  pacingMode(mode: 'shared' | 'local', switched = true): void {
+    if (switched) this.pacingSwitches.inc({ to: mode });
+    this.pacingShared.set(mode === 'shared' ? 1 : 0);
   }
 
   sweepFinished(ok: boolean): void {

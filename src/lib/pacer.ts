@@ -1,3 +1,21 @@
+/** Waits for a key's turn: `priority` orders the calls waiting for the same key, lowest first. */
+export interface KeyedPacer {
+  wait(key: string, priority?: number): Promise<void>;
+}
+
+/**
+ * Makes the pacers of a platform client. `name` tells one limit from another (`feishu:chat`, `bot:dingtalk:minute`)
+ * and must be the same on every instance: with Redis, pacers of one name share their rate across instances.
+ */
+export interface Pacing {
+  pacer(name: string, perSecond: number, burst?: number, onHold?: () => void): KeyedPacer;
+}
+
+/** Every instance paces its own calls (no Redis, and tests of one client). */
+export const localPacing: Pacing = {
+  pacer: (_name, perSecond, burst, onHold) => new Pacer(perSecond, burst, onHold),
+};
+
 /** What a rate-limit hold waited for: our pacing per chat, per message or per workspace, or the platform's answer. */
 export type RateLimitScope = 'chat' | 'message' | 'workspace' | 'retry_after';
 
@@ -10,7 +28,7 @@ export type RateLimitScope = 'chat' | 'message' | 'workspace' | 'retry_after';
  * `priority` number, equal ones in the order they came: a call of a lower number overtakes those of higher numbers
  * already waiting, never one already let through. The rate is the same whatever the order.
  */
-export class Pacer {
+export class Pacer implements KeyedPacer {
   private readonly lanes = new Map<string, Lane>();
   private readonly intervalMs: number;
   private readonly burstMs: number;

@@ -1,8 +1,9 @@
 import type { Logger } from '../lib/logger.js';
+import { localPacing, type Pacing } from '../lib/pacer.js';
 import { z } from 'zod';
 import { describeFields, type DestinationTypeInfo } from '../services/registry/type-info.js';
 import { feishuPlatform } from './feishu/feishu.module.js';
-import type { PlatformMetrics, PlatformModule } from './platform-module.js';
+import type { PlatformDefinition, PlatformMetrics, PlatformModule } from './platform-module.js';
 import { slackPlatform } from './slack/slack.module.js';
 
 /** Every IM app the service knows. Adding an IM: its folder, and one line here. */
@@ -12,16 +13,16 @@ type Definition = (typeof PLATFORMS)[number];
 
 /** Each configured app's settings under its name (`feishu`, `slack` …); an app without settings is off. */
 export type PlatformConfigs = {
-  [D in Definition as D['name']]?: D extends { create(config: infer C, logger: Logger, metrics: PlatformMetrics): Promise<PlatformModule> } ? C : never;
+  [D in Definition as D['name']]?: D extends { create(config: infer C, ...rest: any[]): Promise<PlatformModule> } ? C : never;
 };
 
 /** The apps that are configured, built (not yet connected or started). */
-export async function buildPlatformModules(configs: PlatformConfigs, logger: Logger, metrics: PlatformMetrics): Promise<PlatformModule[]> {
+export async function buildPlatformModules(configs: PlatformConfigs, logger: Logger, metrics: PlatformMetrics, pacing: Pacing = localPacing): Promise<PlatformModule[]> {
   const modules: PlatformModule[] = [];
   for (const definition of PLATFORMS) {
     const config = configs[definition.name];
     // Each definition takes the config built by its own fragment; TypeScript can't pair them through the union.
-    if (config) modules.push(await (definition.create as (config: unknown, logger: Logger, metrics: PlatformMetrics) => Promise<PlatformModule>)(config, logger, metrics));
+    if (config) modules.push(await (definition.create as PlatformDefinition<string, z.ZodRawShape, unknown>['create'])(config, logger, metrics, pacing));
   }
   return modules;
 }

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { z } from 'zod';
 import type { Deduper } from '../lib/dedupe.js';
 import type { Logger } from '../lib/logger.js';
+import type { Pacing } from '../lib/pacer.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { ChatBindingService } from '../services/chat/chat-binding.service.js';
 import type { ChatInteractionService } from '../services/chat/chat-interaction.service.js';
@@ -48,5 +49,6 @@ export interface PlatformDefinition<Name extends string, Shape extends z.ZodRawS
   name: Name;
   info: PlatformInfo;
   config: PlatformConfigFragment<Shape, Config>;
-  create(config: Config, logger: Logger, metrics: PlatformMetrics): Promise<PlatformModule>;
+  /** `pacing` makes the app's rate-limit pacers (shared by the instances when Redis is configured). */
+  create(config: Config, logger: Logger, metrics: PlatformMetrics, pacing: Pacing): Promise<PlatformModule>;
 }

@@ -1,5 +1,6 @@
-import { formatTime, type IncidentView } from './incident-view.js';
-import { capText, nameList } from './text-caps.js';
+import type { IncidentView, ResponderRole } from './incident-view.js';
+import { capText, escapedWithin, nameList } from './text-caps.js';
+import { zonedClock, zonedDateTime } from './zoned-time.js';
 
 /**
  * How much of a card line a list of names may take (escaped text): a level of fifty people is shown as the first few
@@ -11,19 +12,58 @@ const NAME_LIMIT = 100;
 /** One timeline line as the card shows it. */
 const ACTIVITY_LINE_LIMIT = 300;
 
-/** How a platform's markup escapes untrusted text and makes text bold. */
+/** A date with the time of day (first/last seen), or the time of day alone (activity lines). */
+export type TimeStyle = 'datetime' | 'time';
+
+/** How a platform's markup escapes untrusted text, makes text bold, and shows a time. */
 export interface Markup {
   escape(text: string): string;
   bold(text: string): string;
+  /**
+   * The platform's own time markup, which each reader sees in their own zone (Feishu's `<local_datetime>`, Slack's
+   * `<!date>`); `fallback` is the time in the channel's zone, for where the markup cannot be shown. Without it a
+   * time is that channel-zone text ("14:05 CST").
+   */
+  time?(at: Date, style: TimeStyle, fallback: string): string;
 }
 
 /** Untrusted text cut to `limit` characters (before escaping, so no escape is cut), then escaped. */
 const escapedPart = (markup: Markup, text: string, limit: number) => markup.escape(capText(text, limit));
 
+/** A time of the incident as `markup` shows it, in the channel's zone where the platform has no time markup. */
+export function timeText(view: Pick<IncidentView, 'timeZone'>, at: Date, style: TimeStyle, markup: Markup): string {
+  const inChannelZone = style === 'datetime' ? zonedDateTime(at, view.timeZone) : zonedClock(at, view.timeZone);
+  return markup.time ? markup.time(at, style, inChannelZone) : inChannelZone;
+}
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+/** `3 alerts, 10 events`: distinct alerts (the API's alertCount) and the messages received for them. */
+export function countsText(view: Pick<IncidentView, 'alertCount' | 'eventCount'>): string {
+  return `${plural(view.alertCount, 'alert')}, ${plural(view.eventCount, 'event')}`;
+}
+
+const ROLE_LABEL: Record<ResponderRole, string> = {
+  acknowledged: 'acknowledged',
+  closed: 'closed',
+  reopened: 'reopened',
+  escalated: 'escalated',
+  acted: 'acted',
+  paged: 'paged',
+};
+
+/** `Ann (acknowledged), Bob (paged) and 3 more`, names escaped; `—` when nobody was paged or acted. */
+export function respondersText(view: Pick<IncidentView, 'responders'>, markup: Markup): string {
+  if (view.responders.length === 0) return '—';
+  // Capped once escaped: a name that escaping makes long must not push its role out of the list's length.
+  const pieces = view.responders.map(({ name, role }) => `${escapedWithin(name, NAME_LIMIT, markup.escape)} (${ROLE_LABEL[role]})`);
+  return nameList(pieces, NAME_LIST_LIMIT, (piece) => piece);
+}
+
 /** Who has the incident now, as one line. */
 export function statusLine(view: IncidentView, markup: Markup): string {
-  if (view.closed) return `Closed by ${markup.bold(escapedPart(markup, view.closed.by, NAME_LIMIT))} at ${formatTime(view.closed.at)}`;
-  if (view.acknowledged) return `Acknowledged by ${markup.bold(escapedPart(markup, view.acknowledged.by, NAME_LIMIT))} at ${formatTime(view.acknowledged.at)}`;
+  if (view.closed) return `Closed by ${markup.bold(escapedPart(markup, view.closed.by, NAME_LIMIT))} at ${timeText(view, view.closed.at, 'datetime', markup)}`;
+  if (view.acknowledged) return `Acknowledged by ${markup.bold(escapedPart(markup, view.acknowledged.by, NAME_LIMIT))} at ${timeText(view, view.acknowledged.at, 'datetime', markup)}`;
   return 'Waiting for someone to acknowledge';
 }
 
@@ -35,11 +75,12 @@ export function escalationLine(view: IncidentView, markup: Markup): string | und
     escalation.level > 0
       ? `level ${escalation.level}/${escalation.levels} paged ${escalation.paged.length ? nameList(escalation.paged, NAME_LIST_LIMIT, markup.escape) : 'nobody'}`
       : 'not paged yet';
-  const next = escalation.nextDueAt ? ` · next level at ${formatTime(escalation.nextDueAt)}` : '';
+  const next = escalation.nextDueAt ? ` · next level at ${timeText(view, escalation.nextDueAt, 'time', markup)}` : '';
   return `Escalation (${escapedPart(markup, escalation.ruleName, NAME_LIMIT)}): ${paged}${next}`;
 }
 
-/** Status, escalation and the last few timeline lines. */
+/** Status, escalation and the last few timeline entries, each with its time. */
 export function activityLines(view: IncidentView, markup: Markup): string {
-  return [statusLine(view, markup), escalationLine(view, markup), ...view.recentActivity.slice(-3).map((line) => escapedPart(markup, line, ACTIVITY_LINE_LIMIT))].filter(Boolean).join('\n');
+  const recent = view.recentActivity.slice(-3).map((entry) => `${timeText(view, entry.at, 'time', markup)} ${escapedPart(markup, entry.text, ACTIVITY_LINE_LIMIT)}`);
+  return [statusLine(view, markup), escalationLine(view, markup), ...recent].filter(Boolean).join('\n');
 }

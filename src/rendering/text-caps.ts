@@ -8,11 +8,11 @@ export type TextCost = (text: string) => number;
 export const utf16Units: TextCost = (text) => text.length;
 
 /**
- * The pieces a cut may fall between, never inside: a mention or other markup tag (Feishu's `<at …>Name</at>` as a
- * whole, Slack's `<@U123>` / `<!here>`), an HTML entity an escape produced (`&amp;`, `&#39;`), a surrogate pair,
+ * The pieces a cut may fall between, never inside: a mention, a time or other markup tag (Feishu's `<at …>Name</at>`
+ * and `<local_datetime …></local_datetime>` as a whole, Slack's `<@U123>` / `<!here>` / `<!date^…|…>`), an HTML entity an escape produced (`&amp;`, `&#39;`), a surrogate pair,
  * else one UTF-16 unit.
  */
-const PIECE = /<at\b[^>]*>[^<]*<\/at>|<[^<>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);|[\uD800-\uDBFF][\uDC00-\uDFFF]|[\s\S]/g;
+const PIECE = /<at\b[^>]*>[^<]*<\/at>|<local_datetime\b[^>]*>[^<]*<\/local_datetime>|<[^<>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);|[\uD800-\uDBFF][\uDC00-\uDFFF]|[\s\S]/g;
 
 /**
  * `text` when it costs at most `limit`; otherwise its longest head of whole pieces (see PIECE) that, with an ellipsis

@@ -83,6 +83,9 @@ describe.each(RUNS)('chat app contract: $name', ({ driver, kind }) => {
       expect(app.cards(chat)).toHaveLength(1);
       expect(card).toMatchObject({ status: 'Triggered', actions: ['acknowledge', 'close', 'escalate'], escalateStep: 0 });
       expect(card.text).toContain(incident.title);
+      // Alerts and the messages received for them are counted apart; nobody has been paged or acted yet.
+      expect(card.text).toContain('1 alert, 1 event');
+      expect(card.text).toMatch(/Responders\W*—/);
       expect(card.content).toEqual(await app.renderedNow(incident.id));
       // Only the chat bound to the incident's channel shows it.
       expect(app.cards(elsewhere)).toEqual([]);
@@ -212,6 +215,8 @@ describe.each(RUNS)('chat app contract: $name', ({ driver, kind }) => {
         const shown = await settledCard(card);
         return shown.escalateStep === 1 ? shown : undefined;
       });
+      // Responders name who was paged before anyone acts.
+      expect(atLevel1.text).toContain('Alice (paged)');
 
       expect(await app.click(alice, atLevel1, 'escalate')).toEqual(answer('success', `Escalated #${incident.id} to level 2: paging Bob`));
       await waitFor('Bob’s level-2 page', () => app.directMessages(bob).find(isPage(2, incident.id)));
@@ -219,6 +224,8 @@ describe.each(RUNS)('chat app contract: $name', ({ driver, kind }) => {
       const atLevel2 = await settledCard(card);
       expect(atLevel2).toMatchObject({ status: 'Triggered', escalateStep: 2 });
       expect(atLevel2.text).toContain('level 2/2 paged Bob');
+      // Alice acted (she pressed Escalate); Bob was paged and has not acted yet.
+      expect(atLevel2.text).toContain('Alice (escalated), Bob (paged)');
       expect(atLevel2.content).toEqual(await app.renderedNow(incident.id));
 
       // The same button on the card as it showed level 1 (not yet updated for whoever clicks it) escalates nothing.
@@ -412,10 +419,12 @@ describe.each(RUNS)('chat app contract: $name', ({ driver, kind }) => {
       await settled();
 
       const incidentId = incidents[0].id as number;
-      expect((await app.service.services.views.build(incidentId)).alertCount).toBe(30);
+      // One alert (one title), received 30 times: the card says so in those words.
+      expect(await app.service.services.views.build(incidentId)).toMatchObject({ alertCount: 1, eventCount: 30 });
       const cards = app.cards(chat);
       expect(cards.map((card) => card.incidentId)).toEqual([incidentId]);
       expect(cards[0].content).toEqual(await app.renderedNow(incidentId));
+      expect(cards[0].text).toContain('1 alert, 30 events');
       expect(app.postAttempts(chat)).toBe(1);
       const updates = app.updateAttempts(cards[0]);
       // Coalesced: 2-5 updates measured on a loaded 2-core machine; one per alert (30) without coalescing.

@@ -150,8 +150,12 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
       const dueAt = await dueAtAfterLevel(service, incident.id, 1);
       expect(dueAt.getTime() - first.at).toBeGreaterThan(WAIT_MS - 500);
       expect(dueAt.getTime() - first.at).toBeLessThan(WAIT_MS + 500);
-      // The card shows who was paged and when the next level is due.
-      const card = await cardShowing(world(), team, /Escalation \(.+ rule\): level 1\/2 paged Alice · next level at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+      // The card shows who was paged and when the next level is due (a time every reader sees in their own zone).
+      const card = await cardShowing(
+        world(),
+        team,
+        new RegExp(`Escalation \\(.+ rule\\): level 1/2 paged Alice · next level at <local_datetime millisecond='${dueAt.getTime()}' format_type='time'></local_datetime>`),
+      );
       expect(fake.state.cardsInChat(team.chatId)).toHaveLength(1);
       expect(pagesFor(fake, team, incident.id).filter((page) => page.person === 'Bob')).toEqual([]);
 

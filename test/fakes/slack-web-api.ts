@@ -438,6 +438,8 @@ export function slackVisibleText(text: string, users?: Map<string, FakeSlackUser
     const [target, label] = inner.split('|', 2);
     if (target.startsWith('@')) return `@${label ?? users?.get(target.slice(1))?.name ?? target.slice(1)}`;
     if (target.startsWith('#')) return `#${label ?? channels?.get(target.slice(1))?.name ?? target.slice(1)}`;
+    // <!date^1764950000^{date_num} {time}|fallback>: clients show the time in the reader's zone; the fake, the fallback.
+    if (target.startsWith('!date^')) return label ?? target;
     if (target.startsWith('!')) return `@${label ?? target.slice(1).split('^')[0]}`;
     return label ?? target;
   });

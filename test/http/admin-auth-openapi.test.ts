@@ -95,12 +95,13 @@ describe.each(DATABASE_KINDS)('admin API auth and OpenAPI on %s', (kind) => {
       document = answer.body;
     });
 
-    it('is public and an OpenAPI 3.1 document with bearer security', () => {
+    it('is public and an OpenAPI 3.1 document with bearer security (or the console session cookie)', () => {
       expect(document.openapi).toMatch(/^3\.1\./);
       expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
       expect(document.servers).toEqual([{ url: 'http://oncall.test/api/v1' }]);
       expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
-      expect(document.security).toEqual([{ bearer: [] }]);
+      expect(document.components.securitySchemes.consoleSession).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'oncall_console_session' });
+      expect(document.security).toEqual([{ bearer: [] }, { consoleSession: [] }]);
     });
 
     it('documents the core admin routes', () => {

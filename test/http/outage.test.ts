@@ -6,7 +6,7 @@
 import { createConnection } from 'mysql2/promise';
 import { createLogger } from '../../src/lib/logger.js';
 import { startService, type RunningService } from '../../src/app/start-service.js';
-import { dropDatabase, freshDatabase, MARIADB_ROOT_URL } from '../support/databases.js';
+import { dropDatabase, freshDatabase, MARIADB_ROOT_URL, testRedisUrlThrough } from '../support/databases.js';
 import { serviceClient, sleep, waitUntil, type ServiceClient } from '../support/escalation-helpers.js';
 import { postCallback } from '../support/feishu-app-helpers.js';
 import { ANSWER_DEADLINE_MS, FeishuAppWorld } from '../support/feishu-app-world.js';
@@ -46,7 +46,7 @@ describe('outages of MariaDB and Redis under a running service', () => {
     const direct = await freshDatabase('mariadb', 'outage');
     databaseName = new URL((direct as { url: string }).url).pathname.slice(1);
     database = { kind: 'mysql', url: `mysql://root@127.0.0.1:${mariadbProxy.port}/${databaseName}` };
-    const config = testServiceConfig(database, { redisUrl: `redis://127.0.0.1:${redisProxy.port}/15` });
+    const config = testServiceConfig(database, { redisUrl: testRedisUrlThrough(redisProxy.port) });
     running = await startService(config, createLogger('silent'));
     client = serviceClient(running.url);
     const channel = await client.api('POST', '/channels', { name: 'outage' });
@@ -109,7 +109,7 @@ describe('a Feishu click while Redis is down', () => {
   let world: FeishuAppWorld;
   beforeAll(async () => {
     redisProxy = await startTcpProxy('127.0.0.1', 6379);
-    world = await FeishuAppWorld.start('mariadb', 'outage_click', { config: { redisUrl: `redis://127.0.0.1:${redisProxy.port}/15` } });
+    world = await FeishuAppWorld.start('mariadb', 'outage_click', { config: { redisUrl: testRedisUrlThrough(redisProxy.port) } });
   }, 30_000);
   afterAll(async () => {
     redisProxy?.restore();

@@ -19,6 +19,7 @@ import {
 import { postCallback } from '../support/feishu-app-helpers.js';
 import { ANSWER_DEADLINE_MS, FeishuAppWorld } from '../support/feishu-app-world.js';
 import { incidentDetail } from '../support/feishu-helpers.js';
+import { testRedisUrlThrough } from '../support/databases.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 /** Level waits in minutes as the API takes them: 1.8 s. */
@@ -42,7 +43,7 @@ describe('starting while Redis is down', () => {
     redisProxy = await startTcpProxy('127.0.0.1', 6379);
     redisProxy.cut();
     world = await FeishuAppWorld.start('mariadb', 'redis_down_start', {
-      config: { ...FAST_TIMERS, redisUrl: `redis://127.0.0.1:${redisProxy.port}/15`, redisKeyPrefix: scheduler.redisKeyPrefix },
+      config: { ...FAST_TIMERS, redisUrl: testRedisUrlThrough(redisProxy.port), redisKeyPrefix: scheduler.redisKeyPrefix },
     });
   }, 30_000);
 

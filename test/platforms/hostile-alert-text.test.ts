@@ -19,8 +19,8 @@ const BOT_TOKEN = 'xoxb-hostile';
 /** Every way Slack mrkdwn and Feishu text can notify or mention, in one title. */
 const HOSTILE_TITLE = 'DB down <!channel> <!here> <!everyone> <@U0123ABCD> <#C0123ABCD> <!subteam^S0123ABCD> <at user_id="all">所有人</at> & co';
 
-/** Markup in Slack mrkdwn that notifies or links someone: `<!…>`, `<@…>`, `<#…>`. */
-const slackMarkup = (text: string) => [...text.matchAll(/<([!@#][^<>]*)>/g)].map((match) => match[1]);
+/** Markup in Slack mrkdwn that notifies or links someone: `<!…>`, `<@…>`, `<#…>` (a `<!date^…>` time notifies nobody). */
+const slackMarkup = (text: string) => [...text.matchAll(/<([!@#](?!date\^\d+\^)[^<>]*)>/g)].map((match) => match[1]);
 
 /** Every text of a Slack message that Slack reads as mrkdwn: the top-level text and the mrkdwn text objects. */
 function slackMrkdwnTexts(message: Pick<FakeSlackMessage, 'text' | 'blocks' | 'attachments'>): string[] {
@@ -83,8 +83,8 @@ describe.each(DATABASE_KINDS)('hostile alert text on Slack and Feishu (%s)', (ki
   }
 
   /** A channel bound to a Slack channel and a Feishu chat, members linked on both, and a one-level escalation rule paging them in the group chats. */
-  async function team(names: string[]): Promise<Team> {
-    const channel = await createChannel(service, `ops-${randomHex(4)}`);
+  async function team(names: string[], channelFields: Record<string, unknown> = {}): Promise<Team> {
+    const channel = await createChannel(service, `ops-${randomHex(4)}`, channelFields);
     const integration = await createIntegration(service, { channelId: channel.id });
     const people = [];
     for (const name of names) {
@@ -191,5 +191,29 @@ describe.each(DATABASE_KINDS)('hostile alert text on Slack and Feishu (%s)', (ki
     expect(cardText(card.content)).toMatch(/level 1\/1 paged .* and \d+ more/);
     const [feishuNotice] = await waitFor('the Feishu page', () => feishuNoticesIn(setup)[0] && feishuNoticesIn(setup));
     expect([...textOf(feishuNotice).matchAll(/<at user_id="([^"]+)">/g)].map((tag) => tag[1]).sort()).toEqual(setup.people.map((person) => person.openId).sort());
+  });
+
+  it('responders paged with hostile names mention nobody and show as written; times carry the channel’s zone where the platform cannot localise them', async () => {
+    const hostileName = '<!channel> Eve <at user_id="all">x</at> & *bold*';
+    const setup = await team([hostileName, 'Mallory'], { timeZone: 'Asia/Shanghai' });
+    const { incident, message, card } = await alert(setup, 'Queue backlog', 'consumer lag 2 h');
+    expectAllAccepted(setup);
+
+    // Slack: the Responders field names both as paged, escaped; its times are <!date> with the Shanghai fallback.
+    for (const text of slackMrkdwnTexts(message)) expect(slackMarkup(text)).toEqual([]);
+    const fields = allBlocks(message).flatMap((block) => block.fields ?? []).map((field: any) => field.text as string);
+    const responders = fields.find((text) => text.startsWith('*Responders*'))!;
+    expect(slackVisibleText(responders)).toBe(`*Responders*\n${hostileName} (paged), Mallory (paged)`);
+    const created = new Date(incident.createdAt);
+    const firstSeen = fields.find((text) => text.startsWith('*First seen*'))!;
+    const shanghai = new Date(created.getTime() + 8 * 3600_000).toISOString();
+    expect(firstSeen).toBe(`*First seen*\n<!date^${Math.floor(created.getTime() / 1000)}^{date_num} {time}|${shanghai.slice(0, 10)} ${shanghai.slice(11, 16)} CST>`);
+
+    // Feishu: no <at> anywhere in the card's markdown; the name is shown escaped; times are <local_datetime> tags.
+    for (const markdown of feishuMarkdown(card.content)) expect(markdown).not.toMatch(/<at\b/i);
+    const text = cardText(card.content);
+    expect(text).toContain('**Responders:** &lt;!channel&gt; Eve &lt;at user_id="all"&gt;x&lt;/at&gt; &amp; *bold* (paged), Mallory (paged)');
+    expect(text).toContain(`**First seen**\n<local_datetime millisecond='${created.getTime()}' format_type='date_num'></local_datetime>`);
+    expect(text).not.toMatch(/\d{2}:\d{2} UTC/);
   });
 });

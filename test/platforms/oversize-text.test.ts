@@ -31,14 +31,16 @@ function oversizeView(): IncidentView {
     status: 'acknowledged',
     severity: 'critical',
     channelName: hostile(100 * KB),
+    timeZone: 'Asia/Shanghai',
     alertCount: 1,
+    eventCount: 1,
     firstSeenAt: at,
     lastSeenAt: at,
     description: hostile(100 * KB),
     descriptionFormat: 'text',
     acknowledged: { by: hostile(100 * KB), at },
-    responders: names(500),
-    recentActivity: [hostile(100 * KB), hostile(100 * KB), hostile(100 * KB)],
+    responders: names(500).map((name, index) => ({ name, role: index % 2 ? 'paged' : 'acknowledged' })),
+    recentActivity: [hostile(100 * KB), hostile(100 * KB), hostile(100 * KB)].map((text) => ({ at, text })),
     detailsUrl: 'http://oncall.test/incidents/4242',
     escalationStep: 1,
     escalation: { ruleName: hostile(100 * KB), level: 1, levels: 2, paged: names(500), nextDueAt: at },
@@ -70,7 +72,7 @@ describe('100 KB texts on Slack', () => {
       const texts = [version.text, ...allBlocks(version).flatMap((block) => [block.text, ...(block.fields ?? []), ...(block.elements ?? [])].map((node) => node?.text?.text ?? node?.text))];
       for (const text of texts.filter((value): value is string => typeof value === 'string')) expect(text).not.toMatch(LONE_SURROGATE);
       const mrkdwn = [version.text, ...allBlocks(version).flatMap((block) => [block.text, ...(block.fields ?? []), ...(block.elements ?? [])]).filter((node) => node?.type === 'mrkdwn').map((node) => node.text)];
-      for (const text of mrkdwn) expect(text).not.toMatch(/<[!@#]/);
+      for (const text of mrkdwn) expect(text).not.toMatch(/<[!@#](?!date\^\d+\^)/); // only our own <!date^…> times
     }
     // The description is cut with an ellipsis; what is left is whole escapes.
     const description = allBlocks(message).find((block) => block.type === 'section' && block.text)!.text.text as string;
@@ -132,7 +134,11 @@ describe('100 KB texts on Feishu', () => {
     }
     // The card still has its buttons, status and figures; only long texts gave way.
     expect(card.content.header.text_tag_list[0].text.content).toBe('Closed');
-    expect(cardText(card.content)).toContain('**Alerts**\n1');
+    expect(cardText(card.content)).toContain('**Received**\n1 alert, 1 event');
+    // The times stay whole tags: a cut never leaves half a <local_datetime>.
+    const times = cardText(card.content).match(/<\/?local_datetime\b[^>]*>/g) ?? [];
+    expect(times.length).toBeGreaterThan(0);
+    expect(times.filter((tag) => tag.startsWith('</')).length * 2).toBe(times.length);
   });
 
   it('a 300 KB notice (100,000 CJK characters) keeps all its mentions whole and fits 150 KB; direct and chat texts as well', async () => {

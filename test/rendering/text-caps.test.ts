@@ -48,6 +48,22 @@ describe('capText', () => {
     expect(capText(feishu, 42)).toBe(`<at user_id="ou_a1">Alice Example</at>${ELLIPSIS}`);
   });
 
+  it('never cuts a time: a Feishu <local_datetime …></local_datetime> or a Slack <!date^…|…> is kept whole or dropped whole', () => {
+    const feishu = `10:00 <local_datetime millisecond='1764900000000' format_type='time'></local_datetime> Acknowledged`;
+    const tagEnd = feishu.indexOf('</local_datetime>') + '</local_datetime>'.length;
+    for (let limit = 7; limit < feishu.length; limit++) {
+      const cut = capText(feishu, limit);
+      expect(cut.length).toBeLessThanOrEqual(limit);
+      // Either the whole pair is there, or none of it.
+      expect(cut.includes('<local_datetime') ? cut.slice(0, tagEnd) === feishu.slice(0, tagEnd) : !cut.includes('local_datetime')).toBe(true);
+    }
+    const slack = 'at <!date^1764900000^{date_num} {time}|2025-12-05 10:00 CST> by Ann';
+    for (let limit = 4; limit < slack.length; limit++) {
+      const cut = capText(slack, limit);
+      expect(cut === `at${ELLIPSIS}` || cut.startsWith('at <!date^1764900000^{date_num} {time}|2025-12-05 10:00 CST>')).toBe(true);
+    }
+  });
+
   it('measures with the cost it is given (bytes here)', () => {
     const cjk = '磁盘已满'.repeat(10); // 3 bytes a character
     const cut = capText(cjk, 20, bytes);

@@ -37,3 +37,11 @@ export async function dropDatabase(config: DatabaseConfig): Promise<void> {
     await connection.end();
   }
 }
+
+/** The test Redis database, reached through another port on this host (a TCP proxy in front of the real server). */
+export function testRedisUrlThrough(port: number): string {
+  const url = new URL(REDIS_TEST_URL);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.toString();
+}

@@ -110,10 +110,10 @@ export function cardStatus(card: any): string | undefined {
   return card?.header?.text_tag_list?.[0]?.text?.content;
 }
 
-/** The "**Alerts**\nN" figure of the card. */
-export function cardAlertCount(card: any): number | undefined {
-  const match = /\*\*Alerts\*\*\n(\d+)/.exec(cardText(card));
-  return match ? Number(match[1]) : undefined;
+/** The "**Received**\nN alerts, M events" figures of the card. */
+export function cardCounts(card: any): { alerts: number; events: number } | undefined {
+  const match = /\*\*Received\*\*\n(\d+) alerts?, (\d+) events?/.exec(cardText(card));
+  return match ? { alerts: Number(match[1]), events: Number(match[2]) } : undefined;
 }
 
 export function textOf(message: FakeMessage): string {

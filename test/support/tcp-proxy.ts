@@ -8,6 +8,8 @@ export interface TcpProxy {
   connections(): number;
   /** Drops every open connection and refuses new ones until restore(). */
   cut(): void;
+  /** Keeps the connections open but passes nothing either way until restore(): a server that stopped answering. */
+  stall(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -15,7 +17,10 @@ export interface TcpProxy {
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const clients = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   let down = false;
+  let stalled = false;
+  const flow = ([client, upstream]: [Socket, Socket]) => client.pipe(upstream).pipe(client);
   const server = createServer((client) => {
     if (down) return client.destroy();
     clients.add(client);
@@ -26,9 +31,14 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);
     }
-    client.on('close', () => upstream.destroy());
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    client.on('close', () => {
+      pairs.delete(pair);
+      upstream.destroy();
+    });
     upstream.on('close', () => client.destroy());
-    client.pipe(upstream).pipe(client);
+    if (!stalled) flow(pair);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -38,8 +48,17 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       down = true;
       for (const socket of sockets) socket.destroy();
     },
+    stall() {
+      stalled = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+      }
+    },
     restore() {
       down = false;
+      if (stalled) for (const pair of pairs) flow(pair);
+      stalled = false;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { Redis } from 'ioredis';
+import { ensureChromium } from './chromium.mjs';
 
 const MARIADB_URL = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
@@ -135,6 +136,10 @@ if (failures.length === 0 && started.length > 0) {
     if (problem) failures.push(`${service.name} was started but does not answer on ${where(service)} after ${START_WAIT_MS / 1000} s (${problem === 'down' ? 'nothing listens' : problem})`);
   }
 }
+
+// The console's browser tests need Chromium.
+const chromiumProblem = ensureChromium();
+if (chromiumProblem) failures.push(chromiumProblem);
 
 if (failures.length > 0) {
   process.stderr.write(`npm test cannot run: ${failures.join('; ')}\n`);

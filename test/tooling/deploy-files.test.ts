@@ -69,6 +69,17 @@ describe('Dockerfile', () => {
     expect(final).not.toMatch(/npm ci(?! --omit=dev)/);
   });
 
+  it('has the build script in place before any `npm ci`, which runs it as npm’s prepare (and it builds nothing there)', () => {
+    const prepare = JSON.parse(read('package.json')).scripts.prepare as string;
+    const script = /^node (\S+)$/.exec(prepare)![1];
+    const copied = text.search(new RegExp(`^COPY ${script.replace(/[./]/g, '\\$&')} \\./src/cli/$`, 'm'));
+    expect(copied).toBeGreaterThan(-1);
+    expect(copied).toBeLessThan(text.search(/^RUN npm ci/m));
+    // Every stage that runs npm ci descends from the stage that copied it.
+    const toolchain = stages.findIndex((stage) => stage.includes(script));
+    for (const stage of stages.filter((stage) => /^RUN npm ci/m.test(stage))) expect(stage.split(/\s/)[0]).toBe(stages[toolchain].split(/\s/)[2]);
+  });
+
   it('runs as a non-root user, what tsconfig.build.json compiles, with a health check on /healthz', () => {
     expect(final).toMatch(/^USER node$/m);
     expect(final).not.toMatch(/^USER root$/m);

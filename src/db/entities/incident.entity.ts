@@ -32,6 +32,8 @@ export interface Incident {
   escalationDueAt: Date | null;
   /** Who the last paged level reached, for the card. */
   escalationPaged: string[] | null;
+  /** Everyone paged for this incident so far (every level, every run), in order of first page: the card's responders. */
+  pagedResponders: string[] | null;
   /** When the rules were looked at: the start of the current escalation run (a reopen starts a new one). */
   escalationCheckedAt: Date | null;
   /** Steps taken whose page is not known to be delivered yet (normally none, or the one being delivered). */
@@ -50,6 +52,7 @@ export const NOT_YET_ESCALATED = {
   escalationStep: 0,
   escalationDueAt: null,
   escalationPaged: null,
+  pagedResponders: null,
   escalationCheckedAt: null,
   escalationUndelivered: null,
   escalationRedeliverAt: null,
@@ -78,6 +81,7 @@ export const IncidentEntity = new EntitySchema<Incident>({
     escalationStep: { type: 'int', name: 'escalation_step' },
     escalationDueAt: { ...nullableTimestampColumn, name: 'escalation_due_at' },
     escalationPaged: { type: 'simple-json', nullable: true, name: 'escalation_paged' },
+    pagedResponders: { type: 'simple-json', nullable: true, name: 'paged_responders' },
     escalationCheckedAt: { ...nullableTimestampColumn, name: 'escalation_checked_at' },
     escalationUndelivered: { type: 'simple-json', nullable: true, name: 'escalation_undelivered' },
     escalationRedeliverAt: { ...nullableTimestampColumn, name: 'escalation_redeliver_at' },

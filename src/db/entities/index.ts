@@ -15,6 +15,8 @@ import { MemberEntity } from './member.entity.js';
 import { WebhookBotEntity } from './webhook-bot.entity.js';
 import { BotDeliveryEntity } from './bot-delivery.entity.js';
 import { BotMappingRowEntity, BotMappingTableEntity } from './bot-mapping.entity.js';
+import { MessageTemplateEntity } from './message-template.entity.js';
+import { ConsoleSessionEntity } from './console-session.entity.js';
 
 export const allEntities = [
   ChannelEntity,
@@ -35,4 +37,6 @@ export const allEntities = [
   BotDeliveryEntity,
   BotMappingTableEntity,
   BotMappingRowEntity,
+  MessageTemplateEntity,
+  ConsoleSessionEntity,
 ];

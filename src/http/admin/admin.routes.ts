@@ -18,11 +18,14 @@ import type { MemberLinkHealth } from '../../services/identity/member-link-healt
 import { registerIntegrationTestPayload } from './integration-test-payload.routes.js';
 import { registerWebhookBotAdmin } from './webhook-bot-admin.routes.js';
 import { registerBotMappingAdmin } from './bot-mapping-admin.routes.js';
+import { registerTemplateAdmin } from './template-admin.routes.js';
+import type { MessageTemplateService } from '../../services/templates/message-templates.service.js';
 import type { BotMappingTableService } from '../../services/bots/bot-mapping-tables.service.js';
 import type { WebhookBotService } from '../../services/bots/webhook-bot.service.js';
 import type { EscalationRuleService } from '../../services/escalation/escalation-rule.service.js';
 import type { EscalationDryRun } from '../../services/escalation/escalation-dry-run.js';
 import type { EscalationService } from '../../services/escalation/escalation.service.js';
+import type { IncidentEventStreams } from './incident-event-streams.js';
 import { incidentView } from './incident.view.js';
 import { IntegrationInputs } from './integration-input.js';
 import { integrationView } from './integration.view.js';
@@ -52,8 +55,11 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   escalationDryRun: EscalationDryRun;
   memberLinkHealth: MemberLinkHealth;
   escalations: EscalationService;
+  /** The live stream of incident changes the console listens to. */
+  incidentEvents: IncidentEventStreams;
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
+  templates: MessageTemplateService;
   destinationTypes: DestinationTypeView[];
 }
 
@@ -72,6 +78,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerEscalationAdmin(router, deps.escalationRules, deps.escalationDryRun, deps.channels);
   registerWebhookBotAdmin(router, deps.bots);
   registerBotMappingAdmin(router, deps.botMappings);
+  registerTemplateAdmin(router, deps.templates);
   registerDestinationTypes(router, deps.destinationTypes);
   return router;
 }
@@ -148,7 +155,9 @@ function registerIntegrations(router: Router, { integrations, publicBaseUrl, sou
   });
 }
 
-function registerIncidents(router: Router, { incidents, members, escalations }: AdminDeps): void {
+function registerIncidents(router: Router, { incidents, members, escalations, incidentEvents }: AdminDeps): void {
+  // Before /incidents/:id, which would take "events" for an id.
+  router.get('/incidents/events', (ctx) => incidentEvents.open(ctx));
   router.get('/incidents', async (ctx) => {
     const query = parseOrThrow(incidentListQuerySchema, ctx.query);
     const items = await incidents.list({ ...query, beforeId: query.before });

@@ -8,6 +8,7 @@ export function incidentView(incident: Incident) {
     escalationStep: _step,
     escalationDueAt: _due,
     escalationPaged: _paged,
+    pagedResponders: _pagedResponders,
     escalationCheckedAt: _checked,
     escalationUndelivered: _undelivered,
     escalationRedeliverAt: _redeliverAt,

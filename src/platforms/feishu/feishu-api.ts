@@ -3,7 +3,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { FeishuAppConfig } from './feishu.config.js';
 import type { Logger } from '../../lib/logger.js';
-import { Pacer, type RateLimitScope } from '../../lib/pacer.js';
+import { localPacing, type KeyedPacer, type Pacing, type RateLimitScope } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
 import type { PlatformError } from '../../services/ports/platform-error.js';
@@ -38,8 +38,8 @@ const STALE_TOKEN_CODES = new Set([99991663, 99991661, 99991668]);
 /** The few Open API calls the app makes, paced and retried, with errors classified. */
 export class FeishuApi {
   readonly client: lark.Client;
-  private readonly chatPacer: Pacer;
-  private readonly messagePacer: Pacer;
+  private readonly chatPacer: KeyedPacer;
+  private readonly messagePacer: KeyedPacer;
   /** This client's own token cache (the SDK's default is shared by every client of the process). */
   private readonly tokenCache = new lark.DefaultCache();
 
@@ -48,9 +48,11 @@ export class FeishuApi {
     private readonly logger: Logger,
     /** Told of each call held back: by our pacing (`chat`, `message`) or by Feishu's rate-limit answer (`retry_after`). */
     private readonly onHold: (scope: RateLimitScope) => void = () => {},
+    pacing: Pacing = localPacing,
   ) {
-    this.chatPacer = new Pacer(PER_CHAT_PER_SECOND, 1, () => onHold('chat'));
-    this.messagePacer = new Pacer(PER_MESSAGE_PER_SECOND, 1, () => onHold('message'));
+    // Feishu's limits are per chat and per message whichever app sends: the names carry no app.
+    this.chatPacer = pacing.pacer('feishu:chat', PER_CHAT_PER_SECOND, 1, () => onHold('chat'));
+    this.messagePacer = pacing.pacer('feishu:message', PER_MESSAGE_PER_SECOND, 1, () => onHold('message'));
     this.client = new lark.Client({
       appId: config.appId,
       appSecret: config.appSecret,

@@ -1,8 +1,8 @@
 import type { IncidentStatus, Severity } from '../../domain/incident-status.js';
 import { loadCardTemplate, fillTemplate } from '../../rendering/card-templates.js';
-import { activityLines, NAME_LIST_LIMIT } from '../../rendering/incident-lines.js';
-import { formatTime, SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
-import { capText, nameList } from '../../rendering/text-caps.js';
+import { activityLines, countsText, respondersText, timeText, type Markup, type TimeStyle } from '../../rendering/incident-lines.js';
+import { SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
+import { capText } from '../../rendering/text-caps.js';
 import { FEISHU_LIMITS, fitFeishuCard } from './feishu-limits.js';
 
 type Card = Record<string, any>;
@@ -20,7 +20,18 @@ export function escapeCardMarkdown(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const FEISHU_MARKUP = { escape: escapeCardMarkdown, bold: (text: string) => `**${text}**` };
+/** A `<local_datetime>` tag: Feishu renders the instant in each reader's own time zone and language. */
+const localDateTime = (at: Date, format: string) => `<local_datetime millisecond='${at.getTime()}' format_type='${format}'></local_datetime>`;
+
+/**
+ * Card markdown shows every time with `<local_datetime>`: date, time and the reader's own zone, or the time alone. The
+ * tag carries no fallback text; the channel-zone text is for where a time is not card markdown (DingTalk, plain text).
+ */
+export function feishuTime(at: Date, style: TimeStyle): string {
+  return style === 'datetime' ? `${localDateTime(at, 'date_num')} ${localDateTime(at, 'time')} ${localDateTime(at, 'timezone')}` : localDateTime(at, 'time');
+}
+
+const FEISHU_MARKUP: Markup = { escape: escapeCardMarkdown, bold: (text: string) => `**${text}**`, time: feishuTime };
 
 /** Characters of the description a card shows; the details page has the rest. */
 const DESCRIPTION_CHARS = 800;
@@ -41,11 +52,11 @@ export function renderFeishuIncidentCard(view: IncidentView): Card {
     statusColor: STATUS_COLOR[view.status],
     severityLabel: SEVERITY_LABEL[view.severity],
     severityColor: SEVERITY_COLOR[view.severity],
-    alertCount: view.alertCount,
-    firstSeen: formatTime(view.firstSeenAt),
-    lastSeen: formatTime(view.lastSeenAt),
+    counts: countsText(view),
+    firstSeen: timeText(view, view.firstSeenAt, 'datetime', FEISHU_MARKUP),
+    lastSeen: timeText(view, view.lastSeenAt, 'datetime', FEISHU_MARKUP),
     description,
-    responders: view.responders.length ? nameList(view.responders, NAME_LIST_LIMIT, escapeCardMarkdown) : '—',
+    responders: respondersText(view, FEISHU_MARKUP),
     activity,
     detailsUrl: view.detailsUrl,
     ackDisabled: view.status !== 'triggered',

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { FeishuAppConfig } from './feishu.config.js';
 import type { Logger } from '../../lib/logger.js';
+import type { Pacing } from '../../lib/pacer.js';
 import type { InboundDeps, PlatformMetrics, PlatformModule } from '../platform-module.js';
 import { FeishuApi } from './feishu-api.js';
 import { registerFeishuCallbacks } from './feishu-callback.route.js';
@@ -20,9 +21,10 @@ export class FeishuApp implements PlatformModule {
     private readonly config: FeishuAppConfig,
     private readonly logger: Logger,
     metrics: PlatformMetrics,
+    pacing: Pacing,
   ) {
     this.platform = new FeishuPlatform(
-      new FeishuApi(config, logger, (scope) => metrics.rateLimitHold('feishu', scope)),
+      new FeishuApi(config, logger, (scope) => metrics.rateLimitHold('feishu', scope), pacing),
       config.domain.includes('larksuite') ? 'https://applink.larksuite.com' : 'https://applink.feishu.cn',
     );
   }

@@ -12,5 +12,5 @@ export const feishuPlatform: PlatformDefinition<'feishu', typeof feishuConfig.en
     capabilities: CAPABILITY_NAMES,
   },
   // Loaded only when the app is configured: reading the configuration does not load the SDK.
-  create: async (config, logger, metrics) => new (await import('./feishu.app.js')).FeishuApp(config, logger, metrics),
+  create: async (config, logger, metrics, pacing) => new (await import('./feishu.app.js')).FeishuApp(config, logger, metrics, pacing),
 };

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { SlackAppConfig } from './slack.config.js';
 import { HoldBack } from '../../lib/hold-back.js';
 import type { Logger } from '../../lib/logger.js';
-import { Pacer, type RateLimitScope } from '../../lib/pacer.js';
+import { localPacing, type KeyedPacer, type Pacing, type RateLimitScope } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
 import { PlatformError } from '../../services/ports/platform-error.js';
@@ -44,9 +45,9 @@ export interface SlackBotIdentity {
  */
 export class SlackApi {
   readonly client: webApi.WebClient;
-  private readonly channelPacer: Pacer;
-  private readonly messagePacer: Pacer;
-  private readonly updatePacer: Pacer;
+  private readonly channelPacer: KeyedPacer;
+  private readonly messagePacer: KeyedPacer;
+  private readonly updatePacer: KeyedPacer;
   private readonly heldChannels = new HoldBack();
 
   constructor(
@@ -54,9 +55,11 @@ export class SlackApi {
     private readonly logger: Logger,
     /** Told of each call held back: by our pacing (`chat`, `message`, `workspace`) or by a 429's Retry-After (`retry_after`). */
     private readonly onHold: (scope: RateLimitScope) => void = () => {},
+    pacing: Pacing = localPacing,
   ) {
-    this.channelPacer = new Pacer(POSTS_PER_CHANNEL_PER_SECOND, 1, () => onHold('chat'));
-    this.messagePacer = new Pacer(UPDATES_PER_MESSAGE_PER_SECOND, 1, () => onHold('message'));
+    const app = slackAppPacingName(config.botToken);
+    this.channelPacer = pacing.pacer(`${app}:channel`, POSTS_PER_CHANNEL_PER_SECOND, 1, () => onHold('chat'));
+    this.messagePacer = pacing.pacer(`${app}:message`, UPDATES_PER_MESSAGE_PER_SECOND, 1, () => onHold('message'));
     this.client = new webApi.WebClient(config.botToken, {
       slackApiUrl: config.apiUrl,
       rejectRateLimitedCalls: true,
@@ -65,7 +68,7 @@ export class SlackApi {
       logLevel: webApi.LogLevel.ERROR,
     });
     const updateLimit = config.updateLimit ?? DEFAULT_UPDATE_LIMIT;
-    this.updatePacer = new Pacer(updateLimit.perMinute / 60, updateLimit.burst, () => onHold('workspace'));
+    this.updatePacer = pacing.pacer(`${app}:update`, updateLimit.perMinute / 60, updateLimit.burst, () => onHold('workspace'));
   }
 
   /** auth.test, once (the caller decides about retrying): the bot's own user id. */
@@ -150,6 +153,14 @@ export class SlackApi {
       await pace();
     } while (this.heldChannels.isHeld(channel));
   }
+}
+
+/**
+ * Slack's limits are per app and workspace, i.e. per bot token: instances with the same token share the pacers of
+ * this name. A short hash, so that the token itself never lands in a Redis key.
+ */
+function slackAppPacingName(botToken: string): string {
+  return `slack:${createHash('sha256').update(botToken).digest('hex').slice(0, 16)}`;
 }
 
 interface SlackUserLike {

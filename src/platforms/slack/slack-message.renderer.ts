@@ -1,8 +1,8 @@
 import type { IncidentStatus, Severity } from '../../domain/incident-status.js';
 import { fillTemplate, loadCardTemplate } from '../../rendering/card-templates.js';
-import { activityLines, NAME_LIST_LIMIT } from '../../rendering/incident-lines.js';
-import { formatTime, SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
-import { capText, escapedWithin, nameList } from '../../rendering/text-caps.js';
+import { activityLines, countsText, respondersText, timeText, type Markup, type TimeStyle } from '../../rendering/incident-lines.js';
+import { SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
+import { capText, escapedWithin } from '../../rendering/text-caps.js';
 import { encodeButtonValue } from '../../services/chat/button-value.js';
 import type { SlackMessage } from './slack-api.js';
 import { capSlackMessage, SLACK_LIMITS } from './slack-limits.js';
@@ -16,7 +16,16 @@ const COLOR: Record<IncidentStatus, Record<Severity, string>> = {
   closed: { critical: '#7ed321', warning: '#7ed321', info: '#7ed321' },
 };
 
-const SLACK_MARKUP = { escape: escapeMrkdwn, bold: (text: string) => `*${text}*` };
+/**
+ * Slack's date formatting: each reader sees the time in their own zone (and 12/24-hour setting); `fallback`, the time
+ * in the channel's zone, is what clients that cannot format it (notifications, old clients) show.
+ */
+export function slackTime(at: Date, style: TimeStyle, fallback: string): string {
+  const seconds = Math.floor(at.getTime() / 1000);
+  return `<!date^${seconds}^${style === 'datetime' ? '{date_num} {time}' : '{time}'}|${fallback}>`;
+}
+
+const SLACK_MARKUP: Markup = { escape: escapeMrkdwn, bold: (text: string) => `*${text}*`, time: slackTime };
 
 /** The title in the notification text: a preview, so short. */
 const FALLBACK_TITLE_LIMIT = 200;
@@ -38,10 +47,10 @@ export function renderSlackIncidentMessage(view: IncidentView): SlackMessage {
     statusLabel: STATUS_LABEL[view.status],
     severityLabel: SEVERITY_LABEL[view.severity],
     color: COLOR[view.status][view.severity],
-    alertCount: view.alertCount,
-    responders: view.responders.length ? nameList(view.responders, NAME_LIST_LIMIT, escapeMrkdwn) : '—',
-    firstSeen: formatTime(view.firstSeenAt),
-    lastSeen: formatTime(view.lastSeenAt),
+    counts: countsText(view),
+    responders: respondersText(view, SLACK_MARKUP),
+    firstSeen: timeText(view, view.firstSeenAt, 'datetime', SLACK_MARKUP),
+    lastSeen: timeText(view, view.lastSeenAt, 'datetime', SLACK_MARKUP),
     description: view.description.trim() ? escapedWithin(view.description.trim(), SLACK_LIMITS.sectionText, escapeMrkdwn) : '_No description_',
     activity: activityLines(view, SLACK_MARKUP),
     detailsUrl: view.detailsUrl,

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { SlackAppConfig } from './slack.config.js';
 import type { Logger } from '../../lib/logger.js';
+import type { Pacing } from '../../lib/pacer.js';
 import { datedTooFarAhead } from '../../lib/request-clock.js';
 import type { InboundDeps, PlatformMetrics, PlatformModule } from '../platform-module.js';
 import { SlackApi } from './slack-api.js';
@@ -43,8 +44,9 @@ export class SlackApp implements PlatformModule {
     private readonly config: SlackAppConfig,
     private readonly logger: Logger,
     metrics: PlatformMetrics,
+    pacing: Pacing,
   ) {
-    this.api = new SlackApi(config, logger, (scope) => metrics.rateLimitHold('slack', scope));
+    this.api = new SlackApi(config, logger, (scope) => metrics.rateLimitHold('slack', scope), pacing);
     this.platform = new SlackPlatform(this.api);
     this.identity = new SlackIdentity(this.api, logger, config.identityRetry);
   }

@@ -12,5 +12,5 @@ export const slackPlatform: PlatformDefinition<'slack', typeof slackConfig.env, 
     capabilities: CAPABILITY_NAMES,
   },
   // Loaded only when the app is configured: reading the configuration does not load Bolt.
-  create: async (config, logger, metrics) => new (await import('./slack.app.js')).SlackApp(config, logger, metrics),
+  create: async (config, logger, metrics, pacing) => new (await import('./slack.app.js')).SlackApp(config, logger, metrics, pacing),
 };

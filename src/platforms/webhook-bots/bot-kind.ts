@@ -1,9 +1,9 @@
 import type { PlatformError } from '../../services/ports/platform-error.js';
 import type { BotKindName } from '../../domain/bot-kind-name.js';
-import type { BotAnswer, BotNotice, BotTarget } from '../../services/ports/webhook-bots.js';
+import type { BotAnswer, BotMarkup, BotNotice, BotTarget } from '../../services/ports/webhook-bots.js';
 
 export { BOT_KIND_NAMES, type BotKindName } from '../../domain/bot-kind-name.js';
-export type { BotAnswer, BotMention, BotNotice, BotTarget } from '../../services/ports/webhook-bots.js';
+export type { BotAnswer, BotMarkup, BotMention, BotNotice, BotTarget } from '../../services/ports/webhook-bots.js';
 
 /** One HTTP request to the platform. */
 export interface BotRequest {
@@ -32,6 +32,8 @@ export interface BotKind {
   readonly keyword: boolean;
   /** At most this many digest items in one message (fewer when they don't fit: see fits). */
   readonly digestItems: number;
+  /** How message templates write into this kind's message (escaping, room, what the platform refuses). */
+  readonly markup: BotMarkup;
   /** Whether the request for `notice` is within the kind's size limits (a digest is shortened until it is). */
   fits(target: BotTarget, notice: BotNotice): boolean;
   /** The request that posts `notice` (the kind's richest format), signed when the bot has a secret. */

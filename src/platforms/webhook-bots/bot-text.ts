@@ -1,5 +1,6 @@
 import { capText, type TextCost } from '../../rendering/text-caps.js';
 import type { BotNotice } from './bot-kind.js';
+import { FORMATTED_TITLE_ROOM } from '../../services/ports/webhook-bots.js';
 
 /** UTF-8 bytes, as WeCom and DingTalk count their limits. */
 export const utf8Bytes: TextCost = (text) => Buffer.byteLength(text, 'utf8');
@@ -19,10 +20,13 @@ export function oneLine(text: string): string {
 
 /**
  * The notice's texts escaped and cut to fit `limit` (by `cost`) once `fixed` (mentions, link, keyword …) is
- * counted: the title to a line, then the lines in order, the last ones giving way first.
+ * counted: the title to a line, then the lines in order, the last ones giving way first. A rendered template
+ * (`formatted`) is escaped already: only cut.
  */
-export function fitTexts(notice: BotNotice, escape: (text: string) => string, limit: number, fixed: number, cost: TextCost, titleLimit = 200): { title: string; lines: string[] } {
-  const title = capText(escape(capText(oneLine(notice.title), titleLimit)), titleLimit * 6, cost);
+export function fitTexts(notice: BotNotice, givenEscape: (text: string) => string, limit: number, fixed: number, cost: TextCost, titleLimit = 200): { title: string; lines: string[] } {
+  const escape = notice.formatted ? (text: string) => text : givenEscape;
+  // A rendered title is escaped already (so longer than its text): cut only past what its markup check allows.
+  const title = notice.formatted ? capText(oneLine(notice.title), FORMATTED_TITLE_ROOM, cost) : capText(escape(capText(oneLine(notice.title), titleLimit)), titleLimit * 6, cost);
   let room = limit - fixed - cost(title);
   const lines: string[] = [];
   for (const raw of notice.lines) {

@@ -38,6 +38,7 @@ export const dingtalkBot: BotKind = {
   needs: {},
   keyword: true,
   digestItems: 30,
+  markup: { name: 'DingTalk markdown', escape: escapeMarkdown, room: 16_000, cost: utf8Bytes },
 
   request(target: BotTarget, notice: BotNotice, now: number) {
     const mobiles = notice.mentions.filter((mention) => mention.id && MOBILE.test(mention.id)).map((mention) => mention.id!);

@@ -36,6 +36,8 @@ export const feishuBot: BotKind = {
   needs: {},
   keyword: true,
   digestItems: 30,
+  // Post text tags show text as written: nothing to escape.
+  markup: { name: 'Feishu post text', escape: (text) => text, room: 16_000, cost: jsonBytes },
 
   request(target: BotTarget, notice: BotNotice, now: number) {
     const mentioned = notice.mentions.filter((mention) => mention.id);

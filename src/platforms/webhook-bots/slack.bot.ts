@@ -20,6 +20,7 @@ export const slackBot: BotKind = {
   needs: {},
   keyword: false,
   digestItems: 20,
+  markup: { name: 'Slack mrkdwn', escape: escapeSlackBotText, room: 2_200, cost: utf16 },
 
   request(target: BotTarget, notice: BotNotice) {
     const people = notice.mentions.map((mention) => (mention.id && /^[UW][A-Z0-9]+$/.test(mention.id) ? `<@${mention.id}>` : `@${escapeSlackBotText(mention.name)}`)).join(' ');

@@ -2,6 +2,7 @@ import { PlatformError } from '../../services/ports/platform-error.js';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byHttpStatus, secondsToMs } from './bot-answers.js';
 import { fitTexts, itemText, utf16 } from './bot-text.js';
+import { checkTelegramHtml, withoutTags } from './telegram-html.js';
 
 /** sendMessage's text may be 1-4096 characters (counted after entities are parsed; the markup counted too is safe). */
 export const TELEGRAM_TEXT_CHARS = 4096;
@@ -22,6 +23,7 @@ export const telegramBot: BotKind = {
   needs: { chatId: true },
   keyword: false,
   digestItems: 20,
+  markup: { name: 'Telegram HTML', escape: escapeTelegramHtml, room: 3_000, cost: utf16, check: checkTelegramHtml },
 
   request(target: BotTarget, notice: BotNotice) {
     const people = notice.mentions
@@ -30,7 +32,10 @@ export const telegramBot: BotKind = {
     const link = notice.link ? `<a href="${escapeTelegramHtml(notice.link.url)}">${escapeTelegramHtml(notice.link.text)}</a>` : '';
     const items = (notice.items ?? []).map((item) => `${itemText(item.text, escapeTelegramHtml)} <a href="${escapeTelegramHtml(item.url)}">Details</a>`);
     const fixed = `<b></b>\n${link}\n${people}\n${items.join('\n')}`.length + 8;
-    const { title, lines } = fitTexts(notice, escapeTelegramHtml, TELEGRAM_TEXT_CHARS, fixed, utf16);
+    let { title, lines } = fitTexts(notice, escapeTelegramHtml, TELEGRAM_TEXT_CHARS, fixed, utf16);
+    // A rendered template cut to make room (a page with very many mentions) may have lost a closing tag, which
+    // Telegram would refuse: its tags go, its text (entities intact) stays.
+    if (notice.formatted && checkTelegramHtml([title, ...lines].join('\n'))) [title, lines] = [withoutTags(title), lines.map(withoutTags)];
     const text = [`<b>${title}</b>`, ...lines, ...items, link, people].filter(Boolean).join('\n');
     const body = { chat_id: target.chatId, text, parse_mode: 'HTML', disable_web_page_preview: true };
     return { url: `${target.url.replace(/\/+$/, '')}/sendMessage`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };

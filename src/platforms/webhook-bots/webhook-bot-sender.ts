@@ -1,8 +1,8 @@
 import { HoldBack } from '../../lib/hold-back.js';
-import { Pacer } from '../../lib/pacer.js';
+import { localPacing, type KeyedPacer, type Pacing } from '../../lib/pacer.js';
 import { backoff } from '../../lib/retry.js';
 import { PlatformError } from '../../services/ports/platform-error.js';
-import type { BotAnswer, BotKindNeeds, BotNotice, BotNoticeFactory, BotSendOptions, BotSendResult, BotTarget, WebhookBotSending } from '../../services/ports/webhook-bots.js';
+import type { BotAnswer, BotKindNeeds, BotMarkup, BotNotice, BotNoticeFactory, BotSendOptions, BotSendResult, BotTarget, WebhookBotSending } from '../../services/ports/webhook-bots.js';
 import type { BotKind, BotKindName } from './bot-kind.js';
 import { BOT_KINDS } from './bot-kinds.js';
 
@@ -12,6 +12,8 @@ export interface WebhookBotSenderOptions {
   /** Backoff between tries of a transient failure (a rate limit waits what the platform asks, else this too). */
   retryBaseMs?: number;
   retryCapMs?: number;
+  /** Makes the per-bot pacers (shared by the instances when Redis is configured); per process by default. */
+  pacing?: Pacing;
 }
 
 /**
@@ -21,8 +23,8 @@ export interface WebhookBotSenderOptions {
  * after it — never dropped.
  */
 export class WebhookBotSender implements WebhookBotSending {
-  private readonly secondPacers = new Map<BotKindName, Pacer>();
-  private readonly minutePacers = new Map<BotKindName, Pacer>();
+  private readonly secondPacers = new Map<BotKindName, KeyedPacer>();
+  private readonly minutePacers = new Map<BotKindName, KeyedPacer>();
   private readonly held = new HoldBack();
   private readonly timeoutMs: number;
   private readonly retryBaseMs: number;
@@ -32,15 +34,20 @@ export class WebhookBotSender implements WebhookBotSending {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.retryBaseMs = options.retryBaseMs ?? 500;
     this.retryCapMs = options.retryCapMs ?? 10_000;
+    const pacing = options.pacing ?? localPacing;
     for (const kind of Object.values(BOT_KINDS)) {
-      this.secondPacers.set(kind.name, new Pacer(kind.pacing.perSecond.rate, kind.pacing.perSecond.burst));
-      if (kind.pacing.perMinute) this.minutePacers.set(kind.name, new Pacer(kind.pacing.perMinute.rate, kind.pacing.perMinute.burst));
+      this.secondPacers.set(kind.name, pacing.pacer(`bot:${kind.name}:second`, kind.pacing.perSecond.rate, kind.pacing.perSecond.burst));
+      if (kind.pacing.perMinute) this.minutePacers.set(kind.name, pacing.pacer(`bot:${kind.name}:minute`, kind.pacing.perMinute.rate, kind.pacing.perMinute.burst));
     }
   }
 
   needs(kindName: BotKindName): BotKindNeeds {
     const kind = BOT_KINDS[kindName];
     return { secret: kind.needs.secret === true, chatId: kind.needs.chatId === true, keyword: kind.keyword, digestItems: kind.digestItems };
+  }
+
+  markup(kindName: BotKindName): BotMarkup {
+    return BOT_KINDS[kindName].markup;
   }
 
   async send(kindName: BotKindName, target: BotTarget, given: BotNotice | BotNoticeFactory, options: BotSendOptions): Promise<BotSendResult> {

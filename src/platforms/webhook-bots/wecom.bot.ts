@@ -24,6 +24,7 @@ export const wecomBot: BotKind = {
   needs: {},
   keyword: false,
   digestItems: 20,
+  markup: { name: 'WeCom markdown', escape: escapeMarkdown, room: 3_000, cost: utf8Bytes },
 
   request(target: BotTarget, notice: BotNotice) {
     const people = notice.mentions.map((mention) => (mention.id && /^[\w.@-]+$/.test(mention.id) ? `<@${mention.id}>` : `@${escapeMarkdown(mention.name)}`)).join(' ');

@@ -19,6 +19,8 @@ export const zoomBot: BotKind = {
   needs: { secret: true },
   keyword: false,
   digestItems: 20,
+  // Shown as written (no markdown support asked for): nothing to escape.
+  markup: { name: 'Zoom plain text', escape: (text) => text, room: 3_000, cost: utf16 },
 
   request(target: BotTarget, notice: BotNotice) {
     const people = notice.mentions.map((mention) => `@${mention.name}`).join(' ');

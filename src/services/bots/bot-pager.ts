@@ -46,7 +46,7 @@ export class BotPager {
     const facts = { incidentId: incident.id, title: incident.title, severity: incident.severity, status: incident.status, channelName: page.channelName, detailsUrl: page.detailsUrl };
     const emails = page.members.flatMap((member) => (member.email ? [member.email] : []));
     const mapped = bot.mappingTableId && emails.length ? await this.mappings.userIds(bot.mappingTableId, emails) : undefined;
-    const notice = this.messages.notice('page', facts, botMentions(bot, page.members, mapped), `Escalation level ${page.levelNumber}: still ${incident.status}`);
+    const notice = await this.messages.notice({ kind: bot.kind, channelId: incident.channelId, event: 'page', facts, mentions: botMentions(bot, page.members, mapped), level: page.levelNumber });
     // Two tries here; what still fails goes back to the escalation's own retries (the sweep, with backoff).
     const { result } = await this.deliveries.deliver(bot, notice, { incidentId: incident.id, event: 'escalation', pageKey: page.key }, { priority: BOT_PRIORITY.page, attempts: 2 });
     if (!result.ok) throw result.error;

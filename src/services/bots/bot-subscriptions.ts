@@ -50,8 +50,10 @@ export class BotSubscriptions {
       channelName: channel?.name ?? `channel ${change.channelId}`,
       detailsUrl: this.links.detailsUrl(incident.id),
     };
-    const notice = this.messages.notice(event, facts, []);
+    // One message per kind: each kind has its own template and markup.
+    const kinds = [...new Set(bots.map((bot) => bot.kind))];
+    const notices = new Map(await Promise.all(kinds.map(async (kind) => [kind, await this.messages.notice({ kind, channelId: change.channelId, event, facts, mentions: [] })] as const)));
     const item = this.messages.item(event, facts);
-    await Promise.all(bots.map((bot) => this.deliveries.enqueue(bot, notice, item, facts.channelName, { incidentId: incident.id, event })));
+    await Promise.all(bots.map((bot) => this.deliveries.enqueue(bot, notices.get(bot.kind)!, item, facts.channelName, { incidentId: incident.id, event })));
   }
 }

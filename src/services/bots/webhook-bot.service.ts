@@ -74,6 +74,13 @@ export function webhookBotView(bot: WebhookBot): WebhookBotView {
   };
 }
 
+/** Whether the channel's templates a bot will use write its keyword (Feishu / DingTalk refuse messages without it). */
+export interface BotKeywordCheck {
+  checkBotKeyword(channelId: number, kind: BotKindName, keyword: string | null | undefined, events: BotEvent[]): Promise<void>;
+}
+
+const noKeywordCheck: BotKeywordCheck = { checkBotKeyword: async () => undefined };
+
 /** A channel's group bots: saved through the admin API, each checked against what its kind needs. */
 export class WebhookBotService {
   constructor(
@@ -82,6 +89,7 @@ export class WebhookBotService {
     private readonly deliveries: BotDeliveries,
     private readonly channelsWithBots: ChannelsWithBots,
     private readonly messages: BotMessages = builtInBotMessages,
+    private readonly keywords: BotKeywordCheck = noKeywordCheck,
   ) {}
 
   async list(channelId: number): Promise<WebhookBot[]> {
@@ -99,6 +107,7 @@ export class WebhookBotService {
     await this.channel(channelId);
     this.check(input);
     await this.checkMappingTable(input);
+    await this.keywords.checkBotKeyword(channelId, input.kind, input.keyword, input.events);
     const now = new Date();
     const inserted = await this.db.manager.insert(WebhookBotEntity, {
       channelId,
@@ -128,6 +137,7 @@ export class WebhookBotService {
     const merged: WebhookBotInput = { ...bot, ...patch };
     this.check(merged);
     await this.checkMappingTable(merged);
+    await this.keywords.checkBotKeyword(bot.channelId, merged.kind, merged.keyword, merged.events);
     await this.db.manager.update(WebhookBotEntity, id, { ...patch, updatedAt: new Date() });
     this.channelsWithBots.invalidate();
     return this.get(id);
@@ -149,7 +159,7 @@ export class WebhookBotService {
   async test(id: number): Promise<BotTestOutcome> {
     const bot = await this.get(id);
     const channel = await this.channel(bot.channelId);
-    const notice = this.messages.notice('test', { incidentId: 0, title: '', severity: '', status: '', channelName: channel.name, detailsUrl: '' }, []);
+    const notice = await this.messages.notice({ kind: bot.kind, channelId: channel.id, event: 'test', facts: { incidentId: 0, title: '', severity: '', status: '', channelName: channel.name, detailsUrl: '' }, mentions: [] });
     const { result } = await this.deliveries.deliver(bot, notice, { incidentId: null, event: 'test' }, { attempts: 1 });
     return {
       ok: result.ok,

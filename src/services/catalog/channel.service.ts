@@ -1,4 +1,5 @@
 import { WebhookBotEntity } from '../../db/entities/webhook-bot.entity.js';
+import { MessageTemplateEntity } from '../../db/entities/message-template.entity.js';
 import { ChannelEntity, type Channel } from '../../db/entities/channel.entity.js';
 import { IncidentEntity } from '../../db/entities/incident.entity.js';
 import { IntegrationEntity } from '../../db/entities/integration.entity.js';
@@ -53,8 +54,9 @@ export class ChannelService {
       (integration.routes ?? []).some((route) => route.channelId === id),
     );
     if (inUse > 0 || routedHere) throw new AppError('conflict', `channel ${id} still has incidents or integrations; it cannot be deleted`);
-    // Its group bots belong to it alone and go with it.
+    // Its group bots and message templates belong to it alone and go with it.
     await this.db.manager.delete(WebhookBotEntity, { channelId: id });
+    await this.db.manager.delete(MessageTemplateEntity, { channelId: id });
     await this.db.manager.delete(ChannelEntity, id);
   }
 

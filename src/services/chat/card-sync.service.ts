@@ -32,6 +32,20 @@ interface SyncState {
   dirty: boolean;
 }
 
+/**
+ * How many times in a row a sync may find the incident changed behind the cards it just sent, and go again. Bounds the
+ * work an incident that changes without pause costs; its next change starts a new sync anyway.
+ */
+const MAX_SETTLE_PASSES = 3;
+
+/** What one pass over an incident's chats did. */
+interface SyncOutcome {
+  /** A card was not delivered for a retryable reason. */
+  unavailable: boolean;
+  /** The state the cards were sent with, when any was sent. */
+  shown?: IncidentView;
+}
+
 /** When a card could not be delivered because its platform was unavailable: the next try, and how many came before. */
 interface Redelivery {
   timer?: NodeJS.Timeout;
@@ -116,15 +130,21 @@ export class CardSyncService {
     state.running = (async () => {
       let given = known;
       let unavailable = false;
+      let settlePasses = 0;
       try {
         while (state.dirty) {
           state.dirty = false;
           const thisTime = given;
           given = undefined;
-          unavailable = await this.syncOnce(platform, incidentId, thisTime).catch((error: unknown) => {
+          const outcome = await this.syncOnce(platform, incidentId, thisTime).catch((error: unknown): SyncOutcome => {
             this.logger.error({ err: error, incidentId, platform: platform.name }, 'card sync failed');
-            return false;
+            return { unavailable: false };
           });
+          unavailable = outcome.unavailable;
+          if (!state.dirty && outcome.shown && settlePasses < MAX_SETTLE_PASSES && (await this.changedSince(incidentId, outcome.shown))) {
+            settlePasses += 1;
+            state.dirty = true;
+          }
         }
       } finally {
         this.syncs.delete(key);
@@ -164,10 +184,23 @@ export class CardSyncService {
     return { channelId: change.channelId, view: change.view, redrawn: change.redrawn };
   }
 
-  /** Syncs the incident's cards on one platform; true when a card was not delivered for a retryable reason. */
-  private async syncOnce(platform: CardLane, incidentId: number, known?: KnownState): Promise<boolean> {
+  /**
+   * Whether the incident no longer looks as `shown`. Another instance may have changed it while this one waited for
+   * its turn to send (pacing is shared between instances), and that instance's newer card may have gone out before
+   * this one's older one, or been skipped because this one was still posting: then this one sends again.
+   */
+  private async changedSince(incidentId: number, shown: IncidentView): Promise<boolean> {
+    try {
+      return JSON.stringify(await this.views.build(incidentId)) !== JSON.stringify(shown);
+    } catch {
+      return false; // gone, or the database is away: the next change syncs again
+    }
+  }
+
+  /** Syncs the incident's cards on one platform. */
+  private async syncOnce(platform: CardLane, incidentId: number, known?: KnownState): Promise<SyncOutcome> {
     const channelId = known?.channelId ?? (await this.db.manager.findOneBy(IncidentEntity, { id: incidentId }))?.channelId;
-    if (channelId === undefined) return false;
+    if (channelId === undefined) return { unavailable: false };
     const [bindings, posted] = await Promise.all([
       this.db.manager.findBy(ChatBindingEntity, { channelId, platform: platform.name }),
       this.db.manager.findBy(ChatMessageEntity, { incidentId, platform: platform.name }),
@@ -180,7 +213,7 @@ export class CardSyncService {
       const key = `${redrawn.platform}:${redrawn.chatId}`;
       if (targets.get(key)?.message?.messageId === redrawn.messageId) targets.delete(key);
     }
-    if (targets.size === 0) return false;
+    if (targets.size === 0) return { unavailable: false };
 
     const view = known?.view ?? (await this.views.build(incidentId));
     const undelivered = await Promise.all(
@@ -194,7 +227,7 @@ export class CardSyncService {
         }
       }),
     );
-    return undelivered.includes(true);
+    return { unavailable: undelivered.includes(true), shown: view };
   }
 
   private async syncChat(platform: CardLane, chatId: string, view: IncidentView, message?: ChatMessage): Promise<void> {

@@ -83,6 +83,7 @@ export class EscalationSteps {
         escalationStep: request.step + 1,
         escalationDueAt: decision.nextDueAt,
         escalationPaged: paged,
+        pagedResponders: withPaged(incident.pagedResponders, paged),
         escalationUndelivered: [...(incident.escalationUndelivered ?? []), request.step],
         escalationRedeliverAt: this.redeliverAt(now),
         updatedAt: now,
@@ -117,4 +118,13 @@ export class EscalationSteps {
     const members = await tx.findBy(MemberEntity, { id: In([...memberIds]) });
     return new Map(members.map((member) => [member.id, member.name]));
   }
+}
+
+/** At most this many names are kept as an incident's paged responders: the card shows the first few anyway. */
+const PAGED_RESPONDERS_KEPT = 50;
+
+/** `known` with the newly paged names added at the end, each name once. */
+function withPaged(known: string[] | null, paged: string[]): string[] | null {
+  const names = [...new Set([...(known ?? []), ...paged])].slice(0, PAGED_RESPONDERS_KEPT);
+  return names.length > 0 ? names : known;
 }

@@ -14,9 +14,11 @@ export type TimelineEntry = Pick<IncidentEvent, 'id' | 'kind' | 'actorType' | 'a
 export interface IncidentFacts {
   incident: Incident;
   channelName: string | null;
+  channelTimeZone: string | null;
   acknowledgedByName: string | null;
   closedByName: string | null;
   alertCount: number;
+  eventCount: number;
   firstSeenAt?: Date;
   lastSeenAt?: Date;
   /** Newest first. */
@@ -38,7 +40,9 @@ export async function readIncidentFacts(db: Database, incidentId: number): Promi
     .addSelect('channel.name', 'channelName')
     .addSelect('acker.name', 'acknowledgedByName')
     .addSelect('closer.name', 'closedByName')
-    .addSelect('totals.count', 'alertCount')
+    .addSelect('channel.timeZone', 'channelTimeZone')
+    .addSelect('totals.alerts', 'alertCount')
+    .addSelect('totals.events', 'eventCount')
     .addSelect('totals.firstSeenAt', 'firstSeenAt')
     .addSelect('totals.lastSeenAt', 'lastSeenAt')
     .addSelect('entry.id', 'entryId')
@@ -68,7 +72,9 @@ export async function readIncidentFacts(db: Database, incidentId: number): Promi
     channelName: (first.channelName as string | null) ?? null,
     acknowledgedByName: (first.acknowledgedByName as string | null) ?? null,
     closedByName: (first.closedByName as string | null) ?? null,
+    channelTimeZone: (first.channelTimeZone as string | null) ?? null,
     alertCount: Number(first.alertCount ?? 0),
+    eventCount: Number(first.eventCount ?? 0),
     firstSeenAt: hydrate(AlertEntity, 'firstSeenAt', first.firstSeenAt),
     lastSeenAt: hydrate(AlertEntity, 'lastSeenAt', first.lastSeenAt),
     timeline,
@@ -78,7 +84,8 @@ export async function readIncidentFacts(db: Database, incidentId: number): Promi
 // Derived tables are filtered by the same parameter as the outer query: they cannot refer to the outer row.
 function alertTotals(sub: SelectQueryBuilder<ObjectLiteral>): SelectQueryBuilder<ObjectLiteral> {
   return sub
-    .select('SUM(alert.eventCount)', 'count')
+    .select('COUNT(alert.id)', 'alerts')
+    .addSelect('SUM(alert.eventCount)', 'events')
     .addSelect('MIN(alert.firstSeenAt)', 'firstSeenAt')
     .addSelect('MAX(alert.lastSeenAt)', 'lastSeenAt')
     .from(AlertEntity, 'alert')

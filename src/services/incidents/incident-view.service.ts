@@ -2,7 +2,8 @@
 import type { Incident } from '../../db/entities/incident.entity.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
-import type { EscalationView, IncidentView } from '../../rendering/incident-view.js';
+import type { EscalationView, IncidentView, Responder, ResponderRole } from '../../rendering/incident-view.js';
+import { usableTimeZone } from '../../rendering/zoned-time.js';
 import { readIncidentFacts, type TimelineEntry } from './incident-facts.query.js';
 import type { IncidentLinks } from './incident-links.js';
 import type { TimelineKind } from '../../domain/timeline.js';
@@ -39,20 +40,40 @@ export class IncidentViewService {
       status: incident.status,
       severity: incident.severity,
       channelName: facts.channelName ?? `channel ${incident.channelId}`,
+      timeZone: usableTimeZone(facts.channelTimeZone),
       alertCount: facts.alertCount,
+      eventCount: facts.eventCount,
       firstSeenAt: facts.firstSeenAt ?? incident.createdAt,
       lastSeenAt: facts.lastSeenAt ?? incident.updatedAt,
       description: incident.description,
       descriptionFormat: incident.descriptionFormat,
       acknowledged: incident.acknowledgedAt ? { by: nameOf(facts.acknowledgedByName, 'acknowledged'), at: incident.acknowledgedAt } : undefined,
       closed: incident.closedAt ? { by: nameOf(facts.closedByName, 'closed'), at: incident.closedAt } : undefined,
-      responders: [...new Set(chronological.filter((entry) => entry.actorType === 'member').map((entry) => entry.actorName))],
-      recentActivity: chronological.slice(-3).map((entry) => `${entry.createdAt.toISOString().slice(11, 16)} ${ACTIVITY_VERB[entry.kind]} ${entry.actorName}`),
+      responders: responders(chronological, [...(incident.pagedResponders ?? []), ...(incident.escalationPaged ?? [])]),
+      recentActivity: chronological.slice(-3).map((entry) => ({ at: entry.createdAt, text: `${ACTIVITY_VERB[entry.kind]} ${entry.actorName}` })),
       detailsUrl: this.links.detailsUrl(incident.id),
       escalationStep: incident.escalationStep,
       escalation: escalationView(incident),
     };
   }
+}
+
+const ROLE_OF: Partial<Record<TimelineKind, ResponderRole>> = {
+  acknowledged: 'acknowledged',
+  closed: 'closed',
+  reopened: 'reopened',
+  escalated: 'escalated',
+};
+
+/**
+ * Members who acted, in order of first action, each with what they did last; then the people paged who have not
+ * acted, in order of paging. A name stands once.
+ */
+function responders(chronological: TimelineEntry[], paged: string[]): Responder[] {
+  const acted = new Map<string, ResponderRole>();
+  for (const entry of chronological) if (entry.actorType === 'member') acted.set(entry.actorName, ROLE_OF[entry.kind] ?? 'acted');
+  const waiting = [...new Set(paged)].filter((name) => !acted.has(name));
+  return [...[...acted].map(([name, role]) => ({ name, role })), ...waiting.map((name) => ({ name, role: 'paged' as const }))];
 }
 
 export function escalationView(incident: Incident): EscalationView | undefined {

@@ -33,6 +33,29 @@ export interface BotNotice {
   /** A digest's entries (several incidents' news coalesced into one message): untrusted text, each with its link. */
   items?: BotNoticeItem[];
   mentions: BotMention[];
+  /**
+   * Set when `title` and `lines` are a rendered message template: already in the kind's markup, with every value
+   * escaped for it (BotMarkup.escape), so the kind only caps them. The link, mentions and keyword are still the kind's.
+   */
+  formatted?: boolean;
+}
+
+/** A rendered template's title may cost this much in its kind's units: the kinds cut a formatted title only past it. */
+export const FORMATTED_TITLE_ROOM = 1200;
+
+/**
+ * How text lands in one kind's message, for message templates: values are escaped with `escape`; a rendered
+ * template must cost at most `room` (by `cost`), so that with the link, mentions and keyword added the kind never has
+ * to cut its markup; `check` names markup the platform would refuse (undefined when it takes it).
+ */
+export interface BotMarkup {
+  /** How the markup is called in messages to admins ("Telegram HTML", "Slack mrkdwn" …). */
+  name: string;
+  escape(text: string): string;
+  /** What the title and body together may cost (the title alone: FORMATTED_TITLE_ROOM). */
+  room: number;
+  cost(text: string): number;
+  check?(text: string): string | undefined;
 }
 
 export interface BotNoticeItem {
@@ -74,6 +97,7 @@ export type BotNoticeFactory = (fits: (notice: BotNotice) => boolean) => BotNoti
 /** Sending to group bots: the services' side of platforms/webhook-bots. */
 export interface WebhookBotSending {
   needs(kind: BotKindName): BotKindNeeds;
+  markup(kind: BotKindName): BotMarkup;
   /**
    * `notice` may be given as a function: it is called once, when the bot's turn has come (after pacing and any hold),
    * so a caller can coalesce into it whatever queued up meanwhile.

@@ -82,12 +82,21 @@ describe.each(DATABASE_KINDS)('IncidentViewService on %s', (kind) => {
       status: 'closed',
       severity: 'critical',
       channelName: 'payments',
-      alertCount: 7,
+      timeZone: 'UTC',
+      alertCount: 2,
+      eventCount: 7,
       description: 'on web-1',
       acknowledged: { by: 'Alice', at: at('2026-03-01T10:20:00.000Z') },
       closed: { by: 'Bob', at: at('2026-03-01T11:00:00.000Z') },
-      responders: ['Alice', 'Bob'],
-      recentActivity: ['10:00 Triggered by grafana', '10:20 Acknowledged by Alice', '11:00 Closed by Bob'],
+      responders: [
+        { name: 'Alice', role: 'acknowledged' },
+        { name: 'Bob', role: 'closed' },
+      ],
+      recentActivity: [
+        { at: at('2026-03-01T10:00:00.000Z'), text: 'Triggered by grafana' },
+        { at: at('2026-03-01T10:20:00.000Z'), text: 'Acknowledged by Alice' },
+        { at: at('2026-03-01T11:00:00.000Z'), text: 'Closed by Bob' },
+      ],
       detailsUrl: expect.stringContaining(`/incidents/${id}`),
     });
     expect(view.firstSeenAt).toEqual(at('2026-03-01T09:58:00.123Z'));
@@ -102,7 +111,7 @@ describe.each(DATABASE_KINDS)('IncidentViewService on %s', (kind) => {
     await db.manager.delete(MemberEntity, carol);
 
     const view = await views.build(id);
-    expect(view.alertCount).toBe(0);
+    expect(view).toMatchObject({ alertCount: 0, eventCount: 0 });
     expect(view.firstSeenAt).toEqual(at('2026-03-01T10:00:00.000Z'));
     expect(view.lastSeenAt).toEqual(at('2026-03-01T10:05:00.000Z'));
     expect(view.acknowledged).toEqual({ by: 'Carol C.', at: at('2026-03-01T10:10:00.000Z') });
@@ -119,9 +128,39 @@ describe.each(DATABASE_KINDS)('IncidentViewService on %s', (kind) => {
     }
 
     const view = await views.build(id);
-    expect(view.responders).toEqual(['Late 0', 'Late 1']);
-    expect(view.recentActivity).toEqual(['10:57 Alert updated by Late 1', '10:58 Alert updated by Late 0', '10:59 Alert updated by Late 1']);
-    expect(view.alertCount).toBe(2);
+    expect(view.responders).toEqual([
+      { name: 'Late 0', role: 'acted' },
+      { name: 'Late 1', role: 'acted' },
+    ]);
+    expect(view.recentActivity.map((entry) => entry.text)).toEqual(['Alert updated by Late 1', 'Alert updated by Late 0', 'Alert updated by Late 1']);
+    expect(view.recentActivity.map((entry) => entry.at.toISOString().slice(11, 16))).toEqual(['10:57', '10:58', '10:59']);
+    expect(view).toMatchObject({ alertCount: 1, eventCount: 2 });
+  });
+
+  it('responders: who acted, with what they did last, then who was paged and has not acted, each once', async () => {
+    const alice = await member('Alice');
+    const id = await incident({
+      status: 'acknowledged', acknowledgedAt: at('2026-03-01T10:20:00.000Z'), acknowledgedBy: alice,
+      // Paged over two levels (Alice twice), and the current level's list, which older rows may hold alone.
+      pagedResponders: ['Alice', 'Bob', '<at user_id="all">x</at>'], escalationPaged: ['Bob', 'Dan'],
+    });
+    await entry(id, 'escalated', 'Alice', at('2026-03-01T10:10:00.000Z'), alice);
+    await entry(id, 'acknowledged', 'Alice', at('2026-03-01T10:20:00.000Z'), alice);
+
+    expect((await views.build(id)).responders).toEqual([
+      { name: 'Alice', role: 'acknowledged' },
+      { name: 'Bob', role: 'paged' },
+      { name: '<at user_id="all">x</at>', role: 'paged' },
+      { name: 'Dan', role: 'paged' },
+    ]);
+  });
+
+  it('carries the channel’s time zone; one stored before zones were checked reads as UTC', async () => {
+    const now = new Date();
+    const zoned = await db.manager.insert(ChannelEntity, { name: 'zoned', description: '', timeZone: 'Asia/Shanghai', createdAt: now, updatedAt: now });
+    const broken = await db.manager.insert(ChannelEntity, { name: 'broken zone', description: '', timeZone: 'Mars/Olympus_Mons', createdAt: now, updatedAt: now });
+    expect((await views.build(await incident({ channelId: Number(zoned.identifiers[0].id) }))).timeZone).toBe('Asia/Shanghai');
+    expect((await views.build(await incident({ channelId: Number(broken.identifiers[0].id) }))).timeZone).toBe('UTC');
   });
 
   it('refuses an incident that does not exist', async () => {

@@ -1,0 +1,94 @@
+import { html, useState } from '../lib.js';
+import { api } from '../api.js';
+import { SeverityBadge, StatusBadge, TIMELINE_LABEL, Time } from '../format.js';
+import { useIncidentEvents } from '../live.js';
+import { useLoad } from '../use-load.js';
+
+const ACTIONS = {
+  triggered: [['acknowledge', 'Acknowledge'], ['escalate', 'Escalate'], ['close', 'Close']],
+  acknowledged: [['escalate', 'Escalate'], ['close', 'Close']],
+  closed: [['reopen', 'Reopen']],
+};
+
+function EscalationState({ escalation }) {
+  if (!escalation) return html`<p class="muted">No escalation rule applies to this incident.</p>`;
+  return html`<dl class="facts">
+    <dt>Rule</dt><dd>${escalation.ruleName}</dd>
+    <dt>Level</dt><dd>${escalation.level === 0 ? 'not paged yet' : `${escalation.level} of ${escalation.levels}`}</dd>
+    <dt>Paged</dt><dd>${escalation.paged.length ? escalation.paged.join(', ') : '—'}</dd>
+    <dt>Next due</dt><dd><${Time} value=${escalation.nextDueAt} /></dd>
+  </dl>`;
+}
+
+function prettyPayload(raw) {
+  try {
+    return JSON.stringify(JSON.parse(raw), null, 2);
+  } catch {
+    return raw;
+  }
+}
+
+export function IncidentPage({ id }) {
+  const detail = useLoad(() => api.get(`/incidents/${id}`), [id]);
+  const channels = useLoad(() => api.get('/channels'), []);
+  const [action, setAction] = useState({ busy: '', message: '', error: null });
+  useIncidentEvents(() => detail.reload(), (change) => String(change.incidentId) === String(id));
+  const act = async (name, label) => {
+    setAction({ busy: name, message: '', error: null });
+    try {
+      const answer = await api.post(`/incidents/${id}/${name}`, {});
+      // Escalate answers 200 with outcome "skipped" and the reason when there was nobody left to page.
+      const message = answer?.outcome === 'skipped' ? `Not escalated: ${answer.reason}.` : answer?.outcome === 'paged' ? `Escalated to level ${answer.level}: paging ${answer.paged.join(', ') || 'nobody'}.` : `${label}: done.`;
+      setAction({ busy: '', message, error: null });
+    } catch (error) {
+      setAction({ busy: '', message: '', error });
+    }
+    detail.reload();
+  };
+  if (detail.error && !detail.data) return html`<section class="page"><div class="form-error" role="alert">${detail.error.message}</div><a href="#/incidents">Back to incidents</a></section>`;
+  if (!detail.data) return html`<p class="loading" role="status">Loading…</p>`;
+  const { incident, alerts, timeline } = detail.data;
+  const channel = channels.data?.items.find((candidate) => candidate.id === incident.channelId);
+  return html`<section class="page incident">
+    <p class="crumbs"><a href="#/incidents">Incidents</a> / #${incident.id}</p>
+    <div class="page-head">
+      <h1>${incident.title}</h1>
+      <div class="badges"><${StatusBadge} status=${incident.status} /> <${SeverityBadge} severity=${incident.severity} /></div>
+    </div>
+    <div class="actions" role="group" aria-label="Incident actions">
+      ${(ACTIONS[incident.status] ?? []).map(([name, label]) => html`<button type="button" class=${name === 'acknowledge' ? 'primary' : ''}
+        disabled=${Boolean(action.busy)} onClick=${() => act(name, label)}>${action.busy === name ? `${label}…` : label}</button>`)}
+    </div>
+    ${action.message && html`<p class="done" role="status">${action.message}</p>`}
+    ${action.error && html`<div class="form-error" role="alert">${action.error.message}</div>`}
+    <div class="columns">
+      <div>
+        <h2>Summary</h2>
+        <dl class="facts">
+          <dt>Channel</dt><dd>${channel ? html`<a href=${`#/channels/${channel.id}`}>${channel.name}</a>` : `#${incident.channelId}`}</dd>
+          <dt>Opened</dt><dd><${Time} value=${incident.createdAt} /></dd>
+          <dt>Acknowledged</dt><dd><${Time} value=${incident.acknowledgedAt} /></dd>
+          <dt>Closed</dt><dd><${Time} value=${incident.closedAt} /></dd>
+          <dt>Alerts</dt><dd>${incident.alertCount}</dd>
+        </dl>
+        <h2>Description</h2>
+        <pre class="description">${incident.description || '—'}</pre>
+      </div>
+      <div>
+        <h2>Escalation</h2>
+        <${EscalationState} escalation=${incident.escalation} />
+        <h2>Timeline</h2>
+        <ol class="timeline">${timeline.map((entry) => html`<li key=${entry.id}>
+          <span class="kind">${TIMELINE_LABEL[entry.kind] ?? entry.kind}</span> · ${entry.actorName}
+          <div class="muted"><${Time} value=${entry.createdAt} /></div>
+        </li>`)}</ol>
+      </div>
+    </div>
+    <h2>Alerts</h2>
+    <ul class="alerts">${alerts.map((alert) => html`<li key=${alert.id}>
+      <div><strong>${alert.title}</strong> <span class="badge">${alert.status}</span> <${SeverityBadge} severity=${alert.severity} /> ×${alert.eventCount}</div>
+      <div class="muted">Key ${alert.alertKey} · last <${Time} value=${alert.lastSeenAt} /></div>
+      <details><summary>Raw payload</summary><pre class="payload">${prettyPayload(alert.rawPayload)}</pre></details>
+    </li>`)}</ul>
+  </section>`;
+}

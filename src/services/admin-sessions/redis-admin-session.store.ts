@@ -1,0 +1,28 @@
+import type { Redis } from '../../lib/redis.js';
+import type { AdminSessionStore, StoredAdminSession } from './admin-session-store.js';
+
+const KEY_PREFIX = 'oncall:console-session:';
+
+/** Console sessions as Redis keys that expire with the session, shared by every instance. */
+export class RedisAdminSessionStore implements AdminSessionStore {
+  constructor(private readonly redis: Redis) {}
+
+  async save(idHash: string, session: StoredAdminSession): Promise<void> {
+    const ttlMs = Math.max(1, session.expiresAt.getTime() - Date.now());
+    const value = JSON.stringify({ csrfToken: session.csrfToken, tokenFingerprint: session.tokenFingerprint, expiresAt: session.expiresAt.toISOString() });
+    await this.redis.set(KEY_PREFIX + idHash, value, 'PX', ttlMs);
+  }
+
+  async find(idHash: string): Promise<StoredAdminSession | undefined> {
+    const raw = await this.redis.get(KEY_PREFIX + idHash);
+    if (!raw) return undefined;
+    const stored = JSON.parse(raw) as { csrfToken: string; tokenFingerprint: string; expiresAt: string };
+    const expiresAt = new Date(stored.expiresAt);
+    if (expiresAt.getTime() <= Date.now()) return undefined;
+    return { csrfToken: stored.csrfToken, tokenFingerprint: stored.tokenFingerprint, expiresAt };
+  }
+
+  async remove(idHash: string): Promise<void> {
+    await this.redis.del(KEY_PREFIX + idHash);
+  }
+}

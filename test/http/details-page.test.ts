@@ -152,7 +152,7 @@ describe.each(DATABASE_KINDS)('Details page on %s', (kind) => {
       expect(page.html).toContain('<span class="what">Escalated</span> by <bdi>escalation rule</bdi><br><span class="detail"><bdi>level 1 · paged Alice Ops · rule &quot;Primary on-call&quot;</bdi></span>');
       expect(page.html).toContain('<span class="what">Triggered</span> by <bdi>integration &quot;grafana&quot;</bdi>');
       expect(page.html).not.toMatch(/>(alert_added|triggered|acknowledged)</);
-      expect(page.html).toMatch(/<time datetime="[^"]+Z">\d{4}-\d\d-\d\d \d\d:\d\d GMT\+8<\/time> <span class="ago">\((just now|\d+ min ago)\)<\/span>/);
+      expect(page.html).toMatch(/<time datetime="[^"]+Z">\d{4}-\d\d-\d\d \d\d:\d\d CST<\/time> <span class="ago">\((just now|\d+ min ago)\)<\/span>/);
       expect(page.html).toContain('Times in Asia/Shanghai.');
     });
 

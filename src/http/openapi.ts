@@ -337,6 +337,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
             lastSeenAt: { type: 'string', format: 'date-time' },
             resolvedAt: { type: ['string', 'null'], format: 'date-time' },
             rawPayload: { type: 'string' },
+            links: { anyOf: [{ type: 'array', items: { type: 'object', properties: { text: { type: 'string' }, url: { type: 'string' } } } }, { type: 'null' }], description: 'Links the alert carried besides its text (card buttons, post links); http, https and mailto only' },
           },
         },
         TimelineEntry: {

@@ -203,8 +203,8 @@ describe('safety', () => {
 
     await page.goto(`${link.pathname}${link.search}`);
     await page.getByRole('button', { name: 'Close' }).click();
-    const deadline = Date.now() + 5000;
-    while ((await service.api('GET', `/incidents/${incident.id}`)).body.incident.status !== 'closed' && Date.now() < deadline) await page.waitForTimeout(100);
+    // The page reloads once the action is done: wait for that before navigating away (or the reload interrupts it).
+    await page.locator('.badge.status-closed').waitFor();
     expect((await service.api('GET', `/incidents/${incident.id}`)).body.incident.status).toBe('closed');
     await page.goto('/console/#/incidents');
     await page.getByRole('heading', { name: 'Incidents', level: 1 }).waitFor();

@@ -66,6 +66,7 @@ describe.each(DATABASE_KINDS)('admin API for the console on %s', (kind) => {
     };
 
     it('shows the matched rule, the Alert Key and the route, storing and sending nothing', async () => {
+      await service.services.cards.idle();
       const before = await stored(service);
       const sentBefore = world.fake.state.cardsInChat(bound.chatId).length;
       const answer = await testPayload(post('MySQL replica lag', 'alert FIRING host=db-7 lag=300s'));
@@ -91,6 +92,8 @@ describe.each(DATABASE_KINDS)('admin API for the console on %s', (kind) => {
     it('says update when an open alert has the key, and close for a resolving message', async () => {
       const real = await service.post(hookPath(shared.url), post('Disk full', 'alert FIRING host=web-3'));
       expect(real.body.code).toBe(0);
+      // The real alert's card is posted after the answer: count once it is.
+      await service.services.cards.idle();
       const before = await stored(service);
       const update = await testPayload(post('Disk full', 'alert FIRING host=web-3 again'));
       expect(update.body).toEqual(expect.objectContaining({ accepted: true, action: 'update', alertKey: 'web-3', matchedRule: { index: 1 }, routedTo: { channelId: bound.channel.id, channelName: 'sre' } }));
@@ -132,6 +135,14 @@ describe.each(DATABASE_KINDS)('admin API for the console on %s', (kind) => {
       expect((await service.post(hookPath(signed.body.url), body)).body.code).toBe(19021);
       const timestamp = String(Math.floor(Date.now() / 1000));
       expect((await service.post(hookPath(signed.body.url), { ...body, timestamp, sign: feishuSign(timestamp, 'top-secret-sign') })).body.code).toBe(0);
+    });
+
+    it('answers for a disabled integration what its URL answers', async () => {
+      const off = await service.api('POST', '/integrations', { name: 'paused', channelId: bound.channel.id, enabled: false });
+      expect(off.status).toBe(201);
+      const body = { msg_type: 'text', content: { text: 'paused' } };
+      expect((await testPayload(body, off.body.id)).body).toEqual(expect.objectContaining({ accepted: false, error: { code: 19001, msg: 'param invalid: incoming webhook access token invalid' } }));
+      expect((await service.post(hookPath(off.body.url), body)).body.code).toBe(19001);
     });
 
     it('is admin-only and 404s an unknown integration', async () => {

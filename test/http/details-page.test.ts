@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IncidentEntity } from '../../src/db/entities/incident.entity.js';
 import { IncidentLinks } from '../../src/services/incidents/incident-links.js';
 import { DATABASE_KINDS } from '../support/databases.js';
@@ -149,7 +152,7 @@ describe.each(DATABASE_KINDS)('Details page on %s', (kind) => {
       expect(page.html).toContain('<span class="what">Escalated</span> by <bdi>escalation rule</bdi><br><span class="detail"><bdi>level 1 · paged Alice Ops · rule &quot;Primary on-call&quot;</bdi></span>');
       expect(page.html).toContain('<span class="what">Triggered</span> by <bdi>integration &quot;grafana&quot;</bdi>');
       expect(page.html).not.toMatch(/>(alert_added|triggered|acknowledged)</);
-      expect(page.html).toMatch(/<time datetime="[^"]+Z">\d{4}-\d\d-\d\d \d\d:\d\d GMT\+8<\/time> <span class="ago">\((just now|\d+ min ago)\)<\/span>/);
+      expect(page.html).toMatch(/<time datetime="[^"]+Z">\d{4}-\d\d-\d\d \d\d:\d\d CST<\/time> <span class="ago">\((just now|\d+ min ago)\)<\/span>/);
       expect(page.html).toContain('Times in Asia/Shanghai.');
     });
 
@@ -244,6 +247,12 @@ describe.each(DATABASE_KINDS)('Details page on %s', (kind) => {
     it('is escaped and isolated in every field, bidi controls dropped', async () => {
       const evilChannel = await createChannel(service, `ch ${HOSTILE}`.slice(0, 100));
       const evilHook = await createIntegration(service, { name: `int ${HOSTILE}`.slice(0, 100), channelId: evilChannel.id, messageFormat: 'markdown' });
+      const evilMember = await createMember(service, `m ${HOSTILE}`.slice(0, 100));
+      const rule = await service.api('POST', `/channels/${evilChannel.id}/escalation-rules`, {
+        name: `r ${HOSTILE}`.slice(0, 100),
+        levels: [{ memberIds: [evilMember.id], notifyGroupChats: false, notifyDirect: true, waitMinutes: 60 }],
+      });
+      expect(rule.status).toBe(201);
       const sent = await service.post(hookPath(evilHook.url), {
         msg_type: 'post',
         content: {
@@ -257,9 +266,14 @@ describe.each(DATABASE_KINDS)('Details page on %s', (kind) => {
       });
       expect(sent.body.code).toBe(0);
       const id = (await service.api('GET', '/incidents?limit=1')).body.items[0].id;
+      await escalated(id);
+      expect((await service.api('POST', `/incidents/${id}/acknowledge`, { memberId: evilMember.id })).status).toBe(200);
       const page = await open(service, pathOf(service.services.links.detailsUrl(id)));
       expect(page.status).toBe(200);
       expect(page.html).not.toMatch(/<script|<img|href="javascript:/i);
+      expect(page.html).toContain('<dt>Responders</dt><dd><bdi>m &lt;script&gt;');
+      expect(page.html).toContain('<dt>Rule</dt><dd><bdi>r &lt;script&gt;');
+      expect(page.html).toContain('<span class="what">Acknowledged</span> by <bdi>m &lt;script&gt;');
       expect(page.html).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
       expect(page.html).toContain('<h1><bdi>title &lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; &amp;lt;b&amp;gt; gnp.exe zero\u200Bwidth rtl مرحبا</bdi></h1>');
       expect(page.html).toContain('<dt>Channel</dt><dd><bdi>ch &lt;script&gt;');
@@ -276,6 +290,27 @@ describe.each(DATABASE_KINDS)('Details page on %s', (kind) => {
       expect(page.html).not.toContain('<b>');
       expect(page.html.length).toBeLessThan(120_000);
     });
+  });
+});
+
+describe('Details link key kept in the data dir', () => {
+  it('is generated once (owner-only file, not the admin token) and survives a restart, so posted links keep working', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'details-key-'));
+    const first = await startTestService('sqlite', 'details_key_a', { dataDir });
+    const signature = first.services.links.signature(7);
+    await first.stop();
+    const file = join(dataDir, 'details-link-key');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const key = readFileSync(file, 'utf8').trim();
+    expect(key.length).toBeGreaterThanOrEqual(32);
+    expect(key).not.toContain(TEST_ADMIN_TOKEN);
+    const second = await startTestService('sqlite', 'details_key_b', { dataDir });
+    expect(second.services.links.signature(7)).toBe(signature);
+    await second.stop();
+    const configured = await startTestService('sqlite', 'details_key_c', { dataDir, detailsLinks: { key: 'configured-details-key-0123456789abcdef', ttlAfterCloseMs: DAY_MS } });
+    expect(configured.services.links.signature(7)).not.toBe(signature);
+    await configured.stop();
+    expect(readFileSync(file, 'utf8').trim()).toBe(key);
   });
 });
 

@@ -2,7 +2,8 @@ import { safeLinkUrl } from '../../domain/alert-links.js';
 import type { Alert } from '../../db/entities/alert.entity.js';
 import type { IncidentEvent } from '../../db/entities/incident-event.entity.js';
 import { headOf, html } from '../../rendering/html-text.js';
-import { formatInZone, relativeTime } from '../../rendering/local-time.js';
+import { relativeTime } from '../../rendering/relative-time.js';
+import { zonedDateTime } from '../../rendering/zoned-time.js';
 import { descriptionHtml } from '../../rendering/markdown-html.js';
 import { SEVERITY_LABEL, STATUS_LABEL } from '../../rendering/incident-view.js';
 import { actorLabel, detailLabel, TIMELINE_LABEL } from '../../rendering/timeline-labels.js';
@@ -13,7 +14,7 @@ import { DETAILS_PAGE_SCRIPT_PATH, DETAILS_PAGE_STYLE_PATH } from './details-pag
 /** What a phone shows of a description before "it goes on in the raw payload"; intake keeps up to 21,000. */
 export const DESCRIPTION_SHOWN_CHARS = 10_000;
 /** Of each alert's raw payload (a Feishu body is at most 20 KB). */
-export const RAW_PAYLOAD_SHOWN_CHARS = 8_000;
+export const RAW_PAYLOAD_SHOWN_CHARS = 4_000;
 
 export interface DetailsPageContext {
   now: Date;
@@ -66,7 +67,7 @@ ${escalationHtml(details, when)}
 ${descriptionSection(incident.description, incident.descriptionFormat)}
 ${timelineHtml(details.timeline, details.timelineTotal, when)}
 ${alertsHtml(details.alerts, details.alertTotal, when)}
-<footer><p>Times in ${html(zone)}.${context.linkExpiresAt ? ` This link stops working ${formatInZone(context.linkExpiresAt, zone)}, unless the incident is reopened.` : ''}</p></footer>
+<footer><p>Times in ${html(zone)}.${context.linkExpiresAt ? ` This link stops working ${zonedDateTime(context.linkExpiresAt, zone)}, unless the incident is reopened.` : ''}</p></footer>
 </main>`;
   return page(`#${incident.id} ${html(incident.title)}`, body, head);
 }
@@ -74,7 +75,7 @@ ${alertsHtml(details.alerts, details.alertTotal, when)}
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 function timeHtml(date: Date, zone: string, now: Date): string {
-  return `<time datetime="${date.toISOString()}">${html(formatInZone(date, zone))}</time> <span class="ago">(${relativeTime(date, now)})</span>`;
+  return `<time datetime="${date.toISOString()}">${html(zonedDateTime(date, zone))}</time> <span class="ago">(${relativeTime(date, now)})</span>`;
 }
 
 const names = (list: string[]) => (list.length ? list.map((name) => `<bdi>${html(name)}</bdi>`).join(', ') : '<span class="none">nobody yet</span>');

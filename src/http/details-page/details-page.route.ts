@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { IncidentDetailsService } from '../../services/incidents/incident-details.service.js';
 import type { IncidentLinks } from '../../services/incidents/incident-links.js';
-import { formatInZone } from '../../rendering/local-time.js';
+import { zonedDateTime } from '../../rendering/zoned-time.js';
 import { idParam } from '../json-body.js';
 import { DETAILS_PAGE_CSS, DETAILS_PAGE_JS, DETAILS_PAGE_SCRIPT_PATH, DETAILS_PAGE_STYLE_PATH } from './details-page.assets.js';
 import { detailsPage, messagePage } from './details-page.html.js';
@@ -71,7 +71,7 @@ export function registerDetailsPage(router: Router, deps: DetailsPageDeps): void
     if (!details) return notFound();
     const { incident } = details;
     if (deps.links.expired(incident)) {
-      const closed = formatInZone(incident.closedAt!, details.channel?.timeZone ?? 'UTC');
+      const closed = zonedDateTime(incident.closedAt!, details.channel?.timeZone ?? 'UTC');
       return answer(ctx, 410, messagePage('Link expired', `Incident #${incident.id} was closed ${closed}; its Details link has expired. An admin can still open it in the console, and the link works again if the incident is reopened.`));
     }
     const admin = await deps.isAdminRequest(ctx);

@@ -8,6 +8,8 @@ import { FEISHU_SEVERITY, readFeishuAlert } from './feishu-webhook.route.js';
  * and the signing secret is write-only, so the console could not sign it.
  */
 export function readFeishuTestPayload(integration: Integration, raw: string): TestPayloadReading {
+  // What the hook answers a disabled integration's URL: the sender would see this.
+  if (!integration.enabled) return { ok: false, error: { code: FEISHU_CODES.tokenInvalid, msg: 'param invalid: incoming webhook access token invalid' } };
   if (Buffer.byteLength(raw) > FEISHU_MAX_BODY_BYTES) return { ok: false, error: { code: FEISHU_CODES.badRequest, msg: 'Bad Request: the body is over 20 KB' } };
   try {
     return { ok: true, message: readFeishuAlert(raw, integration, 'v2', { checkSign: false }), severity: FEISHU_SEVERITY };

@@ -83,8 +83,9 @@ function describePlan(plan: LevelPlan): DryRunTarget[] {
     name: member.name,
     via: [
       ...plan.directs.filter(({ identity }) => identity.memberId === member.id).map(({ destination }) => `${destination} direct message`),
+      // A group post @mentions the members linked on the chat's platform.
       ...plan.groupChats
-        .filter(({ mentions, destination }) => mentions.some((mention) => plan.identities.some((identity) => identity.platform === destination && identity.externalId === mention.externalId && identity.memberId === member.id)))
+        .filter(({ destination }) => plan.identities.some((identity) => identity.platform === destination && identity.memberId === member.id))
         .map(({ destination, chat }) => `@mention in ${destination} group chat "${chat.chatName || chat.chatId}"`),
     ],
   }));

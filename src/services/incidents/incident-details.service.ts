@@ -11,7 +11,7 @@ import { escalationView } from './incident-view.service.js';
 
 /** A page for a phone: the newest this many timeline entries and alerts are shown, and how many more there are. */
 export const DETAILS_TIMELINE_LIMIT = 300;
-export const DETAILS_ALERT_LIMIT = 50;
+export const DETAILS_ALERT_LIMIT = 20;
 
 export interface ChatPlace {
   platform: string;
@@ -80,11 +80,13 @@ export class IncidentDetailsService {
 
 function respondersOf(timeline: IncidentEvent[], incident: Incident): { acted: string[]; paged: string[] } {
   const acted = new Set(timeline.filter((entry) => entry.actorType === 'member').map((entry) => entry.actorName));
-  const paged = new Set<string>();
-  for (const entry of timeline) {
-    const names = entry.kind === 'escalated' && typeof entry.detail?.paged === 'string' ? entry.detail.paged : '';
-    for (const name of names.split(', ')) if (name.trim()) paged.add(name.trim());
+  // The incident keeps everyone paged; incidents paged before it did are read from their escalation entries.
+  const paged = new Set<string>([...(incident.pagedResponders ?? []), ...(incident.escalationPaged ?? [])]);
+  if (!incident.pagedResponders) {
+    for (const entry of timeline) {
+      const names = entry.kind === 'escalated' && typeof entry.detail?.paged === 'string' ? entry.detail.paged : '';
+      for (const name of names.split(', ')) if (name.trim()) paged.add(name.trim());
+    }
   }
-  for (const name of incident.escalationPaged ?? []) paged.add(name);
   return { acted: [...acted], paged: [...paged] };
 }

@@ -9,6 +9,7 @@ import { IntegrationSettings1764700000000 } from './1764700000000-integration-se
 import { EscalationRetries1764720000000 } from './1764720000000-escalation-retries.js';
 import { WebhookBots1764800000000 } from './1764800000000-webhook-bots.js';
 import { BotMappingTables1764810000000 } from './1764810000000-bot-mapping-tables.js';
+import { Email1764920000000 } from './1764920000000-email.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -23,4 +24,5 @@ export const allMigrations = [
   EscalationRetries1764720000000,
   WebhookBots1764800000000,
   BotMappingTables1764810000000,
+  Email1764920000000,
 ];

@@ -27,6 +27,14 @@ import { IncidentLinks } from '../services/incidents/incident-links.js';
 import { IncidentViewService } from '../services/incidents/incident-view.service.js';
 import { IncidentService } from '../services/incidents/incident.service.js';
 import type { DestinationRegistry } from '../services/registry/destination-registry.js';
+import { AccountSettingsService } from '../services/catalog/account-settings.service.js';
+import { IntegrationHealthService } from '../services/catalog/integration-health.service.js';
+import { AdminNotifier } from '../services/email/admin-notifier.js';
+import { defaultEmailMessages } from '../services/email/email-messages.js';
+import { EmailOutbox } from '../services/email/email-outbox.js';
+import { IncomingErrorThresholds } from '../services/email/incoming-error-thresholds.js';
+import type { Integration } from '../db/entities/integration.entity.js';
+import type { EmailSending } from '../services/ports/email.js';
 
 export interface Services {
   channels: ChannelService;
@@ -46,6 +54,16 @@ export interface Services {
   bots: WebhookBotService;
   botMappings: BotMappingTableService;
   botDeliveries: BotDeliveries;
+  health: IntegrationHealthService;
+  accountSettings: AccountSettingsService;
+  outbox: EmailOutbox;
+  incomingErrors: IncomingErrorThresholds;
+}
+
+/** Email out: how mail is sent, and which integration is the default sender (the email type knows its settings). */
+export interface EmailWiring {
+  sending: EmailSending;
+  isDefaultSender(integration: Integration): boolean;
 }
 
 /** The services over one database, reaching people through the registered destinations; wired to the change feed. */
@@ -57,8 +75,14 @@ export function initServices(
   adminToken: string,
   logger: Logger,
   metrics: Metrics,
+  email: EmailWiring,
 ): Services {
   const changes = new IncidentChangeFeed(logger);
+  const integrations = new IntegrationService(db);
+  const health = new IntegrationHealthService(db);
+  const accountSettings = new AccountSettingsService(db);
+  const outbox = new EmailOutbox(integrations, health, email.sending, email.isDefaultSender);
+  const adminNotifier = new AdminNotifier(db, destinations, outbox, defaultEmailMessages, logger);
   const incidents = new IncidentService(db, changes);
   const links = new IncidentLinks(config.publicBaseUrl, adminToken);
   const views = new IncidentViewService(db, links);
@@ -73,7 +97,7 @@ export function initServices(
   const services: Services = {
     channels: new ChannelService(db),
     members: new MemberService(db),
-    integrations: new IntegrationService(db),
+    integrations,
     incidents,
     ingest: new AlertIngestService(db, changes),
     changes,
@@ -88,6 +112,10 @@ export function initServices(
     bots: new WebhookBotService(db, botSending, botDeliveries, channelsWithBots),
     botMappings,
     botDeliveries,
+    health,
+    accountSettings,
+    outbox,
+    incomingErrors: new IncomingErrorThresholds(health, integrations, accountSettings, adminNotifier, logger),
   };
   services.cards.attach(changes);
   escalations.attach(changes);

@@ -4,6 +4,8 @@ import type { Integration } from '../db/entities/integration.entity.js';
 import type { AlertIngestService } from '../services/incidents/alert-ingest.service.js';
 import type { IntegrationService } from '../services/catalog/integration.service.js';
 import type { Metrics } from '../lib/metrics.js';
+import type { IntegrationHealthService } from '../services/catalog/integration-health.service.js';
+import type { Logger } from '../lib/logger.js';
 
 /** What a source needs to turn what it receives into alerts. */
 export interface SourceDeps {
@@ -11,6 +13,11 @@ export interface SourceDeps {
   ingest: AlertIngestService;
   /** Counts every alert's outcome: a counter increment, nothing awaited. */
   metrics: Pick<Metrics, 'alertAccepted' | 'alertRejected' | 'alertFailed'>;
+  /** Where a polled source records its checks, receipts and errors (and the thresholds act on them). */
+  health: IntegrationHealthService;
+  /** Counts a failed check against the thresholds (admins told at N, integration disabled at M); false once disabled. */
+  incomingErrors: { checkFailed(integration: Integration, message: string): Promise<boolean> };
+  logger: Logger;
 }
 
 /** How alerts of a type arrive: pushed to an HTTP route of the public router, or fetched by a poller. */
@@ -23,8 +30,8 @@ export type SourceReceiver =
     }
   | {
       kind: 'poll';
-      start(deps: SourceDeps): Promise<void>;
-      stop(): Promise<void>;
+      /** Starts fetching for every integration of the type (following their changes); resolves to how to stop. */
+      start(deps: SourceDeps): Promise<{ stop(): Promise<void> }>;
     };
 
 /**
@@ -42,11 +49,15 @@ export interface SourceType {
    * they are accepted, never shown (the API says `has<Field>` instead).
    */
   settings: z.ZodObject;
+  /** Rules across the type's settings (what is required once something is set): each problem is a 400 on its field. */
+  check?(settings: Record<string, unknown>): Array<{ field: string; message: string }>;
+  /** Boolean settings only one integration of the type may have on (saving one on turns it off on the others). */
+  exclusiveSettings?: string[];
   receiver: SourceReceiver;
   /** How the admin API shows where alerts go: a field (`url`, `address`) and its value for one integration. */
   address: {
     field: string;
     description: string;
-    of(integration: Integration, publicBaseUrl: string): string;
+    of(integration: Integration, publicBaseUrl: string): string | null;
   };
 }

@@ -3,6 +3,7 @@ import { AlertEntity, type Alert } from '../../db/entities/alert.entity.js';
 import { IncidentEntity, NOT_YET_ESCALATED } from '../../db/entities/incident.entity.js';
 import { IntegrationEntity, type Integration } from '../../db/entities/integration.entity.js';
 import { Database, isUniqueViolation } from '../../db/database.js';
+import { isDuplicateReceipt, recordReceipts } from '../../db/receipts.js';
 import type { Severity } from '../../domain/incident-status.js';
 import type { InboundMessage } from '../../domain/integration-settings.js';
 import { decidePush, type PushDecision } from '../../domain/push-modes.js';
@@ -20,12 +21,19 @@ export interface InboundAlert {
   severity: Severity;
   /** The request body as received, kept on the alert for later inspection. */
   rawPayload: string;
+  /**
+   * Names what the alert is made from when it may be received again (an email read again after a restart): stored
+   * in the alert's transaction, so a second receipt is answered `duplicate` and changes nothing.
+   */
+  receiptKey?: string;
 }
 
 export type IngestOutcome =
   | { outcome: 'triggered' | 'updated'; incidentId: number; alertId: number }
   | { outcome: 'resolved'; incidentId: number; alertId: number; incidentClosed: boolean }
-  | { outcome: 'ignored' | 'discarded'; reason: string };
+  | { outcome: 'ignored' | 'discarded' | 'duplicate'; reason: string };
+
+const DUPLICATE: IngestOutcome = { outcome: 'duplicate', reason: 'already received' };
 
 const OPEN_KEY_INDEX = { name: 'uq_alerts_open_key', columns: 'alerts.integration_id, alerts.open_key_hash' };
 const TITLE_LIMIT = 512;
@@ -54,6 +62,15 @@ export class AlertIngestService {
   }
 
   async ingest(inbound: InboundAlert): Promise<IngestOutcome> {
+    try {
+      return await this.ingestOnce(inbound);
+    } catch (error) {
+      if (inbound.receiptKey !== undefined && isDuplicateReceipt(error)) return DUPLICATE;
+      throw error;
+    }
+  }
+
+  private async ingestOnce(inbound: InboundAlert): Promise<IngestOutcome> {
     const message = { title: cut(inbound.message.title, TITLE_LIMIT), content: cut(inbound.message.content, DESCRIPTION_LIMIT) };
     const decision = decidePush(inbound.integration, message, newOpaqueId);
     if (decision.action === 'discard') return { outcome: 'discarded', reason: decision.reason };
@@ -67,6 +84,7 @@ export class AlertIngestService {
         // MariaDB: `SELECT … FOR UPDATE` on a key with no open alert takes gap locks that concurrent first messages
         // then deadlock on when they insert. Queueing keyed messages on the integration row avoids that.
         if (this.db.isMysql && decision.dedupeKey !== null) await this.lockIntegration(tx, inbound.integration.id);
+        if (inbound.receiptKey !== undefined) await recordReceipts(tx, [inbound.receiptKey]);
         return decision.action === 'close'
           ? this.resolve(tx, inbound.integration, decision, published)
           : this.trigger(tx, { ...inbound, message }, decision, published);
@@ -172,6 +190,7 @@ function newIncidentRecord(inbound: InboundAlert, decision: Extract<PushDecision
       createdAt: now,
       updatedAt: now,
     },
+    receiptKey: inbound.receiptKey,
     alert: {
       integrationId: integration.id,
       alertKey: cut(decision.alertKey, 512),

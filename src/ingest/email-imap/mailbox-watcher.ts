@@ -187,6 +187,7 @@ export class MailboxWatcher {
       rawPayload: parsed.headers,
       receiptKey: `email:${integration.id}:${validity}:${message.uid}`,
     });
+    this.deps.logger.debug({ integrationId: integration.id, uid: message.uid, ...outcome }, 'email alert received');
     if (outcome.outcome === 'duplicate') return false;
     this.deps.metrics.alertAccepted(integration.id);
     return true;

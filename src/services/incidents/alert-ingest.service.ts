@@ -140,7 +140,8 @@ export class AlertIngestService {
       }
     }
 
-    const record = newIncidentRecord(inbound, decision, now);
+    // Its receipt is already written, at the start of this transaction.
+    const record = { ...newIncidentRecord(inbound, decision, now), receiptKey: undefined };
     const [{ incidentId, alertId }] = await insertNewIncidents(tx, [record]);
     published.push({ incidentId, channelId: record.incident.channelId, kind: 'triggered' });
     return { outcome: 'triggered', incidentId, alertId };

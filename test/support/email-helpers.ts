@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { AlertEntity } from '../../src/db/entities/alert.entity.js';
 import type { DovecotServer } from './dovecot.js';
@@ -43,6 +42,7 @@ export async function deliver(dovecot: DovecotServer, mailbox: Mailbox, messages
 export async function folderStatus(dovecot: DovecotServer, mailbox: Mailbox, folder = 'INBOX'): Promise<{ messages: number; unseen: number }> {
   return withImap(dovecot, mailbox, async (client) => {
     const status = await client.status(folder, { messages: true, unseen: true });
+    if (!status) throw new Error(`no status for folder ${folder}`);
     return { messages: status.messages ?? 0, unseen: status.unseen ?? 0 };
   });
 }

@@ -13,7 +13,6 @@ test('the test Dovecot takes a login and an APPEND', async () => {
   await client.connect();
   await client.append('INBOX', 'Subject: hi\r\n\r\nbody\r\n');
   const status = await client.status('INBOX', { messages: true, unseen: true });
-  expect(status.messages).toBe(1);
-  expect(status.unseen).toBe(1);
+  expect(status).toMatchObject({ messages: 1, unseen: 1 });
   await client.logout();
 });

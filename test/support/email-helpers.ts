@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import { AlertEntity } from '../../src/db/entities/alert.entity.js';
 import type { DovecotServer } from './dovecot.js';

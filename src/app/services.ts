@@ -3,7 +3,6 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { BotDeliveries } from '../services/bots/bot-deliveries.js';
-import { noBotFailureFallback } from '../services/bots/bot-failure-fallback.js';
 import { BotPager } from '../services/bots/bot-pager.js';
 import { BotMappingTableService } from '../services/bots/bot-mapping-tables.service.js';
 import { BotSubscriptions } from '../services/bots/bot-subscriptions.js';
@@ -35,6 +34,9 @@ import { EmailOutbox } from '../services/email/email-outbox.js';
 import { IncomingErrorThresholds } from '../services/email/incoming-error-thresholds.js';
 import type { Integration } from '../db/entities/integration.entity.js';
 import type { EmailSending } from '../services/ports/email.js';
+import { BotContactFallback } from '../services/contact/bot-contact-fallback.js';
+import { ContactFallback } from '../services/contact/contact-fallback.js';
+import { EmailContactProvider } from '../services/email/email-contact.provider.js';
 
 export interface Services {
   channels: ChannelService;
@@ -83,6 +85,9 @@ export function initServices(
   const accountSettings = new AccountSettingsService(db);
   const outbox = new EmailOutbox(integrations, health, email.sending, email.isDefaultSender);
   const adminNotifier = new AdminNotifier(db, destinations, outbox, defaultEmailMessages, logger);
+  const emailContact = new EmailContactProvider(outbox, defaultEmailMessages);
+  // Ordered contact methods per member: a new method (SMS, voice) is one more provider here.
+  const contactFallback = new ContactFallback(db, [emailContact], logger);
   const incidents = new IncidentService(db, changes);
   const links = new IncidentLinks(config.publicBaseUrl, adminToken);
   const views = new IncidentViewService(db, links);
@@ -91,8 +96,11 @@ export function initServices(
   const channelsWithRules = new ChannelsWithRules(db);
   const botMappings = new BotMappingTableService(db);
   const channelsWithBots = new ChannelsWithBots(db);
-  const botDeliveries = new BotDeliveries(db, botSending, noBotFailureFallback, logger, config.botRetry);
-  const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics, new BotPager(db, botDeliveries, botMappings));
+  const botDeliveries = new BotDeliveries(db, botSending, new BotContactFallback(db, contactFallback, links), logger, config.botRetry);
+  const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics, new BotPager(db, botDeliveries, botMappings), {
+    email: emailContact,
+    fallback: contactFallback,
+  });
   const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, metrics, config.escalationRedeliveryMs);
   const services: Services = {
     channels: new ChannelService(db),

@@ -23,3 +23,17 @@ export async function recordReceipts(tx: EntityManager, keys: string[]): Promise
 export function isDuplicateReceipt(error: unknown): boolean {
   return isUniqueViolation(error, KEY_INDEX);
 }
+
+/** Whether something with this key was already done (an email page sent under its idempotency key). */
+export async function hasReceipt(manager: EntityManager, key: string): Promise<boolean> {
+  return manager.existsBy(ProcessedEventEntity, { eventKey: key.slice(0, 160) });
+}
+
+/** Notes that it was done; a second note of the same key is no error. */
+export async function noteReceipt(manager: EntityManager, key: string): Promise<void> {
+  try {
+    await recordReceipts(manager, [key]);
+  } catch (error) {
+    if (!isDuplicateReceipt(error)) throw error;
+  }
+}

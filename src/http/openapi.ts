@@ -334,7 +334,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
           type: 'object',
           properties: {
             id: { type: 'integer' },
-            kind: { enum: ['triggered', 'alert_added', 'alert_updated', 'alert_resolved', 'acknowledged', 'closed', 'reopened', 'escalated', 'not_reached'] },
+            kind: { enum: ['triggered', 'alert_added', 'alert_updated', 'alert_resolved', 'acknowledged', 'closed', 'reopened', 'escalated', 'not_reached', 'fallback'] },
             actorType: { enum: ['system', 'integration', 'member', 'admin'] },
             actorId: { type: ['integer', 'null'] },
             actorName: { type: 'string' },

@@ -201,11 +201,13 @@ export const escalationRuleInputSchema = z
             notifyDirect: z.boolean().default(true),
             /** Group bots of the rule's channel that post the page with @mentions of the level's members. */
             notifyBotIds: z.array(positiveId).max(10).optional(),
+            /** An email to each member's address, through the default email integration. */
+            notifyEmail: z.boolean().default(false),
             /** Fractions allowed (0.05 = 3 s), which keeps tests fast. */
             waitMinutes: z.number().min(0.01).max(1440),
           })
           .strict()
-          .refine((level) => level.notifyGroupChats || level.notifyDirect || (level.notifyBotIds?.length ?? 0) > 0, { message: 'needs at least one way to reach people', path: ['notifyDirect'] }),
+          .refine((level) => level.notifyGroupChats || level.notifyDirect || level.notifyEmail || (level.notifyBotIds?.length ?? 0) > 0, { message: 'needs at least one way to reach people', path: ['notifyDirect'] }),
       )
       .min(1)
       .max(10),

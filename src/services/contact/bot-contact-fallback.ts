@@ -23,7 +23,8 @@ export class BotContactFallback implements BotFailureFallback {
   ) {}
 
   async deliveryFailed(bot: WebhookBot, delivery: BotDelivery): Promise<void> {
-    if (delivery.incidentId === null) return;
+    // A page's failure is thrown back to the escalation notifier, which falls back for it.
+    if (delivery.incidentId === null || delivery.pageKey !== null) return;
     const incident = await this.db.manager.findOneBy(IncidentEntity, { id: delivery.incidentId });
     const policy = incident?.escalationPolicy;
     if (!incident || !policy || incident.status === 'closed' || incident.escalationStep === 0) return;

@@ -14,6 +14,7 @@ import { integrationTypeSchemas } from './openapi-integrations.js';
 import { webhookBotInputSchema, webhookBotPatchSchema } from './admin/webhook-bot-schemas.js';
 import { mappingImportSchema, mappingTableInputSchema } from './admin/mapping-import.js';
 import type { SourceRegistry } from '../ingest/source-registry.js';
+import { accountSettingsPatchSchema } from './admin/account-settings.routes.js';
 
 /** The admin API's OpenAPI 3.1 document; request schemas come from the same zod schemas that validate requests. */
 
@@ -90,6 +91,15 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
           tags: ['Integration'],
           summary: 'The integration types: their settings fields (type, required, secret, description), how each receives alerts and where its view says they go',
           responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('IntegrationType') }, defaultType: { type: 'string' } } }) }, ...errors },
+        },
+      },
+      '/settings': {
+        get: { tags: ['Settings'], summary: 'Account-level settings: the email integrations’ incoming error thresholds', responses: { '200': { description: 'OK', ...json(ref('AccountSettings')) }, ...errors } },
+        patch: {
+          tags: ['Settings'],
+          summary: 'Change account-level settings (the disable threshold must be at least the notify one)',
+          requestBody: { required: true, ...json(input(accountSettingsPatchSchema)) },
+          responses: { '200': { description: 'Updated', ...json(ref('AccountSettings')) }, ...errors },
         },
       },
       '/integrations/{id}/rotate-key': {
@@ -239,7 +249,19 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
         },
         Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
         Channel: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, description: { type: 'string' }, timeZone: { type: 'string' }, ...timestamps } },
-        Member: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] }, ...timestamps } },
+        Member: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            name: { type: 'string' },
+            email: { type: ['string', 'null'] },
+            phone: { type: ['string', 'null'] },
+            isAdmin: { type: 'boolean' },
+            contactMethods: { type: ['array', 'null'], items: { enum: ['im', 'email'] } },
+            ...timestamps,
+          },
+        },
+        AccountSettings: { allOf: [input(accountSettingsPatchSchema.required())] },
         ...integrationTypes.components,
         EscalationRule: {
           allOf: [input(escalationRuleInputSchema), { type: 'object', properties: { id: { type: 'integer' }, channelId: { type: 'integer' }, position: { type: 'integer' }, ...timestamps } }],

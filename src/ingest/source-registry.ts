@@ -53,6 +53,10 @@ export class SourceRegistry {
     }
   }
 
+  reportsHealth(type: string): boolean {
+    return this.types.get(type)?.source.reportsHealth === true;
+  }
+
   /** Starts the types that fetch their alerts (mailboxes); resolves to how to stop them all. */
   async startPolling(deps: SourceDeps): Promise<{ stop(): Promise<void> }> {
     const running: Array<{ stop(): Promise<void> }> = [];

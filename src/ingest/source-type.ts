@@ -51,6 +51,8 @@ export interface SourceType {
   settings: z.ZodObject;
   /** Rules across the type's settings (what is required once something is set): each problem is a 400 on its field. */
   check?(settings: Record<string, unknown>): Array<{ field: string; message: string }>;
+  /** The type keeps health fields (checks, mail in and out, consecutive errors): its view shows them. */
+  reportsHealth?: boolean;
   /** Boolean settings only one integration of the type may have on (saving one on turns it off on the others). */
   exclusiveSettings?: string[];
   receiver: SourceReceiver;

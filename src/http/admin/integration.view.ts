@@ -5,15 +5,10 @@ import type { ShownHealth } from '../../services/catalog/integration-health.serv
 
 /** What the admin API shows of an integration: where its alerts go and its settings, never a secret nor its key. */
 export function integrationView(integration: Integration, publicBaseUrl: string, sources: SourceRegistry, health: ShownHealth) {
-  const { key: _key, settings: _settings, modifiedBy, updatedAt, ...rest } = integration;
-  return {
-    ...rest,
-    updatedAt,
-    ...sources.shownSettings(integration, publicBaseUrl),
-    lastModifiedBy: modifiedBy,
-    lastModifiedAt: updatedAt,
-    health,
-  };
+  const { key: _key, settings: _settings, modifiedBy, ...rest } = integration;
+  const shown = { ...rest, ...sources.shownSettings(integration, publicBaseUrl) };
+  if (!sources.reportsHealth(integration.type)) return shown;
+  return { ...shown, lastModifiedBy: modifiedBy, lastModifiedAt: integration.updatedAt, health };
 }
 
 /** The stored integration as a (flat) create body, so a PATCH can be merged onto it and validated whole. */

@@ -202,7 +202,7 @@ export const escalationRuleInputSchema = z
             /** Group bots of the rule's channel that post the page with @mentions of the level's members. */
             notifyBotIds: z.array(positiveId).max(10).optional(),
             /** An email to each member's address, through the default email integration. */
-            notifyEmail: z.boolean().default(false),
+            notifyEmail: z.boolean().optional(),
             /** Fractions allowed (0.05 = 3 s), which keeps tests fast. */
             waitMinutes: z.number().min(0.01).max(1440),
           })

@@ -10,6 +10,7 @@ export const emailSource: SourceType = {
     "Point a monitoring tool's email notifications at a mailbox: each new message becomes an alert (subject = title, text = description). The SMTP side sends pages, fallbacks and admin notices.",
   settings: emailSettingsSchema,
   exclusiveSettings: ['isDefault'],
+  reportsHealth: true,
   check: (settings) => emailSettingsProblems(settings as EmailSettings),
   receiver: {
     kind: 'poll',

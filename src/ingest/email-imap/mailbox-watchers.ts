@@ -43,7 +43,7 @@ export class MailboxWatchers {
   private async reconcile(deps: SourceDeps): Promise<void> {
     if (this.stopped) return;
     const wanted = (await deps.integrations.list()).filter(
-      (integration) => integration.type === EMAIL_TYPE && integration.enabled && emailSettings(integration).imapHost !== null,
+      (integration) => integration.type === EMAIL_TYPE && integration.enabled && Boolean(emailSettings(integration).imapHost),
     );
     const wantedIds = new Set(wanted.map((integration) => integration.id));
     for (const [id, { watcher }] of this.watchers) {

@@ -40,7 +40,7 @@ export class ContactFallback {
       if (await hasReceipt(this.db.manager, receipt)) continue;
       for (const method of fallbacksAfter(failure.failedMethod, member.contactMethods)) {
         const provider = this.providers.find((candidate) => candidate.method === method);
-        if (!provider?.canReach(member)) continue;
+        if (!provider?.canReach(member) || !(await provider.ready())) continue;
         let delivered = true;
         let error: string | null = null;
         try {

@@ -14,6 +14,8 @@ export interface MemberPage {
 /** A way to reach a member directly (email today; SMS or voice later): one provider per contact method. */
 export interface ContactProvider {
   method: ContactMethod;
+  /** Whether the method is set up at all (an email integration that sends); when not, it is skipped quietly. */
+  ready(): Promise<boolean>;
   canReach(member: Member): boolean;
   reach(member: Member, page: MemberPage): Promise<void>;
 }

@@ -12,6 +12,10 @@ export class EmailContactProvider implements ContactProvider {
     private readonly messages: EmailMessages,
   ) {}
 
+  ready(): Promise<boolean> {
+    return this.outbox.canSend();
+  }
+
   canReach(member: Member): boolean {
     return member.email !== null;
   }

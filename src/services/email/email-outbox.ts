@@ -37,6 +37,11 @@ export class EmailOutbox {
     await this.health.sent(sender.id);
   }
 
+  /** Whether there is a default email integration to send with. */
+  async canSend(): Promise<boolean> {
+    return (await this.defaultSender()) !== null;
+  }
+
   private async defaultSender(): Promise<Integration | null> {
     if (this.sender && this.sender.until > Date.now()) return this.sender.integration;
     const integration = (await this.integrations.list()).find(this.isDefaultSender) ?? null;

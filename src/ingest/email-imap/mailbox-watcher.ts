@@ -14,6 +14,7 @@ const BYTES_PER_ROUND = 20 * 1024 * 1024;
 /** Alerts written at once: enough to fill the ingest's batching writer. */
 const INGEST_CONCURRENCY = 16;
 const CONNECT_TIMEOUT_MS = 15_000;
+const STOP_GRACE_MS = 5_000;
 /** Metrics count refusals by answer code; mail has no answer of its own, so SMTP-style codes name them. */
 const REFUSED = { unreadable: 554, keywordsNotFound: 550 };
 
@@ -51,7 +52,11 @@ export class MailboxWatcher {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
+    // A server that stopped answering must not hold up the shutdown: after a grace the connection is cut. Messages
+    // stored but not yet flagged are recognised by their receipts at the next check.
+    const cut = setTimeout(() => this.dropClient(), STOP_GRACE_MS);
     await this.running;
+    clearTimeout(cut);
   }
 
   private async loop(): Promise<void> {

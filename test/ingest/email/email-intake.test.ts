@@ -153,3 +153,35 @@ describe.each(DATABASE_KINDS)('email intake across a restart on %s', (kind) => {
     }
   }, 120_000);
 });
+
+describe('two instances reading one mailbox (MariaDB, as several instances run in production)', () => {
+  it('make exactly one alert per message', async () => {
+    const database = await freshDatabase('mariadb', 'email_two_instances');
+    const mailbox = newMailbox(dovecot);
+    const total = 200;
+    const first = await startServiceOn(database);
+    const second = await startServiceOn(database);
+    try {
+      const { id } = await createEmailIntegration(first, dovecot, mailbox);
+      // The second instance picks the integration up at its next look (5 s); then both watch the mailbox.
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      await deliver(dovecot, mailbox, Array.from({ length: total }, (_, index) => plainMail(`Shared ${index}`, `body ${index}`)));
+      await eventually(() => folderStatus(dovecot, mailbox), (status) => status.unseen === 0, 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const alerts = await alertsOf(first, id);
+      expect(alerts).toHaveLength(total);
+      expect(new Set(alerts.map((alert) => alert.title)).size).toBe(total);
+      // Each instance counts the alerts it stored (a message the other stored first is not counted): together, all.
+      const accepted = async (service: TestService) => {
+        const text = await (await fetch(`${service.url}/metrics`)).text();
+        const line = text.split('\n').find((candidate) => candidate.startsWith(`oncall_alerts_received_total{integration="${id}",outcome="accepted"`));
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
+      expect((await accepted(first)) + (await accepted(second))).toBe(total);
+    } finally {
+      await first.stop();
+      await second.stop();
+      await dropDatabase(database);
+    }
+  }, 120_000);
+});

@@ -199,9 +199,21 @@ export class MailboxWatcher {
   }
 
   private async markDone(client: ImapFlow, uids: number[]): Promise<void> {
-    if (this.settings.processedAction === 'move' && this.settings.processedFolder) {
+    const folder = this.settings.processedFolder;
+    if (this.settings.processedAction === 'move' && folder) {
+      // Seen first, so the moved copy arrives seen.
       await client.messageFlagsAdd(uids, ['\\Seen'], { uid: true });
-      await client.messageMove(uids, this.settings.processedFolder, { uid: true });
+      let moved = await client.messageMove(uids, folder, { uid: true }).catch(() => false as const);
+      if (!moved) {
+        // Most often the folder does not exist yet: made once, then the move again.
+        await client.mailboxCreate(folder).catch(() => undefined);
+        moved = await client.messageMove(uids, folder, { uid: true }).catch(() => false as const);
+      }
+      if (!moved) {
+        // Left unseen, so the next check tries again (their receipts keep them from becoming alerts twice).
+        await client.messageFlagsRemove(uids, ['\\Seen'], { uid: true });
+        throw new Error(`processed messages could not be moved to folder "${folder}"`);
+      }
     } else {
       await client.messageFlagsAdd(uids, ['\\Seen'], { uid: true });
     }

@@ -125,9 +125,8 @@ describe.each(DATABASE_KINDS)('email intake from a real IMAP mailbox on %s', (ki
     expect(alert.description).not.toMatch(/<[a-z/]/i);
   });
 
-  it('processedAction "move": processed messages leave the folder for the processed one', async () => {
+  it('processedAction "move": processed messages leave the folder for the processed one (made when missing)', async () => {
     const mailbox = newMailbox(dovecot);
-    await withImap(dovecot, mailbox, (client) => client.mailboxCreate('Processed'));
     const { id } = await createEmailIntegration(service, dovecot, mailbox, { processedAction: 'move', processedFolder: 'Processed' });
     await deliver(dovecot, mailbox, [plainMail('Moved one', 'a'), plainMail('Moved two', 'b')]);
     await eventually(() => alertsOf(service, id), (alerts) => alerts.length === 2);

@@ -101,7 +101,8 @@ export async function startDovecot(): Promise<DovecotServer> {
       'auth_mechanisms = plain login',
       `first_valid_uid = ${Math.min(mailUid, 100)}`,
       'last_valid_uid = 0',
-      root ? '' : `default_internal_user = ${me.username}\ndefault_login_user = ${me.username}\ndefault_internal_group = ${userInfo().username}`,
+      // Not root: every Dovecot process runs as the current user (it cannot switch users anyway).
+      root ? '' : `default_internal_user = ${me.username}\ndefault_login_user = ${me.username}\ndefault_internal_group = ${groupName()}`,
       `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u ${passwd}\n}`,
       `userdb {\n  driver = static\n  args = uid=${mailUid} gid=${mailGid} home=${dir}/mail/%u\n}`,
       'mail_location = maildir:~/Maildir',
@@ -135,9 +136,14 @@ export async function startDovecot(): Promise<DovecotServer> {
     stop,
     async close() {
       await stop().catch(() => undefined);
+      // KEEP_DOVECOT=1 keeps the directory (config, log, Maildirs) for a look after a failing run.
       if (!process.env.KEEP_DOVECOT) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function groupName(): string {
+  return spawnSync('id', ['-gn'], { encoding: 'utf8' }).stdout.trim();
 }
 
 function safeRead(file: string): string {

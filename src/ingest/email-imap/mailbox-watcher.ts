@@ -5,12 +5,12 @@ import type { SourceDeps } from '../source-type.js';
 import { emailSettings, type EmailSettings } from './email-settings.js';
 import { formatBytes, MAX_MESSAGE_BYTES, parseEmail, UnreadableEmail } from './email-message.parser.js';
 import { describeImapError } from './imap-errors.js';
+import { byteBudget, markProcessed, type SizedMessage } from './processed-messages.js';
 
 /** Email alerts arrive as Warning, as Feishu-compatible ones do. */
 const EMAIL_SEVERITY = 'warning';
 /** UIDs handled per round: their sources are held in memory together (each at most MAX_MESSAGE_BYTES). */
 const UIDS_PER_ROUND = 100;
-const BYTES_PER_ROUND = 20 * 1024 * 1024;
 /** Alerts written at once: enough to fill the ingest's batching writer. */
 const INGEST_CONCURRENCY = 16;
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -18,9 +18,7 @@ const STOP_GRACE_MS = 5_000;
 /** Metrics count refusals by answer code; mail has no answer of its own, so SMTP-style codes name them. */
 const REFUSED = { unreadable: 554, keywordsNotFound: 550 };
 
-interface Fetched {
-  uid: number;
-  size: number;
+interface Fetched extends SizedMessage {
   source?: Buffer;
 }
 
@@ -167,7 +165,7 @@ export class MailboxWatcher {
         this.deps.metrics.alertFailed(this.integration.id);
       }
     });
-    if (done.length > 0) await this.markDone(client, done);
+    if (done.length > 0) await markProcessed(client, done, this.settings);
     if (received > 0) await this.deps.health.received(this.integration.id);
     if (failure) throw failure;
   }
@@ -198,42 +196,4 @@ export class MailboxWatcher {
     return true;
   }
 
-  private async markDone(client: ImapFlow, uids: number[]): Promise<void> {
-    const folder = this.settings.processedFolder;
-    if (this.settings.processedAction === 'move' && folder) {
-      // Seen first, so the moved copy arrives seen.
-      await client.messageFlagsAdd(uids, ['\\Seen'], { uid: true });
-      let moved = await client.messageMove(uids, folder, { uid: true }).catch(() => false as const);
-      if (!moved) {
-        // Most often the folder does not exist yet: made once, then the move again.
-        await client.mailboxCreate(folder).catch(() => undefined);
-        moved = await client.messageMove(uids, folder, { uid: true }).catch(() => false as const);
-      }
-      if (!moved) {
-        // Left unseen, so the next check tries again (their receipts keep them from becoming alerts twice).
-        await client.messageFlagsRemove(uids, ['\\Seen'], { uid: true });
-        throw new Error(`processed messages could not be moved to folder "${folder}"`);
-      }
-    } else {
-      await client.messageFlagsAdd(uids, ['\\Seen'], { uid: true });
-    }
-  }
-}
-
-/** Splits messages into groups whose sources together stay under BYTES_PER_ROUND. */
-function byteBudget(messages: Fetched[]): Fetched[][] {
-  const groups: Fetched[][] = [];
-  let current: Fetched[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    if (current.length > 0 && bytes + message.size > BYTES_PER_ROUND) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += message.size;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
 }

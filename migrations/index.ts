@@ -13,6 +13,7 @@ import { MessageTemplates1764910000000 } from './1764910000000-message-templates
 import { PagedResponders1764950000000 } from './1764950000000-paged-responders.js';
 import { AlertLinks1764930000000 } from './1764930000000-alert-links.js';
 import { ConsoleSessions1764940000000 } from './1764940000000-console-sessions.js';
+import { Email1764920000000 } from './1764920000000-email.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -28,6 +29,7 @@ export const allMigrations = [
   WebhookBots1764800000000,
   BotMappingTables1764810000000,
   MessageTemplates1764910000000,
+  Email1764920000000,
   AlertLinks1764930000000,
   ConsoleSessions1764940000000,
   PagedResponders1764950000000,

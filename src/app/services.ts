@@ -3,7 +3,6 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { BotDeliveries } from '../services/bots/bot-deliveries.js';
-import { noBotFailureFallback } from '../services/bots/bot-failure-fallback.js';
 import { BotPager } from '../services/bots/bot-pager.js';
 import { BotMappingTableService } from '../services/bots/bot-mapping-tables.service.js';
 import { BotSubscriptions } from '../services/bots/bot-subscriptions.js';
@@ -38,6 +37,17 @@ import { MessageTemplateService } from '../services/templates/message-templates.
 import { TemplateContexts } from '../services/templates/template-contexts.js';
 import { templateMarkups } from '../services/templates/template-markups.js';
 import { TemplateSandbox } from '../services/templates/template-sandbox.js';
+import { AccountSettingsService } from '../services/catalog/account-settings.service.js';
+import { IntegrationHealthService } from '../services/catalog/integration-health.service.js';
+import { AdminNotifier } from '../services/email/admin-notifier.js';
+import { defaultEmailMessages } from '../services/email/email-messages.js';
+import { EmailOutbox } from '../services/email/email-outbox.js';
+import { IncomingErrorThresholds } from '../services/email/incoming-error-thresholds.js';
+import type { Integration } from '../db/entities/integration.entity.js';
+import type { EmailSending } from '../services/ports/email.js';
+import { BotContactFallback } from '../services/contact/bot-contact-fallback.js';
+import { ContactFallback } from '../services/contact/contact-fallback.js';
+import { EmailContactProvider } from '../services/email/email-contact.provider.js';
 
 export interface Services {
   channels: ChannelService;
@@ -63,6 +73,16 @@ export interface Services {
   templates: MessageTemplateService;
   /** Subject, text and HTML of an incident's email from the channel's templates (for the email destination). */
   emailTemplates: TemplateEmailMessages;
+  health: IntegrationHealthService;
+  accountSettings: AccountSettingsService;
+  outbox: EmailOutbox;
+  incomingErrors: IncomingErrorThresholds;
+}
+
+/** Email out: how mail is sent, and which integration is the default sender (the email type knows its settings). */
+export interface EmailWiring {
+  sending: EmailSending;
+  isDefaultSender(integration: Integration): boolean;
 }
 
 /** The services over one database, reaching people through the registered destinations; wired to the change feed. */
@@ -75,8 +95,17 @@ export function initServices(
   detailsLinkKey: string,
   logger: Logger,
   metrics: Metrics,
+  email: EmailWiring,
 ): Services {
   const changes = new IncidentChangeFeed(logger);
+  const integrations = new IntegrationService(db);
+  const health = new IntegrationHealthService(db);
+  const accountSettings = new AccountSettingsService(db);
+  const outbox = new EmailOutbox(integrations, health, email.sending, email.isDefaultSender);
+  const adminNotifier = new AdminNotifier(db, destinations, outbox, defaultEmailMessages, logger);
+  const emailContact = new EmailContactProvider(outbox, defaultEmailMessages);
+  // Ordered contact methods per member: a new method (SMS, voice) is one more provider here.
+  const contactFallback = new ContactFallback(db, [emailContact], logger);
   const incidents = new IncidentService(db, changes);
   const links = new IncidentLinks(config.publicBaseUrl, {
     current: detailsLinkKey,
@@ -96,13 +125,16 @@ export function initServices(
   const templateContexts = new TemplateContexts(db, views);
   const templates = new MessageTemplateService(db, sandbox, templateRenderer, templateContexts, builtInTemplates);
   const botMessages = new TemplateBotMessages(templateRenderer, templateContexts, logger);
-  const botDeliveries = new BotDeliveries(db, botSending, noBotFailureFallback, logger, config.botRetry, botMessages);
-  const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics, new BotPager(db, botDeliveries, botMappings, botMessages));
+  const botDeliveries = new BotDeliveries(db, botSending, new BotContactFallback(db, contactFallback, links), logger, config.botRetry, botMessages);
+  const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics, new BotPager(db, botDeliveries, botMappings, botMessages), {
+    email: emailContact,
+    fallback: contactFallback,
+  });
   const escalations = new EscalationService(db, notifier, links, changes, channelsWithRules, logger, metrics, config.escalationRedeliveryMs);
   const services: Services = {
     channels: new ChannelService(db),
     members: new MemberService(db),
-    integrations: new IntegrationService(db),
+    integrations,
     incidents,
     ingest: new AlertIngestService(db, changes),
     changes,
@@ -122,6 +154,10 @@ export function initServices(
     botDeliveries,
     templates,
     emailTemplates: new TemplateEmailMessages(templateRenderer, templateContexts, logger),
+    health,
+    accountSettings,
+    outbox,
+    incomingErrors: new IncomingErrorThresholds(health, integrations, accountSettings, adminNotifier, logger),
   };
   services.cards.attach(changes);
   escalations.attach(changes);

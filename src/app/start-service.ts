@@ -23,6 +23,8 @@ import { initServices, type Services } from './services.js';
 import { initStorage } from './storage.js';
 import { initAdminSessions } from './admin-sessions.js';
 import { IncidentEventStreams } from '../http/admin/incident-event-streams.js';
+import { SmtpSender } from '../platforms/email/smtp-sender.js';
+import { isDefaultEmailSender } from '../ingest/email-imap/email-settings.js';
 
 export type { Services } from './services.js';
 
@@ -69,10 +71,15 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     throw error;
   });
   const destinations = new DestinationRegistry(platforms.map((platform) => platform.destination));
-  const services = initServices(config, storage.db, destinations, new WebhookBotSender({ pacing }), admin.token, detailsLinkKey, logger, metrics);
+  const smtp = new SmtpSender();
+  const services = initServices(config, storage.db, destinations, new WebhookBotSender({ pacing }), admin.token, detailsLinkKey, logger, metrics, {
+    sending: smtp,
+    isDefaultSender: isDefaultEmailSender,
+  });
   const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger, metrics);
 
   const incidentEvents = new IncidentEventStreams(services.changes);
+  const sources = createSourceRegistry();
   const inbound = { interactions: services.interactions, bindings: services.bindings, deduper: storage.deduper };
   const app = createHttpApp({
     ...services,
@@ -80,7 +87,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     readiness: storage.readiness,
     destinationTypes: [...describePlatforms(platforms), ...describeBotKinds()],
     platformRoutes: platforms.map((platform) => (router: Router) => platform.connect(router, inbound)),
-    sources: createSourceRegistry(),
+    sources,
     adminToken: admin.token,
     publicBaseUrl: config.publicBaseUrl,
     metrics,
@@ -90,8 +97,11 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   });
   const http = initHttpServer(app);
 
+  let polling: { stop(): Promise<void> } | undefined;
   const stop = async () => {
     const sweepStopped = scheduler.stopSweeping();
+    // Mailbox watchers finish the alerts they are writing (and flag their messages) before the database closes.
+    await polling?.stop();
     for (const platform of platforms) await platform.stop();
     // Open console event streams would keep the server from closing.
     incidentEvents.close();
@@ -104,6 +114,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     services.botDeliveries.close();
     // A bot message may be held for minutes by a rate limit (DingTalk blocks for 10): wait a little, not for that.
     await Promise.all([services.cards.idle(), withTimeout(services.botDeliveries.idle(), 5_000).catch(() => undefined)]);
+    smtp.close();
     await storage.close();
   };
   let port: number;
@@ -115,6 +126,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   }
   logger.info({ port }, 'http listening');
   for (const platform of platforms) await platform.start();
+  polling = await sources.startPolling({ ...services, logger, metrics });
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -25,6 +25,8 @@ export interface EscalationLevel {
   notifyDirect: boolean;
   /** Group bots of the channel that post the page, @mentioning the targets where the bot kind can (absent before bots existed). */
   notifyBotIds?: number[];
+  /** An email to each target's member address, through the default email integration (absent before email existed). */
+  notifyEmail?: boolean;
   /** How long to wait, after this level is paged, before the next one. */
   waitMinutes: number;
 }

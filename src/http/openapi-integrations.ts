@@ -26,6 +26,30 @@ const integrationTypeSchema = {
   required: ['name', 'label', 'description', 'receives', 'address', 'fields'],
 };
 
+const at = (description: string) => ({ type: ['string', 'null'], format: 'date-time', description });
+
+/** What types that keep health (email) show besides their settings. */
+const healthProperties = {
+  lastModifiedBy: { type: ['string', 'null'], description: '`admin` (the admin API) or `system` (disabled automatically after repeated errors)' },
+  lastModifiedAt: { type: 'string', format: 'date-time' },
+  health: {
+    type: 'object',
+    properties: {
+      lastIncomingAt: at('Last email received (made into an alert)'),
+      lastOutgoingAt: at('Last email sent'),
+      lastCheckAt: at('Last check of the mailbox'),
+      lastSuccessfulCheckAt: at('Last check that went through'),
+      lastIncomingErrorAt: at('When the last incoming error happened'),
+      lastIncomingError: { type: ['string', 'null'], description: 'The last incoming error, in plain words (never a password)' },
+      incomingErrors: { type: 'integer', description: 'Consecutive incoming errors; reset when an email is received or a check succeeds' },
+      lastOutgoingErrorAt: at('When the last outgoing error happened'),
+      lastOutgoingError: { type: ['string', 'null'] },
+      outgoingErrors: { type: 'integer', description: 'Consecutive outgoing errors; reset when an email is sent' },
+      disabledAutomaticallyAt: at('When the error threshold disabled the integration (cleared when an admin enables it)'),
+    },
+  },
+};
+
 export function integrationTypeSchemas(sources: SourceRegistry, inputSchemaOf: (source: SourceType, isDefaultType: boolean) => JsonSchema) {
   const infos = new Map(sources.info().map((info) => [info.name, info]));
   const components: Record<string, object> = {};
@@ -49,6 +73,7 @@ export function integrationTypeSchemas(sources: SourceRegistry, inputSchemaOf: (
             ...secretFlags,
             createdAt: { type: 'string', format: 'date-time' },
             updatedAt: { type: 'string', format: 'date-time' },
+            ...(source.reportsHealth ? healthProperties : {}),
           },
         },
       ],

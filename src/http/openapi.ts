@@ -17,6 +17,7 @@ import type { SourceRegistry } from '../ingest/source-registry.js';
 import { templatePaths, templateSchemas } from './openapi-templates.js';
 import { error, errors, idParameter, input, json, notFound, ref } from './openapi-helpers.js';
 import { consolePaths } from './openapi-console.js';
+import { accountSettingsPatchSchema } from './admin/account-settings.routes.js';
 
 /** The admin API's OpenAPI 3.1 document; request schemas come from the same zod schemas that validate requests. */
 
@@ -82,6 +83,15 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
           tags: ['Integration'],
           summary: 'The integration types: their settings fields (type, required, secret, description), how each receives alerts and where its view says they go',
           responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('IntegrationType') }, defaultType: { type: 'string' } } }) }, ...errors },
+        },
+      },
+      '/settings': {
+        get: { tags: ['Settings'], summary: 'Account-level settings: the email integrations’ incoming error thresholds', responses: { '200': { description: 'OK', ...json(ref('AccountSettings')) }, ...errors } },
+        patch: {
+          tags: ['Settings'],
+          summary: 'Change account-level settings (the disable threshold must be at least the notify one)',
+          requestBody: { required: true, ...json(input(accountSettingsPatchSchema)) },
+          responses: { '200': { description: 'Updated', ...json(ref('AccountSettings')) }, ...errors },
         },
       },
       '/integrations/{id}/rotate-key': {
@@ -247,7 +257,19 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
         },
         Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', description: 'More about the error where it has some (a template’s line and column)' } } } } },
         Channel: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, description: { type: 'string' }, timeZone: { type: 'string' }, ...timestamps } },
-        Member: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' }, email: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] }, ...timestamps } },
+        Member: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            name: { type: 'string' },
+            email: { type: ['string', 'null'] },
+            phone: { type: ['string', 'null'] },
+            isAdmin: { type: 'boolean' },
+            contactMethods: { type: ['array', 'null'], items: { enum: ['im', 'email'] } },
+            ...timestamps,
+          },
+        },
+        AccountSettings: { allOf: [input(accountSettingsPatchSchema.required())] },
         ...integrationTypes.components,
         EscalationRule: {
           allOf: [input(escalationRuleInputSchema), { type: 'object', properties: { id: { type: 'integer' }, channelId: { type: 'integer' }, position: { type: 'integer' }, ...timestamps } }],
@@ -344,7 +366,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
           type: 'object',
           properties: {
             id: { type: 'integer' },
-            kind: { enum: ['triggered', 'alert_added', 'alert_updated', 'alert_resolved', 'acknowledged', 'closed', 'reopened', 'escalated', 'not_reached'] },
+            kind: { enum: ['triggered', 'alert_added', 'alert_updated', 'alert_resolved', 'acknowledged', 'closed', 'reopened', 'escalated', 'not_reached', 'fallback'] },
             actorType: { enum: ['system', 'integration', 'member', 'admin'] },
             actorId: { type: ['integer', 'null'] },
             actorName: { type: 'string' },

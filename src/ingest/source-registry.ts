@@ -53,6 +53,19 @@ export class SourceRegistry {
     }
   }
 
+  reportsHealth(type: string): boolean {
+    return this.types.get(type)?.source.reportsHealth === true;
+  }
+
+  /** Starts the types that fetch their alerts (mailboxes); resolves to how to stop them all. */
+  async startPolling(deps: SourceDeps): Promise<{ stop(): Promise<void> }> {
+    const running: Array<{ stop(): Promise<void> }> = [];
+    for (const { source } of this.types.values()) {
+      if (source.receiver.kind === 'poll') running.push(await source.receiver.start(deps));
+    }
+    return { stop: async () => void (await Promise.all(running.map((receiver) => receiver.stop()))) };
+  }
+
   /**
    * The integration's settings as the admin API may show them: secrets replaced by `has<Name>`, plus where its alerts
    * go. An integration of a type no longer registered shows no settings at all rather than risk showing a secret.

@@ -6,6 +6,8 @@ import type { IntegrationService } from '../services/catalog/integration.service
 import type { Metrics } from '../lib/metrics.js';
 import type { Severity } from '../domain/incident-status.js';
 import type { InboundMessage } from '../domain/integration-settings.js';
+import type { IntegrationHealthService } from '../services/catalog/integration-health.service.js';
+import type { Logger } from '../lib/logger.js';
 
 /** What a source needs to turn what it receives into alerts. */
 export interface SourceDeps {
@@ -13,6 +15,11 @@ export interface SourceDeps {
   ingest: AlertIngestService;
   /** Counts every alert's outcome: a counter increment, nothing awaited. */
   metrics: Pick<Metrics, 'alertAccepted' | 'alertRejected' | 'alertFailed'>;
+  /** Where a polled source records its checks, receipts and errors (and the thresholds act on them). */
+  health: IntegrationHealthService;
+  /** Counts a failed check against the thresholds (admins told at N, integration disabled at M); false once disabled. */
+  incomingErrors: { checkFailed(integration: Integration, message: string): Promise<boolean> };
+  logger: Logger;
 }
 
 /** A test payload read as the receiver reads a real one: the message, or the error the sender would be answered. */
@@ -30,8 +37,8 @@ export type SourceReceiver =
     }
   | {
       kind: 'poll';
-      start(deps: SourceDeps): Promise<void>;
-      stop(): Promise<void>;
+      /** Starts fetching for every integration of the type (following their changes); resolves to how to stop. */
+      start(deps: SourceDeps): Promise<{ stop(): Promise<void> }>;
     };
 
 /**
@@ -49,12 +56,18 @@ export interface SourceType {
    * they are accepted, never shown (the API says `has<Field>` instead).
    */
   settings: z.ZodObject;
+  /** Rules across the type's settings (what is required once something is set): each problem is a 400 on its field. */
+  check?(settings: Record<string, unknown>): Array<{ field: string; message: string }>;
+  /** The type keeps health fields (checks, mail in and out, consecutive errors): its view shows them. */
+  reportsHealth?: boolean;
+  /** Boolean settings only one integration of the type may have on (saving one on turns it off on the others). */
+  exclusiveSettings?: string[];
   receiver: SourceReceiver;
   /** How the admin API shows where alerts go: a field (`url`, `address`) and its value for one integration. */
   address: {
     field: string;
     description: string;
-    of(integration: Integration, publicBaseUrl: string): string;
+    of(integration: Integration, publicBaseUrl: string): string | null;
   };
   /** Reads a body as the receiver would, storing nothing (the admin API's test payload); absent: not offered. */
   readTestPayload?(integration: Integration, raw: string): TestPayloadReading;

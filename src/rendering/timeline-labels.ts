@@ -11,6 +11,7 @@ export const TIMELINE_LABEL: Record<TimelineKind, string> = {
   reopened: 'Reopened',
   escalated: 'Escalated',
   not_reached: 'Page not delivered',
+  fallback: 'Reached another way',
 };
 
 /** `Alice`, `integration "prometheus"`, `escalation rule`, `admin API`. */

@@ -141,7 +141,7 @@ describe.each(DATABASE_KINDS)('admin API auth and OpenAPI on %s', (kind) => {
 
     it('the integration create body is one variant per type; the feishu one lists the real fields, with their enums', () => {
       const variants = document.paths['/integrations'].post.requestBody.content['application/json'].schema.oneOf;
-      expect(variants.map((variant: any) => variant.properties.type.const)).toEqual(['feishu']);
+      expect(variants.map((variant: any) => variant.properties.type.const)).toEqual(['feishu', 'email']);
       const schema = variants[0];
       expect(schema.type).toBe('object');
       expect(Object.keys(schema.properties).sort()).toEqual(
@@ -162,7 +162,7 @@ describe.each(DATABASE_KINDS)('admin API auth and OpenAPI on %s', (kind) => {
       expect(Object.keys(channel.properties).sort()).toEqual(['description', 'name', 'timeZone']);
       expect(channel.required).toEqual(['name']);
       const member = document.paths['/members'].post.requestBody.content['application/json'].schema;
-      expect(Object.keys(member.properties).sort()).toEqual(['email', 'name', 'phone']);
+      expect(Object.keys(member.properties).sort()).toEqual(['contactMethods', 'email', 'isAdmin', 'name', 'phone']);
       const memberPatch = document.paths['/members/{id}'].patch.requestBody.content['application/json'].schema;
       expect(memberPatch.required ?? []).toEqual([]);
     });

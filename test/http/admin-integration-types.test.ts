@@ -32,9 +32,9 @@ describe.each(DATABASE_KINDS)('integration types on %s', (kind) => {
     });
 
     it.each([
-      ['an unknown type', 'email', /^type: unknown integration type "email"; known types: feishu$/],
-      ['a type that is not a string', 7, /^type: unknown integration type 7; known types: feishu$/],
-      ['a null type', null, /^type: unknown integration type null; known types: feishu$/],
+      ['an unknown type', 'sms', /^type: unknown integration type "sms"; known types: feishu, email$/],
+      ['a type that is not a string', 7, /^type: unknown integration type 7; known types: feishu, email$/],
+      ['a null type', null, /^type: unknown integration type null; known types: feishu, email$/],
     ])('%s → 400 naming the known types, nothing stored', async (_label, type, message) => {
       const answer = await service.api('POST', '/integrations', { name: `typed-${String(type)}`, type, channelId: sre.id });
       expectError(answer, 400, 'validation', message);
@@ -61,7 +61,7 @@ describe.each(DATABASE_KINDS)('integration types on %s', (kind) => {
 
     it('the type cannot be changed by a PATCH; an unknown one is named as such; the same type is accepted', async () => {
       const original = await createIntegration(service, { name: 'fixed-type', channelId: sre.id });
-      expectError(await service.api('PATCH', `/integrations/${original.id}`, { type: 'email' }), 400, 'validation', /unknown integration type "email"; known types: feishu/);
+      expectError(await service.api('PATCH', `/integrations/${original.id}`, { type: 'sms' }), 400, 'validation', /unknown integration type "sms"; known types: feishu, email/);
       const same = await service.api('PATCH', `/integrations/${original.id}`, { type: 'feishu', name: 'fixed-type-2' });
       expect(same.status).toBe(200);
       expect(same.body).toMatchObject({ type: 'feishu', name: 'fixed-type-2', url: original.url });
@@ -96,7 +96,7 @@ describe.each(DATABASE_KINDS)('integration types on %s', (kind) => {
       const key = '0f0f0f0f-1111-4222-8333-444455556666';
       await service.db.manager.insert(IntegrationEntity, {
         name: 'from-the-future',
-        type: 'email',
+        type: 'sms',
         kind: 'dedicated',
         key,
         channelId: sre.id,
@@ -114,7 +114,7 @@ describe.each(DATABASE_KINDS)('integration types on %s', (kind) => {
       });
       const list = await service.api('GET', '/integrations');
       const shown = list.body.items.find((integration: any) => integration.name === 'from-the-future');
-      expect(shown).toMatchObject({ type: 'email', enabled: true });
+      expect(shown).toMatchObject({ type: 'sms', enabled: true });
       expect(shown).not.toHaveProperty('settings');
       expect(shown).not.toHaveProperty('key');
       expect(JSON.stringify(list.body)).not.toContain('mailbox-password-value');
@@ -143,6 +143,16 @@ describe.each(DATABASE_KINDS)('integration types on %s', (kind) => {
               address: { field: 'url', description: expect.any(String) },
               fields: [{ name: 'signingSecret', type: 'string', nullable: true, required: false, secret: true, description: expect.stringContaining('19021') }],
             },
+            expect.objectContaining({
+              name: 'email',
+              receives: { kind: 'poll' },
+              address: { field: 'mailbox', description: expect.any(String) },
+              fields: expect.arrayContaining([
+                expect.objectContaining({ name: 'imapPassword', secret: true }),
+                expect.objectContaining({ name: 'smtpPassword', secret: true }),
+                expect.objectContaining({ name: 'imapHost', secret: false }),
+              ]),
+            }),
           ],
         },
       });

@@ -11,6 +11,20 @@ describe.each(DATABASE_KINDS)('admin API members on %s', (kind) => {
     await service.stop();
   });
 
+  describe('admin mark and contact methods', () => {
+    it('are saved, patched, and validated', async () => {
+      const created = await service.api('POST', '/members', { name: 'Adm', isAdmin: true, contactMethods: ['email', 'im'] });
+      expect(created.body).toMatchObject({ isAdmin: true, contactMethods: ['email', 'im'] });
+      const patched = await service.api('PATCH', `/members/${created.body.id}`, { isAdmin: false, contactMethods: null });
+      expect(patched.body).toMatchObject({ isAdmin: false, contactMethods: null });
+      for (const contactMethods of [['im', 'im'], ['sms'], []]) {
+        const refused = await service.api('POST', '/members', { name: 'Bad', contactMethods });
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.message).toMatch(/contactMethods/);
+      }
+    });
+  });
+
   describe('create, list, get', () => {
     it('creates a member with only a name', async () => {
       const created = await service.api('POST', '/members', { name: 'Ada' });
@@ -20,6 +34,8 @@ describe.each(DATABASE_KINDS)('admin API members on %s', (kind) => {
         name: 'Ada',
         email: null,
         phone: null,
+        isAdmin: false,
+        contactMethods: null,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

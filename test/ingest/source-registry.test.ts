@@ -22,7 +22,7 @@ const mailbox: SourceType = {
       folder: z.string().default('INBOX').describe('Folder to read'),
     })
     .strict(),
-  receiver: { kind: 'poll', start: () => Promise.resolve(), stop: () => Promise.resolve() },
+  receiver: { kind: 'poll', start: () => Promise.resolve({ stop: () => Promise.resolve() }) },
   address: { field: 'address', description: 'The mailbox to send alerts to', of: (integration) => String(integration.settings.address) },
 };
 
@@ -30,7 +30,7 @@ const registry = () => new SourceRegistry([feishuWebhookSource, mailbox], 'feish
 
 function stored(input: ReturnType<IntegrationInputs['create']>, id = 1): Integration {
   const at = new Date('2026-01-01T00:00:00Z');
-  return { ...input, id, key: '0f0f0f0f-1111-4222-8333-444455556666', createdAt: at, updatedAt: at };
+  return { ...input, id, key: '0f0f0f0f-1111-4222-8333-444455556666', modifiedBy: 'admin', createdAt: at, updatedAt: at };
 }
 
 function validationMessage(run: () => unknown): string {

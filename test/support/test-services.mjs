@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Before `npm test`: the suite needs MariaDB (TEST_MARIADB_URL, default mysql://root@127.0.0.1:3306) and Redis
- * (TEST_REDIS_URL, default redis://127.0.0.1:6379/15). One that does not answer is started the way .ci/run starts it
+ * Before `npm test`: the suite needs MariaDB (TEST_MARIADB_URL, default mysql://root@127.0.0.1:3306), Redis
+ * (TEST_REDIS_URL, default redis://127.0.0.1:6379/15) and an installed Dovecot (the email tests start their own). One that does not answer is started the way .ci/run starts it
  * when it is installed on this machine; one that is missing stops the run at once with one line saying what is
  * missing and how to get it, instead of hundreds of failing tests. Where both already answer (CI: .ci/run started
  * them) this only pings them.
@@ -124,6 +124,10 @@ for (const service of services) {
   process.stderr.write(`${service.name} was not running on ${where(service)}: started ${binary}\n`);
   started.push(service);
 }
+
+// The email tests start a Dovecot of their own per test file (test/support/dovecot.ts); it only has to be installed.
+const dovecot = findExecutable('dovecot', [process.env.DOVECOT_BIN, '/usr/sbin/dovecot', '/usr/local/sbin/dovecot'].filter(Boolean));
+if (!dovecot) failures.push('Dovecot (the IMAP server the email tests read alerts from) is not installed: apt-get install -y dovecot-imapd, or set DOVECOT_BIN');
 
 if (failures.length === 0 && started.length > 0) {
   const deadline = Date.now() + START_WAIT_MS;

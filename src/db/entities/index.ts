@@ -14,6 +14,8 @@ import { IntegrationEntity } from './integration.entity.js';
 import { MemberEntity } from './member.entity.js';
 import { WebhookBotEntity } from './webhook-bot.entity.js';
 import { BotDeliveryEntity } from './bot-delivery.entity.js';
+import { IntegrationHealthEntity } from './integration-health.entity.js';
+import { AccountSettingsEntity } from './account-settings.entity.js';
 import { BotMappingRowEntity, BotMappingTableEntity } from './bot-mapping.entity.js';
 import { MessageTemplateEntity } from './message-template.entity.js';
 import { ConsoleSessionEntity } from './console-session.entity.js';
@@ -39,4 +41,6 @@ export const allEntities = [
   BotMappingRowEntity,
   MessageTemplateEntity,
   ConsoleSessionEntity,
+  IntegrationHealthEntity,
+  AccountSettingsEntity,
 ];

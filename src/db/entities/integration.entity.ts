@@ -28,6 +28,8 @@ export interface Integration {
   /** The type's own settings, as its settings schema wrote them (secrets among them: never shown). */
   settings: Record<string, IntegrationSettingValue>;
   enabled: boolean;
+  /** Who made the last change: `admin` (the admin API) or `system` (disabled automatically after repeated errors). */
+  modifiedBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -51,6 +53,7 @@ export const IntegrationEntity = new EntitySchema<Integration>({
     keywords: { type: 'simple-json' },
     settings: { type: 'simple-json' },
     enabled: { type: 'boolean' },
+    modifiedBy: { type: 'varchar', length: 100, name: 'modified_by', nullable: true },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

@@ -1,4 +1,5 @@
 import { EntitySchema } from 'typeorm';
+import type { ContactMethod } from '../../domain/contact-methods.js';
 import { createdAtColumn, idColumn, updatedAtColumn } from './columns.js';
 
 export interface Member {
@@ -6,6 +7,10 @@ export interface Member {
   name: string;
   email: string | null;
   phone: string | null;
+  /** Admins hear about failing integrations (email and their linked IM accounts). */
+  isAdmin: boolean;
+  /** The order in which a page reaches this member; null: the default order (IM, then email). */
+  contactMethods: ContactMethod[] | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -18,6 +23,8 @@ export const MemberEntity = new EntitySchema<Member>({
     name: { type: 'varchar', length: 100 },
     email: { type: 'varchar', length: 255, nullable: true, unique: true },
     phone: { type: 'varchar', length: 32, nullable: true },
+    isAdmin: { type: 'boolean', name: 'is_admin', default: false },
+    contactMethods: { type: 'simple-json', name: 'contact_methods', nullable: true },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

@@ -30,6 +30,10 @@ import { incidentView } from './incident.view.js';
 import { IntegrationInputs } from './integration-input.js';
 import { integrationView } from './integration.view.js';
 import type { SourceRegistry } from '../../ingest/source-registry.js';
+import type { Integration } from '../../db/entities/integration.entity.js';
+import type { IntegrationHealthService } from '../../services/catalog/integration-health.service.js';
+import type { AccountSettingsService } from '../../services/catalog/account-settings.service.js';
+import { registerAccountSettings } from './account-settings.routes.js';
 import {
   channelInputSchema,
   channelPatchSchema,
@@ -61,6 +65,8 @@ export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   botMappings: BotMappingTableService;
   templates: MessageTemplateService;
   destinationTypes: DestinationTypeView[];
+  health: IntegrationHealthService;
+  accountSettings: AccountSettingsService;
 }
 
 export const ADMIN_PREFIX = '/api/v1';
@@ -73,6 +79,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerMembers(router, deps);
   registerIntegrations(router, deps);
   registerIntegrationTestPayload(router, deps);
+  registerAccountSettings(router, deps.accountSettings);
   registerIncidents(router, deps);
   registerChatAdmin(router, deps);
   registerEscalationAdmin(router, deps.escalationRules, deps.escalationDryRun, deps.channels);
@@ -123,34 +130,52 @@ function registerMembers(router: Router, { members }: AdminDeps): void {
   });
 }
 
-function registerIntegrations(router: Router, { integrations, publicBaseUrl, sources }: AdminDeps): void {
+function registerIntegrations(router: Router, { integrations, publicBaseUrl, sources, health }: AdminDeps): void {
   const inputs = new IntegrationInputs(sources);
-  const view = (integration: Parameters<typeof integrationView>[0]) => integrationView(integration, publicBaseUrl, sources);
+  const views = async (list: Integration[]) => {
+    const healths = await health.getMany(list.map((integration) => integration.id));
+    return list.map((integration) => integrationView(integration, publicBaseUrl, sources, healths.get(integration.id)!));
+  };
+  const view = async (integration: Integration) => (await views([integration]))[0];
+  /** A setting only one integration of a type may have on (the default email integration): turned off on the others. */
+  const keepExclusive = async (saved: Integration) => {
+    for (const setting of sources.resolve(saved.type).exclusiveSettings ?? []) {
+      if (saved.settings[setting] === true) await integrations.turnOffElsewhere(saved, setting);
+    }
+  };
   router.get('/integration-types', (ctx) => {
     ctx.body = { items: sources.info(), defaultType: sources.defaultType };
   });
   router.get('/integrations', async (ctx) => {
-    ctx.body = { items: (await integrations.list()).map(view) };
+    ctx.body = { items: await views(await integrations.list()) };
   });
   router.post('/integrations', async (ctx) => {
     const input = inputs.create(await jsonBody(ctx, z.unknown()));
+    const saved = await integrations.create(input);
+    await keepExclusive(saved);
     ctx.status = 201;
-    ctx.body = view(await integrations.create(input));
+    ctx.body = await view(saved);
   });
   router.get('/integrations/:id', async (ctx) => {
-    ctx.body = view(await integrations.get(pathId(ctx)));
+    ctx.body = await view(await integrations.get(pathId(ctx)));
   });
   router.patch('/integrations/:id', async (ctx) => {
     const id = pathId(ctx);
     const current = await integrations.get(id);
     const patch = await jsonBody(ctx, integrationPatchSchema);
-    ctx.body = view(await integrations.update(id, inputs.update(current, patch)));
+    const saved = await integrations.update(id, inputs.update(current, patch));
+    await keepExclusive(saved);
+    // Enabled again by an admin (after an automatic disable or not): its incoming errors count from zero.
+    if (!current.enabled && saved.enabled) await health.reenabled(id);
+    ctx.body = await view(saved);
   });
   router.post('/integrations/:id/rotate-key', async (ctx) => {
-    ctx.body = view(await integrations.rotateKey(pathId(ctx)));
+    ctx.body = await view(await integrations.rotateKey(pathId(ctx)));
   });
   router.delete('/integrations/:id', async (ctx) => {
-    await integrations.remove(pathId(ctx));
+    const id = pathId(ctx);
+    await integrations.remove(id);
+    await health.remove(id);
     ctx.status = 204;
   });
 }

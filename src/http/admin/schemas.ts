@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SourceType } from '../../ingest/source-type.js';
 import { compileLinearRegex, UnsupportedRegexError } from '../../lib/linear-regex.js';
 import type { IntegrationInput } from '../../services/catalog/integration.service.js';
+import { CONTACT_METHODS } from '../../domain/contact-methods.js';
 
 /** Request and response shapes of the admin API: validation and the OpenAPI document both come from here. */
 
@@ -58,9 +59,23 @@ const memberFields = {
     .trim()
     .regex(/^\+?[0-9 ()-]{3,32}$/, 'must be a phone number')
     .nullable(),
+  isAdmin: z.boolean().describe('Admins are told when an integration keeps failing (by email and IM direct message)'),
+  contactMethods: z
+    .array(z.enum(CONTACT_METHODS))
+    .min(1)
+    .max(CONTACT_METHODS.length)
+    .refine((methods) => new Set(methods).size === methods.length, 'must not name a method twice')
+    .nullable()
+    .describe('How a page reaches this member, in order: when one fails for good the next is tried; null: ["im","email"]'),
 };
 export const memberInputSchema = z
-  .object({ ...memberFields, email: memberFields.email.default(null), phone: memberFields.phone.default(null) })
+  .object({
+    ...memberFields,
+    email: memberFields.email.default(null),
+    phone: memberFields.phone.default(null),
+    isAdmin: memberFields.isAdmin.default(false),
+    contactMethods: memberFields.contactMethods.default(null),
+  })
   .strict();
 export const memberPatchSchema = z.object(memberFields).partial().strict();
 
@@ -125,6 +140,7 @@ export function integrationInputSchema(source: SourceType, isDefaultType: boolea
       if (value.pushMode === 'by_rules' && !(value.pushRules ?? []).some((rule) => rule.action === 'trigger')) {
         ctx.addIssue({ code: 'custom', path: ['pushRules'], message: 'needs at least one trigger rule in by_rules mode' });
       }
+      for (const problem of source.check?.(value) ?? []) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
     })
     .transform((value): IntegrationInput => {
       const settings: Record<string, unknown> = {};
@@ -199,11 +215,13 @@ export const escalationRuleInputSchema = z
             notifyDirect: z.boolean().default(true),
             /** Group bots of the rule's channel that post the page with @mentions of the level's members. */
             notifyBotIds: z.array(positiveId).max(10).optional(),
+            /** An email to each member's address, through the default email integration. */
+            notifyEmail: z.boolean().optional(),
             /** Fractions allowed (0.05 = 3 s), which keeps tests fast. */
             waitMinutes: z.number().min(0.01).max(1440),
           })
           .strict()
-          .refine((level) => level.notifyGroupChats || level.notifyDirect || (level.notifyBotIds?.length ?? 0) > 0, { message: 'needs at least one way to reach people', path: ['notifyDirect'] }),
+          .refine((level) => level.notifyGroupChats || level.notifyDirect || level.notifyEmail || (level.notifyBotIds?.length ?? 0) > 0, { message: 'needs at least one way to reach people', path: ['notifyDirect'] }),
       )
       .min(1)
       .max(10),

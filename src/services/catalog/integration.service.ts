@@ -4,7 +4,7 @@ import type { Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
 import { newHookKey } from '../../lib/ids.js';
 
-export type IntegrationInput = Omit<Integration, 'id' | 'key' | 'createdAt' | 'updatedAt'>;
+export type IntegrationInput = Omit<Integration, 'id' | 'key' | 'createdAt' | 'updatedAt' | 'modifiedBy'>;
 /** An integration keeps its type for life: the type decides its URL or mailbox and what its settings mean. */
 export type IntegrationUpdate = Omit<IntegrationInput, 'type'>;
 
@@ -13,11 +13,26 @@ export type IntegrationUpdate = Omit<IntegrationInput, 'type'>;
  * other instances see them within this time.
  */
 const KEY_CACHE_MS = 5_000;
+/** `modifiedBy` of changes made through the admin API (one token, so no person's name) and by the service itself. */
+export const ADMIN_MODIFIER = 'admin';
+export const SYSTEM_MODIFIER = 'system';
 
 export class IntegrationService {
   private readonly byKey = new Map<string, { integration: Integration | null; until: number }>();
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly db: Database) {}
+
+  /** Called after every change made through this instance (pollers restart at once instead of at their next look). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.byKey.clear();
+    for (const listener of this.listeners) listener();
+  }
 
   list(): Promise<Integration[]> {
     return this.db.manager.find(IntegrationEntity, { order: { id: 'ASC' } });
@@ -45,6 +60,7 @@ export class IntegrationService {
     const result = await this.db.manager.insert(IntegrationEntity, {
       ...input,
       key: newHookKey(),
+      modifiedBy: ADMIN_MODIFIER,
       createdAt: now,
       updatedAt: now,
     });
@@ -56,23 +72,42 @@ export class IntegrationService {
     await this.assertChannelsExist(input);
     // The type stays as it was even when the input object carries one.
     const { type: _type, ...fields } = input as IntegrationUpdate & { type?: unknown };
-    await this.db.manager.update(IntegrationEntity, id, { ...fields, updatedAt: new Date() });
-    this.byKey.clear();
+    await this.db.manager.update(IntegrationEntity, id, { ...fields, modifiedBy: ADMIN_MODIFIER, updatedAt: new Date() });
+    this.changed();
     return this.get(id);
   }
 
   /** A leaked URL is revoked by giving the integration a new key; the old one is unknown from now on. */
   async rotateKey(id: number): Promise<Integration> {
     await this.get(id);
-    await this.db.manager.update(IntegrationEntity, id, { key: newHookKey(), updatedAt: new Date() });
-    this.byKey.clear();
+    await this.db.manager.update(IntegrationEntity, id, { key: newHookKey(), modifiedBy: ADMIN_MODIFIER, updatedAt: new Date() });
+    this.changed();
     return this.get(id);
   }
 
   async remove(id: number): Promise<void> {
     await this.get(id);
     await this.db.manager.delete(IntegrationEntity, id);
-    this.byKey.clear();
+    this.changed();
+  }
+
+  /** Turns boolean `setting` off on every other integration of `kept`'s type (it stays on `kept` only). */
+  async turnOffElsewhere(kept: Integration, setting: string): Promise<void> {
+    const others = (await this.db.manager.findBy(IntegrationEntity, { type: kept.type })).filter(
+      (other) => other.id !== kept.id && other.settings[setting] === true,
+    );
+    for (const other of others) {
+      await this.db.manager.update(IntegrationEntity, other.id, { settings: { ...other.settings, [setting]: false }, modifiedBy: ADMIN_MODIFIER, updatedAt: new Date() });
+    }
+    if (others.length > 0) this.changed();
+  }
+
+  /** Switched off by the service itself (repeated errors): only if still enabled; true when this call disabled it. */
+  async disableAutomatically(id: number): Promise<boolean> {
+    const result = await this.db.manager.update(IntegrationEntity, { id, enabled: true }, { enabled: false, modifiedBy: SYSTEM_MODIFIER, updatedAt: new Date() });
+    if (!result.affected) return false;
+    this.changed();
+    return true;
   }
 
   private async assertChannelsExist(input: IntegrationUpdate): Promise<void> {

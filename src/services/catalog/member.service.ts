@@ -1,11 +1,14 @@
 import { MemberEntity, type Member } from '../../db/entities/member.entity.js';
 import { isUniqueViolation, type Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
+import type { ContactMethod } from '../../domain/contact-methods.js';
 
 export interface MemberInput {
   name: string;
   email: string | null;
   phone: string | null;
+  isAdmin: boolean;
+  contactMethods: ContactMethod[] | null;
 }
 
 const EMAIL_INDEX = { name: 'uq_members_email', columns: 'members.email' };

@@ -16,6 +16,16 @@ import type { IdentityService } from '../identity/identity.service.js';
 import type { DestinationRegistry } from '../registry/destination-registry.js';
 import { failureKind } from '../ports/platform-error.js';
 import type { FailedSend } from './page-outcome.js';
+import { hasReceipt, noteReceipt } from '../../db/receipts.js';
+import type { ContactFallback } from '../contact/contact-fallback.js';
+import type { ContactProvider } from '../contact/contact-provider.js';
+import { isPlatformError } from '../ports/platform-error.js';
+
+/** Email pages, and the rule that reaches a member another way when their IM messages failed. */
+export interface NotifierContact {
+  email: ContactProvider;
+  fallback: ContactFallback;
+}
 
 export interface PageResult {
   /** Names of the level's targets. */
@@ -44,6 +54,10 @@ interface PageSend {
   target: string;
   /** Whom or where it reaches, for the timeline: `Bob (feishu direct message)`, `feishu group chat "ops"`. */
   label: string;
+  /** IM messages (group chats, direct messages, group bots) fall back to the next contact method when they all fail. */
+  method: 'im' | 'email';
+  /** The members it reaches (mentioned, messaged). */
+  memberIds: number[];
   send(idempotencyKey: string): Promise<void>;
 }
 
@@ -57,6 +71,8 @@ export class EscalationNotifier {
     private readonly metrics: Pick<Metrics, 'pageMessageDelivered' | 'pageMessageUndelivered'>,
     /** Group bots as page targets (`notifyBotIds`); without it such targets are skipped. */
     private readonly bots?: BotPager,
+    /** Email pages (`notifyEmail`) and the IM-failure fallback; without it neither happens. */
+    private readonly contact?: NotifierContact,
   ) {}
 
   /**
@@ -79,6 +95,8 @@ export class EscalationNotifier {
     for (const { destination, notices, chat, mentions } of plan.groupChats) {
       sends.push({
         destination,
+        method: 'im',
+        memberIds: identities.filter((identity) => identity.platform === destination).map((identity) => identity.memberId),
         target: `${destination}:group:${chat.chatId}`,
         label: `${destination} group chat "${chat.chatName || chat.chatId}"`,
         send: (key) => notices.sendChatNotice(chat.chatId, text, mentions, key),
@@ -87,6 +105,8 @@ export class EscalationNotifier {
     for (const { destination, direct, identity } of plan.directs) {
       sends.push({
         destination,
+        method: 'im',
+        memberIds: [identity.memberId],
         target: `${destination}:dm:${identity.externalId}`,
         label: `${nameOf(identity.memberId)} (${destination} direct message)`,
         send: (key) => direct.sendDirectText(identity.externalId, text, key),
@@ -98,9 +118,29 @@ export class EscalationNotifier {
       for (const { botId, bot } of plan.bots) {
         sends.push({
           destination: bot ? `${bot.kind}-bot` : 'bot',
+          method: 'im',
+          memberIds: members.map((member) => member.id),
           target: `bot:${botId}`,
           label: bot ? `${bot.kind} bot "${bot.name}"` : `bot ${botId}`,
           send: (key) => pager.page(botId, { incident, channelName: channel?.name ?? '', detailsUrl, levelNumber, members, key }),
+        });
+      }
+    }
+    const contact = this.contact;
+    if (level.notifyEmail && contact) {
+      for (const member of members.filter((candidate) => contact.email.canReach(candidate))) {
+        sends.push({
+          destination: 'email',
+          method: 'email',
+          memberIds: [member.id],
+          target: `email:${member.id}`,
+          label: `${member.name} (email)`,
+          // Mail servers do not deduplicate: the key, once sent, keeps a page delivered again from mailing twice.
+          send: async (key) => {
+            if (await hasReceipt(this.db.manager, key)) return;
+            await contact.email.reach(member, { incident, levelNumber, detailsUrl });
+            await noteReceipt(this.db.manager, key);
+          },
         });
       }
     }
@@ -117,6 +157,7 @@ export class EscalationNotifier {
       failed.push({ target, label, error: result.reason });
       this.logger.warn({ err: result.reason, incidentId: incident.id, target }, 'escalation page not delivered');
     }
+    if (contact) await this.fallBack(contact, incident, members, chosen, results, { levelNumber, detailsUrl, deliveryKey });
     const linked = new Set(identities.map((identity) => identity.memberId));
     return {
       paged: members.map((member) => member.name),
@@ -155,4 +196,35 @@ export class EscalationNotifier {
     const bots = this.bots ? botIds.map((botId) => ({ botId, bot: found.find((candidate) => candidate.id === botId) })) : [];
     return { members, identities, nameOf, groupChats, directs, bots };
   }
-}
+
+  /**
+   * Members for whom every IM message of this delivery failed (after the clients' and bot retries) and who got no
+   * email page either: reached by the next method of their contact order, noted on the timeline.
+   */
+  private async fallBack(
+    contact: NotifierContact,
+    incident: Incident,
+    members: Member[],
+    chosen: PageSend[],
+    results: PromiseSettledResult<void>[],
+    page: { levelNumber: number; detailsUrl: string; deliveryKey: string },
+  ): Promise<void> {
+    const stranded: Member[] = [];
+    let reason = '';
+    for (const member of members) {
+      const mine = chosen.map((send, index) => ({ send, result: results[index] })).filter(({ send }) => send.memberIds.includes(member.id));
+      const im = mine.filter(({ send }) => send.method === 'im');
+      if (im.length === 0 || im.some(({ result }) => result.status === 'fulfilled')) continue;
+      if (mine.some(({ send, result }) => send.method === 'email' && result.status === 'fulfilled')) continue;
+      stranded.push(member);
+      const first = im.find(({ result }) => result.status === 'rejected')!;
+      const error = (first.result as PromiseRejectedResult).reason;
+      reason ||= `${first.send.label}: ${isPlatformError(error) ? error.kind : 'failed'}`;
+    }
+    if (stranded.length === 0) return;
+    try {
+      await contact.fallback.reachInstead(stranded, { incident, levelNumber: page.levelNumber, detailsUrl: page.detailsUrl, key: page.deliveryKey, failedMethod: 'im', reason });
+    } catch (error) {
+      this.logger.error({ err: error, incidentId: incident.id }, 'IM-failure fallback failed');
+    }
+  }}

@@ -3,6 +3,7 @@ import { AlertEntity, type Alert } from '../../db/entities/alert.entity.js';
 import { IncidentEntity, NOT_YET_ESCALATED } from '../../db/entities/incident.entity.js';
 import { IntegrationEntity, type Integration } from '../../db/entities/integration.entity.js';
 import { Database, isUniqueViolation } from '../../db/database.js';
+import { isDuplicateReceipt, recordReceipts } from '../../db/receipts.js';
 import type { Severity } from '../../domain/incident-status.js';
 import type { InboundMessage } from '../../domain/integration-settings.js';
 import { decidePush, matchingPushRule, type PushDecision } from '../../domain/push-modes.js';
@@ -20,6 +21,11 @@ export interface InboundAlert {
   severity: Severity;
   /** The request body as received, kept on the alert for later inspection. */
   rawPayload: string;
+  /**
+   * Names what the alert is made from when it may be received again (an email read again after a restart): stored
+   * in the alert's transaction, so a second receipt is answered `duplicate` and changes nothing.
+   */
+  receiptKey?: string;
 }
 
 /** What a message would do, found by the same decisions as ingest() and without writing anything. */
@@ -40,7 +46,9 @@ export interface IngestPreview {
 export type IngestOutcome =
   | { outcome: 'triggered' | 'updated'; incidentId: number; alertId: number }
   | { outcome: 'resolved'; incidentId: number; alertId: number; incidentClosed: boolean }
-  | { outcome: 'ignored' | 'discarded'; reason: string };
+  | { outcome: 'ignored' | 'discarded' | 'duplicate'; reason: string };
+
+const DUPLICATE: IngestOutcome = { outcome: 'duplicate', reason: 'already received' };
 
 const OPEN_KEY_INDEX = { name: 'uq_alerts_open_key', columns: 'alerts.integration_id, alerts.open_key_hash' };
 const TITLE_LIMIT = 512;
@@ -69,6 +77,15 @@ export class AlertIngestService {
   }
 
   async ingest(inbound: InboundAlert): Promise<IngestOutcome> {
+    try {
+      return await this.ingestOnce(inbound);
+    } catch (error) {
+      if (inbound.receiptKey !== undefined && isDuplicateReceipt(error)) return DUPLICATE;
+      throw error;
+    }
+  }
+
+  private async ingestOnce(inbound: InboundAlert): Promise<IngestOutcome> {
     const message = storedMessage(inbound.message);
     const decision = decidePush(inbound.integration, message, newOpaqueId);
     if (decision.action === 'discard') return { outcome: 'discarded', reason: decision.reason };
@@ -82,6 +99,7 @@ export class AlertIngestService {
         // MariaDB: `SELECT … FOR UPDATE` on a key with no open alert takes gap locks that concurrent first messages
         // then deadlock on when they insert. Queueing keyed messages on the integration row avoids that.
         if (this.db.isMysql && decision.dedupeKey !== null) await this.lockIntegration(tx, inbound.integration.id);
+        if (inbound.receiptKey !== undefined) await recordReceipts(tx, [inbound.receiptKey]);
         return decision.action === 'close'
           ? this.resolve(tx, inbound.integration, decision, published)
           : this.trigger(tx, { ...inbound, message }, decision, published);
@@ -157,7 +175,8 @@ export class AlertIngestService {
       }
     }
 
-    const record = newIncidentRecord(inbound, decision, now);
+    // Its receipt is already written, at the start of this transaction.
+    const record = { ...newIncidentRecord(inbound, decision, now), receiptKey: undefined };
     const [{ incidentId, alertId }] = await insertNewIncidents(tx, [record]);
     published.push({ incidentId, channelId: record.incident.channelId, kind: 'triggered' });
     return { outcome: 'triggered', incidentId, alertId };
@@ -207,6 +226,7 @@ function newIncidentRecord(inbound: InboundAlert, decision: Extract<PushDecision
       createdAt: now,
       updatedAt: now,
     },
+    receiptKey: inbound.receiptKey,
     alert: {
       integrationId: integration.id,
       alertKey: cut(decision.alertKey, 512),

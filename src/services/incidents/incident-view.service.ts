@@ -18,6 +18,7 @@ const ACTIVITY_VERB: Record<TimelineKind, string> = {
   reopened: 'Reopened by',
   escalated: 'Escalated by',
   not_reached: 'Page not delivered to everyone, noted by',
+  fallback: 'Reached another way after a failed message, noted by',
 };
 
 /** Reads what a card shows about an incident, in one query. */

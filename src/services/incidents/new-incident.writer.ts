@@ -5,12 +5,15 @@ import { IncidentEntity, type Incident } from '../../db/entities/incident.entity
 import { bulkInsert } from '../../db/bulk-insert.js';
 import type { Database } from '../../db/database.js';
 import type { Actor } from '../../domain/actor.js';
+import { recordReceipts } from '../../db/receipts.js';
 
 /** A new incident with its first alert, ready to insert. */
 export interface NewIncidentRecord {
   incident: Omit<Incident, 'id'>;
   alert: Omit<Alert, 'id' | 'incidentId'>;
   actor: Actor;
+  /** Names what this alert was made from (an email), so the same thing is never made into two alerts. */
+  receiptKey?: string;
 }
 
 export interface NewIncidentIds {
@@ -20,6 +23,7 @@ export interface NewIncidentIds {
 
 /** Inserts incidents, their alerts and "triggered" timeline entries: three statements however many records. */
 export async function insertNewIncidents(tx: EntityManager, records: NewIncidentRecord[]): Promise<NewIncidentIds[]> {
+  await recordReceipts(tx, records.flatMap((record) => (record.receiptKey ? [record.receiptKey] : [])));
   const incidentIds = await bulkInsert(tx, IncidentEntity, records.map((record) => record.incident));
   const alertIds = await bulkInsert(
     tx,

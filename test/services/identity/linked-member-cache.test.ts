@@ -1,7 +1,7 @@
 import type { Member } from '../../../src/db/entities/member.entity.js';
 import { LinkedMemberCache } from '../../../src/services/identity/linked-member-cache.js';
 
-const member = (id: number, name: string): Member => ({ id, name, email: null, phone: null, createdAt: new Date(0), updatedAt: new Date(0) });
+const member = (id: number, name: string): Member => ({ id, name, email: null, phone: null, isAdmin: false, contactMethods: null, createdAt: new Date(0), updatedAt: new Date(0) });
 
 describe('LinkedMemberCache', () => {
   let now = 1_000_000;

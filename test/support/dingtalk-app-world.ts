@@ -106,13 +106,18 @@ export class DingTalkAppWorld {
 
   /** A text alert to the group's channel; the new incident and, once card syncs are idle, its card. */
   async triggerWithCard(setup: DingTalkBoundGroup, text = `Primary database is down ${randomHex(3)}`): Promise<{ incident: any; card: FakeDingTalkCard }> {
-    const before = this.fake.state.cardsIn(setup.group.openConversationId).length;
+    const before = this.incidentCardsIn(setup.group).length;
     await this.sendAlert(setup.integration.path, text);
     const [incident] = await incidentsOfChannel(this.service, setup.channel.id);
     await this.service.services.cards.idle();
-    const cards = this.fake.state.cardsIn(setup.group.openConversationId);
+    const cards = this.incidentCardsIn(setup.group);
     expect(cards).toHaveLength(before + 1);
     return { incident, card: cards[cards.length - 1] };
+  }
+
+  /** The incident cards in the group (not page cards), oldest first. */
+  incidentCardsIn(group: FakeDingTalkGroup): FakeDingTalkCard[] {
+    return this.fake.state.cardsIn(group.openConversationId).filter((card) => card.params.id !== undefined);
   }
 
   /** `who` clicks the button `action` on the card as it shows now (or as `shown` showed it), over Stream. */

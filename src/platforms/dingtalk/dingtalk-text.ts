@@ -12,8 +12,9 @@ export function escapeDingTalkMarkdown(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]()#!|~])/g, '\\$1')
-    .replace(/^(\s*)([-+=]|\d+\.)/gm, '$1\\$2');
+    .replace(/([\\`*_[\]()|~])/g, '\\$1')
+    // Block markup only counts at the start of a line: headings, lists, rules.
+    .replace(/^(\s*)([#\-+=]|\d+\.)/gm, '$1\\$2');
 }
 
 /** Untrusted text for a markdown place, escaped and within `limit`. */

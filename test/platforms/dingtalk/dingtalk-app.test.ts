@@ -8,8 +8,6 @@ import { randomHex, waitFor } from '../../support/feishu-app-helpers.js';
 import { incidentDetail } from '../../support/feishu-helpers.js';
 import { DingTalkAppWorld, TEMPLATE_ID } from '../../support/dingtalk-app-world.js';
 
-jest.setTimeout(30_000);
-
 describe('DingTalk app (card template, Stream mode)', () => {
   let world: DingTalkAppWorld;
 
@@ -44,7 +42,8 @@ describe('DingTalk app (card template, Stream mode)', () => {
     expect(card.params.detailsUrl).toMatch(/^http:\/\/oncall\.test\//);
     expect(shownButtons(card.params).find((button) => button.id === 'details')?.url).toBe(card.params.detailsUrl);
     expect(shownText(card.params)).toContain(incident.title);
-    expect(card.params.headerColor).toBe('#F54A45');
+    // Feishu's colours: a triggered warning has an orange header and a red status tag.
+    expect(card.params).toMatchObject({ severityLabel: 'Warning', headerColor: '#FF8800', statusColor: '#F54A45' });
   });
 
   it('a linked member clicks Acknowledge: acted as that member (linked by email), the answer redraws the card and tells only the clicker', async () => {
@@ -76,7 +75,7 @@ describe('DingTalk app (card template, Stream mode)', () => {
     expect(updates[0].body.cardUpdateOptions).toEqual({ updateCardDataByKey: true });
     expect(card.params.statusLabel).toBe('Closed');
     expect(actionsOf(card.params)).toEqual(['reopen']);
-    expect(world.fake.state.cardsIn(setup.group.openConversationId)).toHaveLength(1);
+    expect(world.incidentCardsIn(setup.group)).toHaveLength(1);
   });
 
   it('a double click answers "already acknowledged by …" and changes nothing more', async () => {

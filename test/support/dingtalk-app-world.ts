@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../src/config/config.js';
 import type { DingTalkAppConfig } from '../../src/platforms/dingtalk/dingtalk.config.js';
 import { DINGTALK_TOPIC_CARD, DINGTALK_TOPIC_ROBOT } from '../../src/platforms/dingtalk/dingtalk-stream-connection.js';
@@ -58,14 +59,19 @@ export class DingTalkAppWorld {
     readonly service: TestService,
   ) {}
 
-  static async start(kind: DatabaseKind, label: string, options: { template?: boolean; extra?: Partial<AppConfig> } = {}): Promise<DingTalkAppWorld> {
+  static async start(
+    kind: DatabaseKind,
+    label: string,
+    options: { template?: boolean; extra?: Partial<AppConfig>; log?: DestinationStream } = {},
+  ): Promise<DingTalkAppWorld> {
     const fake = await FakeDingTalk.start({ templateId: TEMPLATE_ID });
     const callbacks = new DingTalkCallbacks(fake);
     const service = await startTestService(kind, label, {
       dingtalk: dingtalkAppConfig(fake, options),
       ...(kind === 'mariadb' ? { redisUrl: REDIS_TEST_URL } : {}),
       ...options.extra,
-    });
+      ...(options.log ? { logLevel: 'info' as const } : {}),
+    }, options.log);
     const world = new DingTalkAppWorld(fake, callbacks, service);
     await world.callbacks.ready();
     return world;

@@ -40,6 +40,9 @@ export class DingTalkApp implements PlatformModule {
     connection.on(DINGTALK_TOPIC_ROBOT, robotMessageHandler(inbound));
     connection.on(DINGTALK_TOPIC_CARD, cardCallbackHandler(inbound));
     this.connection = connection;
+    this.platform.onGroupGone = async (openConversationId) => {
+      if (await deps.bindings.unbind('dingtalk', openConversationId)) this.logger.info('dingtalk group unbound: the robot is no longer in it');
+    };
     if (!this.config.cardTemplateId) {
       this.logger.warn(
         'dingtalk: DINGTALK_CARD_TEMPLATE_ID is not set, so incidents go out as template-free robot messages whose only button opens the Details page; import cards/dingtalk/incident-card.json for cards with buttons',

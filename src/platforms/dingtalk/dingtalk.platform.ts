@@ -41,17 +41,37 @@ export class DingTalkPlatform implements Destination, IncidentCards, GroupNotice
   readonly name = 'dingtalk' as const;
   readonly capabilities: Capabilities = { cards: this, notices: this, direct: this, directory: this, commands: this };
 
+  /**
+   * Told when DingTalk answers that the robot is no longer in a group (removed, group disbanded). DingTalk sends no
+   * event when a robot leaves a group, so this refusal is how the app learns it: the group is unbound.
+   */
+  onGroupGone?: (openConversationId: string) => Promise<void>;
+
   constructor(
     private readonly api: DingTalkApi,
     /** Whether a card template is configured: interactive cards, else template-free robot messages. */
     private readonly withTemplate: boolean,
   ) {}
 
+  /** A call into a group; a target_gone answer unbinds the group before it is passed on. */
+  private async inGroup<T>(openConversationId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (isPlatformError(error, 'target_gone')) await this.onGroupGone?.(openConversationId).catch(() => undefined);
+      throw error;
+    }
+  }
+
   get usesCardTemplate(): boolean {
     return this.withTemplate;
   }
 
-  async postIncidentCard(openConversationId: string, view: IncidentView): Promise<string> {
+  postIncidentCard(openConversationId: string, view: IncidentView): Promise<string> {
+    return this.inGroup(openConversationId, () => this.postCard(openConversationId, view));
+  }
+
+  private async postCard(openConversationId: string, view: IncidentView): Promise<string> {
     if (!this.withTemplate) {
       const key = await this.api.sendGroupMessage(openConversationId, renderDingTalkActionCard(view), OutgoingPriority.newCard);
       return fallbackId(view.status, key);
@@ -80,7 +100,11 @@ export class DingTalkPlatform implements Destination, IncidentCards, GroupNotice
    * `atUserIds` really notify the targets; without one it is markdown naming them (no notification: the 1:1 pages do
    * that). The card's outTrackId comes from the idempotency key, so a page sent again is the same card.
    */
-  async sendChatNotice(openConversationId: string, text: string, mentions: Mention[], idempotencyKey?: string): Promise<void> {
+  sendChatNotice(openConversationId: string, text: string, mentions: Mention[], idempotencyKey?: string): Promise<void> {
+    return this.inGroup(openConversationId, () => this.sendNotice(openConversationId, text, mentions, idempotencyKey));
+  }
+
+  private async sendNotice(openConversationId: string, text: string, mentions: Mention[], idempotencyKey?: string): Promise<void> {
     if (this.withTemplate) {
       const atUserIds = Object.fromEntries(mentions.map((mention) => [mention.externalId, mention.name]));
       await this.api.createGroupCard(openConversationId, newOutTrackId('page', idempotencyKey), renderDingTalkNoticeParams(text), OutgoingPriority.page, atUserIds);
@@ -94,7 +118,7 @@ export class DingTalkPlatform implements Destination, IncidentCards, GroupNotice
 
   /** A command's answer or the welcome: someone waits for it, so it goes with the pages. */
   async sendChatText(openConversationId: string, text: string): Promise<void> {
-    await this.api.sendGroupMessage(openConversationId, sampleText(text), OutgoingPriority.page);
+    await this.inGroup(openConversationId, () => this.api.sendGroupMessage(openConversationId, sampleText(text), OutgoingPriority.page));
   }
 
   async sendDirectText(staffId: string, text: string): Promise<void> {

@@ -86,13 +86,14 @@ export class DingTalkAppWorld {
     return `${prefix}-${++this.counter}-${randomHex(3)}`;
   }
 
-  /** Someone in the organisation (with a mobile number) and, unless `member: false`, an on-call member with the same email. */
+  /** Someone in the organisation (with a mobile number) and, unless `member: false`, an on-call member with the same email and phone. */
   async person(name: string, options: { member?: boolean; memberPhone?: string; memberEmail?: string; mobile?: string; directoryEmail?: boolean } = {}): Promise<DingTalkPerson> {
     const email = `${name.toLowerCase().replace(/\W/g, '')}.${randomHex(4)}@example.com`;
     const mobile = options.mobile ?? `138${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
     const user = this.fake.state.addUser({ name, mobile, email: options.directoryEmail === false ? undefined : email });
     if (options.member === false) return { user, email };
-    const member = await createMember(this.service, name, { email: options.memberEmail ?? email, ...(options.memberPhone ? { phone: options.memberPhone } : {}) });
+    // Members have phone numbers: the same as in DingTalk's directory unless told otherwise.
+    const member = await createMember(this.service, name, { email: options.memberEmail ?? email, phone: options.memberPhone ?? mobile });
     return { user, email, member };
   }
 

@@ -60,7 +60,7 @@ export class EscalationNotifier {
     only?: ReadonlySet<string>,
   ): Promise<PageResult> {
     const members = level.memberIds.length ? await this.db.manager.findBy(MemberEntity, { id: In(level.memberIds) }) : [];
-    await this.identityService.linkByEmail(members);
+    await this.identityService.linkForPages(members);
     const identities = members.length
       ? await this.db.manager.findBy(ImIdentityEntity, { memberId: In(members.map((member) => member.id)) })
       : [];

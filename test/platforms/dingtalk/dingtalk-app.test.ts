@@ -136,6 +136,21 @@ describe('DingTalk app (card template, Stream mode)', () => {
     expect(response).toEqual({ userPrivateData: { cardParamMap: { toast: 'This button is not one of ours, or the card is malformed.', toastKind: 'error' } } });
   });
 
+  it('a post refused because the robot left the group unbinds it (DingTalk sends no event for that)', async () => {
+    const setup = await world.boundGroup([]);
+    setup.group.robotIn = false;
+    await world.sendAlert(setup.integration.path, 'after the robot left');
+    await world.service.services.cards.idle();
+    await waitFor('the binding to go', async () => {
+      const bindings = (await world.service.api('GET', '/chat-bindings')).body.items as any[];
+      return bindings.some((binding) => binding.chatId === setup.group.openConversationId) ? undefined : true;
+    });
+    const attempts = world.fake.state.requestsTo('card.create').filter((request) => request.body.openSpaceId?.endsWith(setup.group.openConversationId)).length;
+    await world.sendAlert(setup.integration.path, 'later');
+    await world.service.services.cards.idle();
+    expect(world.fake.state.requestsTo('card.create').filter((request) => request.body.openSpaceId?.endsWith(setup.group.openConversationId))).toHaveLength(attempts);
+  });
+
   describe('commands', () => {
     it('"help" @mentioning the robot in a group is answered in the group', async () => {
       const alice = await world.person('Alice');

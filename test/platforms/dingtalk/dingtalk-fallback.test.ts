@@ -64,6 +64,19 @@ describe('DingTalk app without a card template', () => {
     expect(log.entries(/DINGTALK_CARD_TEMPLATE_ID is not set/)).toHaveLength(1);
   });
 
+  it('never logs the client secret or an access token, even when DingTalk refuses a token', async () => {
+    const alice = await world.person('Alice');
+    const setup = await world.boundGroup([alice]);
+    world.fake.state.revokeTokens();
+    await world.sendAlert(setup.integration.path, 'Token rotation test');
+    await world.service.services.cards.idle();
+    expect(log.entries(/refused the access token/)).toHaveLength(1);
+    const issued = world.fake.state.requestsTo('token').length;
+    expect(issued).toBeGreaterThanOrEqual(2);
+    expect(log.text).not.toContain(world.fake.state.clientSecret);
+    for (const token of world.fake.state.tokens) expect(log.text).not.toContain(token);
+  });
+
   it('a page in the group names the targets in markdown (no @mention field exists) and pages each one 1:1', async () => {
     const bob = await world.person('Bob');
     const setup = await world.boundGroup([bob]);

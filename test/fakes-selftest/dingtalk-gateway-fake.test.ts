@@ -79,6 +79,23 @@ describe('fake DingTalk Stream gateway', () => {
     expect(fake.gateway.liveSockets).toBe(1);
   });
 
+  it('planned handshakes happen in arrival order: a stalled one gets no answer, then refused, then accepted', async () => {
+    fake.gateway.planHandshakes(['stall', 'refuse']);
+    const ticket = async () => {
+      const { endpoint, ticket } = (await (await open(credentials())).json()) as { endpoint: string; ticket: string };
+      return `${endpoint}?ticket=${ticket}`;
+    };
+    const stalled = new WebSocket(await ticket(), { handshakeTimeout: 150 });
+    const stalledError = new Promise<Error>((resolve) => stalled.once('error', resolve));
+    await waitFor('the stalled handshake', () => (fake.gateway.stalledHandshakes === 1 ? true : undefined));
+    expect((await stalledError).message).toMatch(/Opening handshake has timed out/);
+    expect(await handshakeStatus(await ticket())).toBe(503);
+    const accepted = new WebSocket(await ticket());
+    sockets.push(accepted);
+    await new Promise((resolve) => accepted.once('open', resolve));
+    expect(fake.gateway.liveSockets).toBe(1);
+  });
+
   it('pushes CALLBACK frames in the real format and resolves the ack on the connection it went to', async () => {
     const { socket, frames } = await connect();
     const pushed = fake.gateway.push('/v1.0/card/instances/callback', { outTrackId: 'track-1', userId: 'u1' });

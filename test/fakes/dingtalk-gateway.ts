@@ -16,7 +16,7 @@
  *     `redeliverAfterMs` (DingTalk: about 60 s), to whichever connection is live then.
  *   - WebSocket pings are answered with pongs, unless the connection was made silent.
  *
- * Controls for tests: push frames and await their acks, ping, disconnect, drop connections, refuse the next N
+ * Controls for tests: push frames and await their acks, ping, disconnect, drop connections, refuse or stall the next N
  * handshakes, go silent, count live sockets; every frame in both directions is recorded.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -90,6 +90,8 @@ export interface OpenRequestRecord {
   at: number;
 }
 
+export type HandshakeOutcome = 'accept' | 'refuse' | 'stall';
+
 export interface PushOptions {
   type?: 'CALLBACK' | 'EVENT';
   /** Re-use an id, as a re-delivery does. */
@@ -136,6 +138,8 @@ export class FakeDingTalkGateway {
   readonly openRequests: OpenRequestRecord[] = [];
   /** Handshakes refused by `refuseHandshakes()` or for a bad ticket. */
   refusedHandshakes = 0;
+  /** Handshakes left hanging by `stallHandshakes()`. */
+  stalledHandshakes = 0;
   private readonly redeliverAfterMs: number;
   private readonly disconnectGraceMs: number;
   private readonly tickets = new Map<string, Ticket>();
@@ -144,8 +148,10 @@ export class FakeDingTalkGateway {
   private readonly pongWaiters = new Map<string, () => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly wss = new WebSocketServer({ noServer: true, autoPong: false });
-  private refuseNext = 0;
+  /** What happens to the next handshakes, in order; empty = accept. */
+  private handshakePlan: HandshakeOutcome[] = [];
   private refuseStatus = 503;
+  private readonly stalled = new Set<Duplex>();
   private nextConnection = 0;
   private closed = false;
 
@@ -246,15 +252,33 @@ export class FakeDingTalkGateway {
     for (const { connection, ws } of this.answering()) this.send(connection, ws, this.systemFrame(connection, topic, data));
   }
 
-  /** Cuts every live connection without a close frame, as a network failure does. */
-  dropConnections(): void {
-    for (const { ws } of this.live.values()) ws.terminate();
+  /** Sends `text` as it is on every live, answering connection (for malformed-frame tests). */
+  sendRaw(text: string): void {
+    for (const { connection, ws } of this.answering()) {
+      this.frames.push({ direction: 'down', connectionId: connection.id, at: Date.now(), frame: text });
+      ws.send(text);
+    }
+  }
+
+  /** Cuts every live connection (or only `connectionId`) without a close frame, as a network failure does. */
+  dropConnections(connectionId?: string): void {
+    for (const { connection, ws } of this.live.values()) if (connectionId === undefined || connection.id === connectionId) ws.terminate();
   }
 
   /** Refuses the next `count` WebSocket handshakes with `status` (after `connections/open` succeeded). */
   refuseHandshakes(count: number, status = 503): void {
-    this.refuseNext = count;
-    this.refuseStatus = status;
+    this.planHandshakes(Array(count).fill('refuse'), status);
+  }
+
+  /** Decides the next handshakes one by one, in the order they arrive; after the plan, handshakes are accepted. */
+  planHandshakes(outcomes: HandshakeOutcome[], refuseStatus = 503): void {
+    this.handshakePlan = [...outcomes];
+    this.refuseStatus = refuseStatus;
+  }
+
+  /** Leaves the next `count` WebSocket handshakes unanswered (the TCP connection stays open), like a hung gateway. */
+  stallHandshakes(count: number): void {
+    this.planHandshakes(Array(count).fill('stall'));
   }
 
   /** The live connections stop answering anything (frames, acks, WebSocket pings) and stop sending, like a dead link. */
@@ -277,6 +301,7 @@ export class FakeDingTalkGateway {
     this.timers.clear();
     for (const entry of this.pending.values()) clearTimeout(entry.timer);
     for (const { ws } of this.live.values()) ws.terminate();
+    for (const socket of this.stalled) socket.destroy();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
@@ -347,8 +372,14 @@ export class FakeDingTalkGateway {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (this.refuseNext > 0) {
-      this.refuseNext -= 1;
+    const outcome = this.handshakePlan.shift() ?? 'accept';
+    if (outcome === 'stall') {
+      this.stalledHandshakes += 1;
+      this.stalled.add(socket);
+      socket.on('close', () => this.stalled.delete(socket));
+      return;
+    }
+    if (outcome === 'refuse') {
       this.refusedHandshakes += 1;
       socket.end(`HTTP/1.1 ${this.refuseStatus} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;

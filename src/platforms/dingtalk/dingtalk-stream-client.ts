@@ -1,18 +1,15 @@
-import { DWClient, EventAck, type DWClientDownStream } from 'dingtalk-stream';
+import { DWClient, type DWClientDownStream } from 'dingtalk-stream';
 import { WebSocket } from 'ws';
 import type { Logger } from '../../lib/logger.js';
 
-/** One CALLBACK or EVENT frame, with the way to answer it on the connection it came in on. */
+/** One CALLBACK frame, with the way to answer it on the connection it came in on. */
 export interface StreamFrame {
-  type: 'CALLBACK' | 'EVENT';
   messageId: string;
   topic: string;
   /** The frame's `data` JSON-parsed; undefined when it was not JSON. */
   data: { value: unknown } | undefined;
-  /** Acknowledges the frame; for a callback `response` is the callback's answer. */
+  /** Acknowledges the frame with `response` as the callback's answer (`socketCallBackResponse`). */
   ack(response: unknown): void;
-  /** The frame could not be handled: a callback stays unacknowledged, an event is answered "later". */
-  fail(): void;
 }
 
 export interface DingTalkStreamClientOptions {
@@ -51,6 +48,8 @@ export class DingTalkStreamClient extends DWClient {
   /** endpoint?ticket=…; a ticket opens one connection. Never logged. */
   private connectUrl?: string;
   private current?: WebSocket;
+  /** The socket whose handshake is under way, so stop() can cut it. */
+  private handshaking?: WebSocket;
   private readonly live = new Set<WebSocket>();
 
   constructor(options: DingTalkStreamClientOptions) {
@@ -86,7 +85,8 @@ export class DingTalkStreamClient extends DWClient {
 
   /** Asks the gateway for a connection: `{clientId, clientSecret, ua, subscriptions}` → `{endpoint, ticket}`. */
   async openEndpoint(signal: AbortSignal): Promise<void> {
-    const response = await fetch(new URL(DINGTALK_GATEWAY_PATH, this.options.apiBaseUrl), {
+    // Appended, not resolved: an API base URL behind a proxy may carry a path of its own.
+    const response = await fetch(`${this.options.apiBaseUrl.replace(/\/+$/, '')}${DINGTALK_GATEWAY_PATH}`, {
       method: 'POST',
       // Without Accept the gateway answers XML.
       headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
@@ -127,9 +127,11 @@ export class DingTalkStreamClient extends DWClient {
     for (const socket of this.live) socket.terminate();
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, { handshakeTimeout: this.options.timeoutMs, maxPayload: MAX_FRAME_BYTES });
+      this.handshaking = socket;
       let opened = false;
       socket.on('open', () => {
         opened = true;
+        this.handshaking = undefined;
         this.live.add(socket);
         this.current = socket;
         this.setPackageSocket(socket);
@@ -145,6 +147,7 @@ export class DingTalkStreamClient extends DWClient {
         else this.options.logger.warn({ err: error }, 'dingtalk stream socket error');
       });
       socket.on('close', () => {
+        if (this.handshaking === socket) this.handshaking = undefined;
         this.live.delete(socket);
         if (this.current === socket) {
           this.current = undefined;
@@ -161,8 +164,9 @@ export class DingTalkStreamClient extends DWClient {
     return new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
-  /** Closes the socket with a close handshake, cutting it after `waitMs`. */
+  /** Closes the socket with a close handshake, cutting it after `waitMs`; a handshake under way is cut at once. */
   async closeSocket(waitMs: number): Promise<void> {
+    this.handshaking?.terminate();
     const sockets = [...this.live];
     await Promise.all(
       sockets.map(async (socket) => {
@@ -206,19 +210,15 @@ export class DingTalkStreamClient extends DWClient {
   }
 
   override onCallback(message: DWClientDownStream): void {
-    this.hand('CALLBACK', message);
+    this.hand(message);
   }
 
-  override onEvent(message: DWClientDownStream): void {
-    this.hand('EVENT', message);
-  }
-
-  private hand(type: StreamFrame['type'], message: DWClientDownStream): void {
+  private hand(message: DWClientDownStream): void {
     const socket = this.current;
     const messageId = message.headers?.messageId;
     const topic = message.headers?.topic;
     if (typeof messageId !== 'string' || !messageId || messageId.length > MAX_MESSAGE_ID_LENGTH || typeof topic !== 'string') {
-      this.options.logger.warn({ type }, 'dingtalk stream frame without a usable messageId or topic; ignored');
+      this.options.logger.warn('dingtalk stream frame without a usable messageId or topic; ignored');
       return;
     }
     let data: StreamFrame['data'];
@@ -227,29 +227,18 @@ export class DingTalkStreamClient extends DWClient {
     } catch {
       data = undefined;
     }
-    this.options.onFrame({
-      type,
-      messageId,
-      topic,
-      data,
-      ack: (response) => this.answer(socket, type, messageId, () =>
-        type === 'CALLBACK' ? this.socketCallBackResponse(messageId, response) : this.send(messageId, { status: EventAck.SUCCESS, message: 'OK' }),
-      ),
-      fail: () => {
-        if (type === 'EVENT') this.answer(socket, type, messageId, () => this.send(messageId, { status: EventAck.LATER, message: 'handler failed' }));
-      },
-    });
+    this.options.onFrame({ messageId, topic, data, ack: (response) => this.answer(socket, messageId, response) });
   }
 
-  private answer(socket: WebSocket | undefined, type: string, messageId: string, send: () => void): void {
+  private answer(socket: WebSocket | undefined, messageId: string, response: unknown): void {
     if (!socket || socket !== this.current || socket.readyState !== WebSocket.OPEN) {
-      this.options.logger.info({ type, messageId }, 'dingtalk stream connection gone before the ack; the gateway re-delivers');
+      this.options.logger.info({ messageId }, 'dingtalk stream connection gone before the ack; the gateway re-delivers');
       return;
     }
     try {
-      send();
+      this.socketCallBackResponse(messageId, response);
     } catch (error) {
-      this.options.logger.warn({ type, messageId, err: error }, 'dingtalk stream ack not sent');
+      this.options.logger.warn({ messageId, err: error }, 'dingtalk stream ack not sent');
     }
   }
 

@@ -64,7 +64,7 @@ export class DingTalkStreamConnection {
   private readonly running = new Set<Promise<unknown>>();
   private currentState: DingTalkStreamState = 'idle';
   private loop?: Promise<void>;
-  private abort = new AbortController();
+  private readonly abort = new AbortController();
   private reconnectAtOnce = false;
 
   constructor(options: DingTalkStreamOptions) {
@@ -133,7 +133,11 @@ export class DingTalkStreamConnection {
         await this.client.openEndpoint(this.abort.signal);
         if (this.isStopped()) break;
         const socket = await this.client.openSocket();
-        if (this.isStopped()) break;
+        if (this.isStopped()) {
+          // stop() ran while the handshake was finishing: this socket is not to stay.
+          await this.client.closeSocket(STOP_CLOSE_MS);
+          break;
+        }
         this.currentState = 'open';
         this.backoff.reset();
         this.logger.info('dingtalk stream connected');
@@ -183,7 +187,6 @@ export class DingTalkStreamConnection {
           { topic: frame.topic, messageId: frame.messageId, err: error },
           'dingtalk stream handler failed; left unacknowledged for re-delivery',
         );
-        frame.fail();
       },
     );
     this.running.add(work);

@@ -2,8 +2,9 @@ import { WebSocket } from 'ws';
 
 /**
  * Notices a silently dead link: pings the gateway every quarter of `deadLinkMs` (DingTalk answers WebSocket pings),
- * counts anything heard (frames, pongs, pings) as a sign of life, and cuts the socket once nothing was heard for
- * three quarters of it, so the cut happens within `deadLinkMs` of the last sign of life. Cutting makes the socket
+ * counts anything heard (frames, pongs, pings) as a sign of life, and cuts the socket once nothing was heard for half
+ * of it (two unanswered pings). The check runs every quarter, so the cut comes at most three quarters of `deadLinkMs`
+ * after the last sign of life, leaving the last quarter for a late timer and the reconnect. Cutting makes the socket
  * close, which the connection loop answers by reconnecting.
  */
 export class DingTalkStreamLinkWatch {
@@ -44,7 +45,7 @@ export class DingTalkStreamLinkWatch {
     // A timer callback must never throw: an exception here would take the whole service down.
     try {
       const silentMs = Date.now() - this.lastHeard;
-      if (silentMs >= (this.deadLinkMs * 3) / 4) {
+      if (silentMs >= this.deadLinkMs / 2) {
         this.stop();
         this.onSilent(silentMs);
         socket.terminate();

@@ -1,7 +1,10 @@
 import type { Deduper } from '../../lib/dedupe.js';
 
-/** How many message ids (answers and failures) are kept in memory; re-deliveries come within minutes. */
-const REMEMBERED_IDS = 5_000;
+/**
+ * How many message ids (answers and failures) are kept in memory. Re-deliveries come within about a minute, and an
+ * answer is a card's data (a few KB), so this bounds the memory to a few MB.
+ */
+const REMEMBERED_IDS = 2_000;
 
 /** A Map that forgets its oldest entries beyond `limit`. */
 class RecentMap<V> extends Map<string, V> {

@@ -5,7 +5,7 @@
 import { DINGTALK_TOPIC_CARD } from '../../../src/platforms/dingtalk/dingtalk-stream-connection.js';
 import { shownButtons } from '../../fakes/dingtalk-card-template.js';
 import type { FakeDingTalkCard } from '../../fakes/dingtalk-open-api.js';
-import { waitFor } from '../../support/feishu-app-helpers.js';
+import { randomHex, waitFor } from '../../support/feishu-app-helpers.js';
 import { incidentDetail } from '../../support/feishu-helpers.js';
 import { DingTalkAppWorld, type DingTalkPerson } from '../../support/dingtalk-app-world.js';
 
@@ -38,8 +38,10 @@ describe('DingTalk clicks over a Stream link that drops', () => {
     const { incident, card } = await world.triggerWithCard(setup);
     const data = clickData(alice, card, 'acknowledge');
 
-    const first = (await world.callbacks.deliver(DINGTALK_TOPIC_CARD, data, 'click-once-1')) as any;
-    const again = (await world.callbacks.deliver(DINGTALK_TOPIC_CARD, data, 'click-once-1')) as any;
+    // Message ids are remembered in Redis across runs: a fresh one per run.
+    const messageId = `click-once-${randomHex(8)}`;
+    const first = (await world.callbacks.deliver(DINGTALK_TOPIC_CARD, data, messageId)) as any;
+    const again = (await world.callbacks.deliver(DINGTALK_TOPIC_CARD, data, messageId)) as any;
     expect(first.userPrivateData.cardParamMap).toEqual({ toast: `Acknowledged #${incident.id}`, toastKind: 'success' });
     expect(again).toEqual(first);
     expect(await acknowledgements(incident.id)).toBe(1);

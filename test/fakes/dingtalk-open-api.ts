@@ -24,6 +24,9 @@
  *   POST /topapi/v2/user/getbymobile {mobile} → result{userid}; unknown → 60121.
  *   POST /topapi/user/getbyunionid {unionid} → result{userid, contact_type}; unknown → 60121.
  *   Unknown token → errcode 40014.
+ * Sizes (this fake's assumption; DingTalk documents no exact figure): a robot message's `text` / `content` over 5,000
+ * characters → 400 invalidParameter.msgParam.length; card data (cardParamMap as JSON) over 20 KB → 400
+ * invalidParameter.cardData.length.
  * Throttling, as DingTalk answers it: new API HTTP 403 `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi` (per app and
  * API) or `Forbidden.AccessDenied.QpsLimitForApi` (the API's global limit); old API errcode 90018 / 90002. On by
  * `state.limits[api] = {perSecond, burst}` (a token bucket per API), or injected once with `state.fail(api, preset)`.
@@ -136,6 +139,13 @@ const ROUTES: Record<string, DingTalkApiName> = {
 };
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+/** The sizes this fake refuses beyond (see the header). */
+export const FAKE_DINGTALK_SIZES = { messageText: 5000, cardDataBytes: 20 * 1024 } as const;
+
+function checkCardSize(params: Record<string, string>): void {
+  if (Buffer.byteLength(JSON.stringify(params)) > FAKE_DINGTALK_SIZES.cardDataBytes) throw new ApiError(400, 'invalidParameter.cardData.length');
+}
 
 class ApiError extends Error {
   constructor(
@@ -328,6 +338,7 @@ export class FakeDingTalkOpenApi {
     if (typeof body.cardTemplateId !== 'string' || !this.state.templates.has(body.cardTemplateId)) throw new ApiError(400, 'param.templateNotExist');
     if (typeof body.outTrackId !== 'string' || body.outTrackId === '' || body.outTrackId.length > 128) throw new ApiError(400, 'param.outTrackIdInvalid');
     if (!isStringMap(body.cardData?.cardParamMap)) throw new ApiError(400, 'invalidParameter.cardData.cardParamMap');
+    checkCardSize(body.cardData.cardParamMap);
     const space = /^dtv1\.card\/\/IM_GROUP\.(.+)$/.exec(String(body.openSpaceId ?? ''));
     if (!space) throw new ApiError(400, 'param.openSpaceIdInvalid');
     const deliver = body.imGroupOpenDeliverModel;
@@ -361,6 +372,7 @@ export class FakeDingTalkOpenApi {
     const card = this.state.cards.get(String(body.outTrackId));
     if (!card || card.deleted) throw new ApiError(400, 'param.cardInstanceNotExist');
     if (!isStringMap(body.cardData?.cardParamMap)) throw new ApiError(400, 'invalidParameter.cardData.cardParamMap');
+    checkCardSize(body.cardData.cardParamMap);
     applyCardData(card, body.cardData.cardParamMap, body.cardUpdateOptions?.updateCardDataByKey === true);
     return { success: true, result: true };
   }
@@ -404,6 +416,7 @@ export class FakeDingTalkOpenApi {
       throw new ApiError(400, 'invalidParameter.msgParam');
     }
     if (!isStringMap(parsed) || required.some((key) => !(key in parsed))) throw new ApiError(400, 'invalidParameter.msgParam');
+    if ((parsed.text ?? parsed.content ?? '').length > FAKE_DINGTALK_SIZES.messageText) throw new ApiError(400, 'invalidParameter.msgParam.length');
     return parsed;
   }
 

@@ -73,7 +73,7 @@ export class DingTalkApi {
       this.groupLane(openConversationId, priority),
     );
     const failed = result.result?.deliverResults?.find((delivery) => delivery.success === false);
-    if (failed) throw new PlatformError('dingtalk', 'target_gone', 'deliver_failed', `DingTalk card not delivered: ${failed.errorMsg ?? 'unknown reason'}`);
+    if (failed) throw deliverFailure(failed.errorMsg);
   }
 
   /** Replaces the card's variables (those not sent stay), for everyone who sees it. */
@@ -157,27 +157,29 @@ export class DingTalkApi {
 
   /** A new-API call with the access token, paced, retried when DingTalk says it may be, the token renewed once if refused. */
   private call<T>(method: string, path: string, body: unknown, lane?: Lane): Promise<T> {
-    return this.withToken((token) =>
-      this.paced(lane, () => this.request<T>(method, `${this.config.apiBaseUrl}${path}`, body, { 'x-acs-dingtalk-access-token': token })),
-    );
+    return this.authorized((token) => this.request<T>(method, `${this.config.apiBaseUrl}${path}`, body, { 'x-acs-dingtalk-access-token': token }), lane);
   }
 
   /** An old-API call (token in the query, errcode in the body). */
   private callOld<T>(path: string, body: unknown): Promise<T> {
-    return this.withToken((token) =>
-      this.paced(undefined, () => this.request<T>('POST', `${this.config.oapiBaseUrl}${path}?access_token=${encodeURIComponent(token)}`, body)),
-    );
+    return this.authorized((token) => this.request<T>('POST', `${this.config.oapiBaseUrl}${path}?access_token=${encodeURIComponent(token)}`, body));
   }
 
-  private async withToken<T>(work: (token: string) => Promise<T>): Promise<T> {
-    const token = await this.token.get();
+  /** The token is taken inside each attempt, so a token DingTalk could not hand out is retried like the call itself. */
+  private async authorized<T>(send: (token: string) => Promise<T>, lane?: Lane): Promise<T> {
+    let used: string | undefined;
+    const attempt = () =>
+      this.paced(lane, async () => {
+        used = await this.token.get();
+        return send(used);
+      });
     try {
-      return await work(token);
+      return await attempt();
     } catch (error) {
-      if (!(error instanceof PlatformError) || error.kind !== 'auth') throw error;
+      if (!(error instanceof PlatformError) || error.kind !== 'auth' || used === undefined) throw error;
       this.logger.info({ code: error.code }, 'dingtalk refused the access token; fetching a new one');
-      this.token.forget(token);
-      return work(await this.token.get());
+      this.token.forget(used);
+      return attempt();
     }
   }
 
@@ -228,6 +230,15 @@ export class DingTalkApi {
     if (typeof parsed.errcode === 'number' && parsed.errcode !== 0) throw classifyDingTalkErrcode(parsed.errcode, parsed.errmsg);
     return parsed as T;
   }
+}
+
+/**
+ * A card DingTalk took but could not deliver into the group: gone for good only when it says the robot is not in the
+ * group or the group is gone (the group is then unbound); any other reason may pass, and the card is tried again.
+ */
+function deliverFailure(reason: string | undefined): PlatformError {
+  const gone = /not in (the )?group|not.?exist|disband|dismiss/i.test(reason ?? '');
+  return new PlatformError('dingtalk', gone ? 'target_gone' : 'transient', 'deliver_failed', `DingTalk card not delivered: ${reason ?? 'unknown reason'}`);
 }
 
 interface OldUser {

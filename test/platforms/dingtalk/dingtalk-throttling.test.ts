@@ -95,4 +95,14 @@ describe('DingTalk app under throttling', () => {
     expect(world.fake.state.requestsTo('token').length).toBe(tokensBefore + 1);
     expect(world.fake.state.requestsTo('card.create').filter((request) => request.status === 401)).toHaveLength(1);
   });
+
+  it('a token endpoint that fails for a moment (HTTP 503) is asked again: the card still goes out', async () => {
+    const fay = await world.person('Fay');
+    const setup = await world.boundGroup([fay]);
+    world.fake.state.revokeTokens();
+    world.fake.state.fail('token', 'http503');
+    const { card } = await world.triggerWithCard(setup);
+    expect(card.params.statusLabel).toBe('Triggered');
+    expect(world.fake.state.requestsTo('token').slice(-2).map((request) => request.status)).toEqual([503, 200]);
+  });
 });

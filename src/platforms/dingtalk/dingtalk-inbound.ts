@@ -100,6 +100,8 @@ async function runCommand(deps: DingTalkInboundDeps, data: Json): Promise<void> 
   }
   // In a group DingTalk leaves the robot's @mention out of the content; other people's @mentions stay as "@Name".
   const command = String(objectOf(data.text).content ?? '').trim();
+  // The group's id is what an admin binding needs (POST /api/v1/chat-bindings); only the command's name is logged.
+  if (!isDirect) deps.logger.info({ conversationId: chatId, command: command.split(/\s+/, 1)[0].slice(0, 20) }, 'dingtalk command in a group');
   let reply;
   try {
     reply = await deps.interactions.handleCommand(dingtalkUser(staffId), { chatId, isDirect, chatName: text(data.conversationTitle) }, command);

@@ -64,6 +64,17 @@ describe('DingTalk app without a card template', () => {
     expect(log.entries(/DINGTALK_CARD_TEMPLATE_ID is not set/)).toHaveLength(1);
   });
 
+  it('a command in a group logs the group’s id (for admin bindings) and the command’s name only', async () => {
+    const alice = await world.person('Alice');
+    const group = world.fake.state.addGroup({ title: 'unbound', members: [alice.user.staffId] });
+    await world.say(alice, 'bind payments-with-a-private-name', group);
+    await world.nextInGroup(group);
+    expect(log.entries(/dingtalk command in a group/).filter((entry) => entry.conversationId === group.openConversationId)).toEqual([
+      expect.objectContaining({ command: 'bind' }),
+    ]);
+    expect(log.text).not.toContain('payments-with-a-private-name');
+  });
+
   it('never logs the client secret or an access token, even when DingTalk refuses a token', async () => {
     const alice = await world.person('Alice');
     const setup = await world.boundGroup([alice]);

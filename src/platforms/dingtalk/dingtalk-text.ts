@@ -14,7 +14,8 @@ export function escapeDingTalkMarkdown(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/([\\`*_[\]()|~])/g, '\\$1')
     // Block markup only counts at the start of a line: headings, lists, rules.
-    .replace(/^(\s*)([#\-+=]|\d+\.)/gm, '$1\\$2');
+    .replace(/^(\s*)([#\-+=])/gm, '$1\\$2')
+    .replace(/^(\s*\d+)\./gm, '$1\\.');
 }
 
 /** Untrusted text for a markdown place, escaped and within `limit`. */

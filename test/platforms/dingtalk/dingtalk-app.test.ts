@@ -224,6 +224,10 @@ describe('DingTalk app (card template, Stream mode)', () => {
       expect(description).toContain('&lt;font color=red&gt;');
       expect(description).not.toMatch(/^# /m);
       expect(description.length).toBeLessThanOrEqual(2000);
+      // Nobody is notified by an incident card: only a page's atUserIds @mention, and they come from linked members.
+      expect(card.atUserIds).toEqual({});
+      const create = world.fake.state.requestsTo('card.create').find((request) => request.body.outTrackId === card.outTrackId)!;
+      expect(create.body.imGroupOpenDeliverModel).toEqual({ robotCode: world.fake.state.robotCode });
     });
   });
 });

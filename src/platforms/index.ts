@@ -2,12 +2,13 @@ import type { Logger } from '../lib/logger.js';
 import { localPacing, type Pacing } from '../lib/pacer.js';
 import { z } from 'zod';
 import { describeFields, type DestinationTypeInfo } from '../services/registry/type-info.js';
+import { dingtalkPlatform } from './dingtalk/dingtalk.module.js';
 import { feishuPlatform } from './feishu/feishu.module.js';
 import type { PlatformDefinition, PlatformMetrics, PlatformModule } from './platform-module.js';
 import { slackPlatform } from './slack/slack.module.js';
 
 /** Every IM app the service knows. Adding an IM: its folder, and one line here. */
-export const PLATFORMS = [feishuPlatform, slackPlatform] as const;
+export const PLATFORMS = [feishuPlatform, slackPlatform, dingtalkPlatform] as const;
 
 type Definition = (typeof PLATFORMS)[number];
 

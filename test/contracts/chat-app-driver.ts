@@ -8,12 +8,12 @@ import type { TestService } from '../support/test-service.js';
  * chat-app.contract.test.ts.
  */
 
-export type PlatformName = 'feishu' | 'slack';
+export type PlatformName = 'feishu' | 'slack' | 'dingtalk';
 
 export interface ChatAppUser {
   name: string;
   email: string;
-  /** The account's id on the platform (Feishu open_id, Slack user id). */
+  /** The account's id on the platform (Feishu open_id, Slack user id, DingTalk staffId). */
   externalId: string;
   /** The on-call member with the same email (so the account links automatically), unless made unlinked. */
   member?: { id: number; name: string };
@@ -115,5 +115,10 @@ export interface ChatAppDriver {
 
 export interface ChatAppDriverFactory {
   platform: PlatformName;
+  /**
+   * false when the platform tells an app nothing when its bot joins or leaves a chat (DingTalk): the contract's
+   * join/leave scenarios do not apply, and the driver's addBot/removeBot are never called.
+   */
+  membershipEvents?: false;
   start(kind: DatabaseKind): Promise<ChatAppDriver>;
 }

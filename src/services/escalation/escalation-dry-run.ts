@@ -72,7 +72,7 @@ export class EscalationDryRun {
   }
 
   private async targetsOf(channelId: number, level: EscalationLevel): Promise<DryRunTarget[]> {
-    return describePlan(await this.notifier.plan(channelId, level, { linkByEmail: false }));
+    return describePlan(await this.notifier.plan(channelId, level, { linkAccounts: false }));
   }
 }
 

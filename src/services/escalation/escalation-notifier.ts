@@ -88,7 +88,7 @@ export class EscalationNotifier {
     deliveryKey: string,
     only?: ReadonlySet<string>,
   ): Promise<PageResult> {
-    const plan = await this.plan(incident.channelId, level, { linkByEmail: true });
+    const plan = await this.plan(incident.channelId, level, { linkAccounts: true });
     const { members, identities, nameOf } = plan;
     const text = `Escalation level ${levelNumber}: incident #${incident.id} "${incident.title}" is still ${incident.status}. ${detailsUrl}`;
     const sends: PageSend[] = [];
@@ -169,11 +169,11 @@ export class EscalationNotifier {
   /**
    * Whom and where a level reaches in a channel: its members with their linked accounts, the bound group chats (with
    * the @mentions they get), the direct messages and the group bots. The page sends it; the dry run shows it.
-   * `linkByEmail`: first link members found by email in the platforms' directories (a page does; a dry run must not write).
+   * `linkAccounts`: first link members found by email or mobile in the platforms' directories (a page does; a dry run must not write).
    */
-  async plan(channelId: number, level: EscalationLevel, options: { linkByEmail: boolean }): Promise<LevelPlan> {
+  async plan(channelId: number, level: EscalationLevel, options: { linkAccounts: boolean }): Promise<LevelPlan> {
     const members = level.memberIds.length ? await this.db.manager.findBy(MemberEntity, { id: In(level.memberIds) }) : [];
-    if (options.linkByEmail) await this.identityService.linkByEmail(members);
+    if (options.linkAccounts) await this.identityService.linkForPages(members);
     const identities = members.length ? await this.db.manager.findBy(ImIdentityEntity, { memberId: In(members.map((member) => member.id)) }) : [];
     const nameOf = (memberId: number) => members.find((member) => member.id === memberId)?.name ?? `member ${memberId}`;
     const identitiesOn = (name: string) => identities.filter((identity) => identity.platform === name);

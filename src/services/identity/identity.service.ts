@@ -5,7 +5,7 @@ import { MemberEntity, type Member } from '../../db/entities/member.entity.js';
 import { isUniqueViolation, type Database } from '../../db/database.js';
 import { AppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { PlatformUserProfile } from '../ports/capabilities.js';
+import type { PlatformUserProfile, UserDirectory } from '../ports/capabilities.js';
 import type { DestinationRegistry } from '../registry/destination-registry.js';
 import { withTimeout } from '../../lib/timeout.js';
 import { anyOf, hasAny, presentIds } from './alternate-ids.js';
@@ -18,7 +18,7 @@ import type { PlatformName } from '../../domain/platform-name.js';
 const LOOKUP_TIMEOUT_MS = 1500;
 /** A page waits this long for email lookups of unlinked members; slower ones still link, for the next page. */
 const EMAIL_LOOKUP_WAIT_MS = 2000;
-/** An email the platform does not know is not asked about again for this long (directory lookups are rate limited). */
+/** An email (or phone number) the platform does not know is not asked about again for this long (directory lookups are rate limited). */
 const EMAIL_MISS_TTL_MS = 10 * 60_000;
 
 const IDENTITY_INDEX = { name: 'uq_im_identities_external', columns: 'im_identities.platform, im_identities.external_id' };
@@ -167,6 +167,45 @@ export class IdentityService {
         ),
     );
     await withTimeout(Promise.all(lookups), EMAIL_LOOKUP_WAIT_MS).catch(() => this.logger.debug('email lookups still running'));
+  }
+
+  /** Before a page: unlinked members are looked up by email and by phone number, where a platform can search by them. */
+  async linkForPages(members: Member[]): Promise<void> {
+    await Promise.all([this.linkByEmail(members), this.linkByMobile(members)]);
+  }
+
+  /**
+   * Members with a phone number but no account on a platform that can search by mobile (DingTalk, which has no
+   * search by email) get linked to the account with that number. Waits a bounded time, as the email lookups do.
+   */
+  async linkByMobile(members: Member[]): Promise<void> {
+    const searchable = this.destinations.with('directory').filter(({ capability }) => capability.findUserByMobile);
+    const withPhone = members.filter((member) => member.phone && digitsOf(member.phone).length >= 6);
+    if (!searchable.length || !withPhone.length) return;
+    const linked = await this.db.manager.findBy(ImIdentityEntity, { memberId: In(withPhone.map((member) => member.id)) });
+    const lookups = searchable.flatMap(({ name, capability }) =>
+      withPhone
+        .filter((member) => !linked.some((identity) => identity.platform === name && identity.memberId === member.id))
+        .map((member) =>
+          this.linkMemberByMobile(name as PlatformName, capability, member).catch((error: unknown) => {
+            this.logger.warn({ err: error, platform: name, memberId: member.id }, 'mobile lookup failed');
+          }),
+        ),
+    );
+    await withTimeout(Promise.all(lookups), EMAIL_LOOKUP_WAIT_MS).catch(() => this.logger.debug('mobile lookups still running'));
+  }
+
+  private async linkMemberByMobile(platform: PlatformName, directory: UserDirectory, member: Member): Promise<void> {
+    const missKey = `${platform}:tel:${digitsOf(member.phone!).slice(-11)}`;
+    if ((this.emailMisses.get(missKey) ?? 0) > Date.now()) return;
+    const profile = await directory.findUserByMobile!(member.phone!);
+    if (!profile) {
+      this.emailMisses.set(missKey, Date.now() + EMAIL_MISS_TTL_MS);
+      return;
+    }
+    const existing = await this.db.manager.findOneBy(ImIdentityEntity, { platform, externalId: profile.externalId });
+    if (existing) return;
+    await this.link(platform, profile.externalId, member.id, 'auto_mobile', profile);
   }
 
   canFindByEmail(platform: PlatformName): boolean {

@@ -49,7 +49,7 @@ describe('DingTalk app without a card template', () => {
     await world.sendAlert(setup.integration.path, 'Queue backlog growing');
     await world.service.services.cards.idle();
     expect(await incidentsOfChannel(world.service, setup.channel.id)).toHaveLength(1);
-    expect((await world.service.services.views.build(incident.id)).alertCount).toBe(2);
+    expect((await world.service.services.views.build(incident.id)).eventCount).toBe(2);
     expect(actionCardsIn(setup.group.openConversationId)).toHaveLength(1);
 
     expect((await world.service.api('POST', `/incidents/${incident.id}/acknowledge`, { memberId: alice.member!.id })).status).toBe(200);

@@ -8,6 +8,7 @@ import { startFakeFeishu, type FakeFeishu } from '../fakes/feishu-open-api.js';
 import { SmtpInbox } from '../fakes/smtp-inbox.js';
 import { FAST_TIMERS, createRule, createTeam, incidentOf, newFeishuApp, trigger, waitUntil, sleep } from '../support/escalation-helpers.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { createSmtpSender } from '../support/email-helpers.js';
 
 let fake: FakeFeishu;
 let smtp: SmtpInbox;
@@ -17,18 +18,7 @@ beforeAll(async () => {
   fake = await startFakeFeishu({ apps: {} });
   smtp = await new SmtpInbox().start();
   service = await startTestService('sqlite', 'im_fallback', { ...FAST_TIMERS, feishu: newFeishuApp(fake).config });
-  const channelId = (await service.api('POST', '/channels', { name: 'mail-out' })).body.id;
-  const sender = await service.api('POST', '/integrations', {
-    type: 'email',
-    name: 'Oncall',
-    channelId,
-    isDefault: true,
-    smtpHost: '127.0.0.1',
-    smtpPort: smtp.port,
-    smtpSecurity: 'none',
-    fromAddress: 'oncall@example.com',
-  });
-  expect(sender.status).toBe(201);
+  await createSmtpSender(service, smtp.port, 'Oncall');
 }, 60_000);
 afterAll(async () => {
   await service?.stop();

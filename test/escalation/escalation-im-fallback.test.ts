@@ -39,7 +39,8 @@ it('a member whose DM and group chat both failed is emailed, with the reason on 
 
   const incident = await trigger(service, team);
   const mail = await waitUntil('the fallback email to Bob', () => smtp.received.find((received) => received.to.includes('bob.fallback@example.com')), 8000);
-  expect(mail.subject).toBe(`[Incident #${incident.id}] ${incident.title}`);
+  // Written by the channel's page template (the built-in one here).
+  expect(mail.subject).toBe(`[Escalation] #${incident.id} ${incident.title}`);
   expect(mail.text).toContain('You get this by email because the im message failed');
   const entry = await waitUntil('the fallback entry', async () => (await incidentOf(service, incident.id)).timeline.find((item) => item.kind === 'fallback'), 5000);
   expect(entry.detail).toMatchObject({ member: 'Bob', via: 'email', instead: 'im', delivered: true, level: 1 });

@@ -40,7 +40,7 @@ import { TemplateSandbox } from '../services/templates/template-sandbox.js';
 import { AccountSettingsService } from '../services/catalog/account-settings.service.js';
 import { IntegrationHealthService } from '../services/catalog/integration-health.service.js';
 import { AdminNotifier } from '../services/email/admin-notifier.js';
-import { defaultEmailMessages } from '../services/email/email-messages.js';
+import { TemplateEmailPages } from '../services/templates/template-email-pages.js';
 import { EmailOutbox } from '../services/email/email-outbox.js';
 import { IncomingErrorThresholds } from '../services/email/incoming-error-thresholds.js';
 import type { Integration } from '../db/entities/integration.entity.js';
@@ -102,10 +102,6 @@ export function initServices(
   const health = new IntegrationHealthService(db);
   const accountSettings = new AccountSettingsService(db);
   const outbox = new EmailOutbox(integrations, health, email.sending, email.isDefaultSender);
-  const adminNotifier = new AdminNotifier(db, destinations, outbox, defaultEmailMessages, logger);
-  const emailContact = new EmailContactProvider(outbox, defaultEmailMessages);
-  // Ordered contact methods per member: a new method (SMS, voice) is one more provider here.
-  const contactFallback = new ContactFallback(db, [emailContact], logger);
   const incidents = new IncidentService(db, changes);
   const links = new IncidentLinks(config.publicBaseUrl, {
     current: detailsLinkKey,
@@ -125,6 +121,12 @@ export function initServices(
   const templateContexts = new TemplateContexts(db, views);
   const templates = new MessageTemplateService(db, sandbox, templateRenderer, templateContexts, builtInTemplates);
   const botMessages = new TemplateBotMessages(templateRenderer, templateContexts, logger);
+  const emailTemplates = new TemplateEmailMessages(templateRenderer, templateContexts, logger);
+  const emailMessages = new TemplateEmailPages(emailTemplates, logger);
+  const adminNotifier = new AdminNotifier(db, destinations, outbox, emailMessages, logger);
+  const emailContact = new EmailContactProvider(outbox, emailMessages);
+  // Ordered contact methods per member: a new method (SMS, voice) is one more provider here.
+  const contactFallback = new ContactFallback(db, [emailContact], logger);
   const botDeliveries = new BotDeliveries(db, botSending, new BotContactFallback(db, contactFallback, links), logger, config.botRetry, botMessages);
   const notifier = new EscalationNotifier(db, destinations, identities, logger, metrics, new BotPager(db, botDeliveries, botMappings, botMessages), {
     email: emailContact,
@@ -153,7 +155,7 @@ export function initServices(
     botMappings,
     botDeliveries,
     templates,
-    emailTemplates: new TemplateEmailMessages(templateRenderer, templateContexts, logger),
+    emailTemplates,
     health,
     accountSettings,
     outbox,

@@ -29,7 +29,7 @@ const target = {
     kind: { enum: ['member', 'chat', 'bot'] },
     id: { type: ['integer', 'string'] },
     name: { type: 'string' },
-    via: { type: 'array', items: { type: 'string' }, description: 'How the page reaches it; empty: it would not be reached (no linked account)' },
+    via: { type: 'array', items: { type: 'string' }, description: 'How the page reaches it (`feishu direct message`, `@mention in … group chat`, `email` …); empty: it would not be reached (no linked account, no email)' },
   },
 };
 

@@ -1,6 +1,5 @@
 /** Untrusted text (alert titles, names, payloads) made safe to place in HTML text and attribute values. */
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+import { escapeHtml } from '../lib/html-escape.js';
 
 /**
  * Bidirectional embedding, override and isolate controls: in alert text they only serve to make text read as
@@ -14,7 +13,7 @@ export function stripBidiControls(text: string): string {
 
 /** Escaped for HTML text or a quoted attribute, bidi controls dropped. */
 export function html(text: string): string {
-  return stripBidiControls(text).replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
+  return escapeHtml(stripBidiControls(text));
 }
 
 /** The first `limit` code points and whether anything was cut (never half of a surrogate pair). */

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { createMember } from '../support/admin-helpers.js';
-import { launchChromium, openTab, signIn, type ConsoleBrowser, type ConsoleTab } from '../support/console-browser.js';
+import { openTab, signIn, type ConsoleTab } from '../support/console-browser.js';
+import { launchChromium, type TestChromium } from '../support/test-chromium.js';
 import { FeishuAppWorld, type BoundChat, type Person } from '../support/feishu-app-world.js';
 
 /**
@@ -8,7 +9,7 @@ import { FeishuAppWorld, type BoundChat, type Person } from '../support/feishu-a
  * one-click auto-match, the chat bindings of a channel, and "send a test payload" on an integration.
  */
 let world: FeishuAppWorld;
-let chrome: ConsoleBrowser;
+let chrome: TestChromium;
 let tab: ConsoleTab;
 let page: Page;
 let alice: Person;

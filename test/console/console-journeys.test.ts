@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { HOOK_URL, createMember } from '../support/admin-helpers.js';
-import { launchChromium, openTab, sessionCookie, signIn, type ConsoleBrowser, type ConsoleTab } from '../support/console-browser.js';
+import { openTab, sessionCookie, signIn, type ConsoleTab } from '../support/console-browser.js';
+import { launchChromium, type TestChromium } from '../support/test-chromium.js';
 import { hookPath, startTestService, TEST_ADMIN_TOKEN, type TestService } from '../support/test-service.js';
 
 /**
@@ -8,7 +9,7 @@ import { hookPath, startTestService, TEST_ADMIN_TOKEN, type TestService } from '
  * journeys an admin takes, each checked in the page and through the admin API.
  */
 let service: TestService;
-let chrome: ConsoleBrowser;
+let chrome: TestChromium;
 let tab: ConsoleTab;
 let page: Page;
 

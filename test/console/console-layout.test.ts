@@ -1,11 +1,12 @@
 import type { Page } from 'playwright-core';
 import { createChannel, createIntegration, createMember } from '../support/admin-helpers.js';
-import { LAPTOP, PHONE, launchChromium, openTab, type ConsoleBrowser } from '../support/console-browser.js';
+import { LAPTOP, PHONE, openTab } from '../support/console-browser.js';
+import { launchChromium, type TestChromium } from '../support/test-chromium.js';
 import { hookPath, startTestService, TEST_ADMIN_TOKEN, type TestService } from '../support/test-service.js';
 
 /** The console on a laptop and on a phone: usable from the keyboard alone, and no page wider than the screen. */
 let service: TestService;
-let chrome: ConsoleBrowser;
+let chrome: TestChromium;
 let pages: string[];
 
 beforeAll(async () => {

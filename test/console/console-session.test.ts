@@ -1,10 +1,11 @@
-import { launchChromium, openTab, sessionCookie, signIn, type ConsoleBrowser } from '../support/console-browser.js';
+import { openTab, sessionCookie, signIn } from '../support/console-browser.js';
+import { launchChromium, type TestChromium } from '../support/test-chromium.js';
 import { createHash } from 'node:crypto';
 import { REDIS_TEST_URL } from '../support/databases.js';
 import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../support/test-service.js';
 
 /** Session expiry and the cookie's Secure flag, on services started with a very short session and an https base URL. */
-let chrome: ConsoleBrowser;
+let chrome: TestChromium;
 beforeAll(async () => {
   chrome = await launchChromium();
 }, 60_000);

@@ -8,7 +8,7 @@ import { DATABASE_KINDS } from '../support/databases.js';
 import { randomHex, waitFor } from '../support/feishu-app-helpers.js';
 import { createIntegration, incidentDetail, postMessage } from '../support/feishu-helpers.js';
 import { FAST_TIMERS, sleep } from '../support/escalation-helpers.js';
-import { integrationView } from '../support/email-helpers.js';
+import { createSmtpSender, integrationView } from '../support/email-helpers.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 describe.each(DATABASE_KINDS)('email pages and the IM-failure fallback on %s', (kind) => {
@@ -21,19 +21,7 @@ describe.each(DATABASE_KINDS)('email pages and the IM-failure fallback on %s', (
     smtp = await new SmtpInbox({ refuseRecipients: ['bounced@example.com'] }).start();
     bots = await startFakeWebhookBots();
     service = await startTestService(kind, 'email_pages', { ...FAST_TIMERS, botRetry: { attempts: 2, firstDelayMs: 50, maxDelayMs: 100 } });
-    const channelId = (await service.api('POST', '/channels', { name: 'mail-out' })).body.id;
-    const sender = await service.api('POST', '/integrations', {
-      type: 'email',
-      name: 'Oncall <Bot>',
-      channelId,
-      isDefault: true,
-      smtpHost: '127.0.0.1',
-      smtpPort: smtp.port,
-      smtpSecurity: 'none',
-      fromAddress: 'oncall@example.com',
-    });
-    expect(sender.status).toBe(201);
-    senderId = sender.body.id;
+    senderId = await createSmtpSender(service, smtp.port, 'Oncall <Bot>');
   });
   afterAll(async () => {
     await service?.stop();
@@ -60,18 +48,58 @@ describe.each(DATABASE_KINDS)('email pages and the IM-failure fallback on %s', (
     const title = 'db-1 down <img src=x onerror=alert(1)> & "quotes"';
     expect((await service.post(integration.path, postMessage(title, '<script>steal()</script> disk full'))).body.code).toBe(0);
     const mail = await waitFor('page email', () => mailsTo(ann.email)[0]);
-    expect(mail.subject).toMatch(/^\[Incident #\d+\] db-1 down <img src=x onerror=alert\(1\)> & "quotes"$/);
+    // The channel's `page` templates (the built-in ones here) write the email.
+    expect(mail.subject).toMatch(/^\[Escalation\] #\d+ db-1 down <img src=x onerror=alert\(1\)> & "quotes"$/);
     expect(mail.raw).toMatch(/^From: "Oncall <Bot>" <oncall@example\.com>/m);
     expect(mail.html).toContain('db-1 down &lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot;');
     expect(mail.html).toContain('&lt;script&gt;steal()&lt;/script&gt;');
     expect(mail.html).not.toMatch(/<script|<img/);
-    expect(mail.text).toContain('Ann, escalation level 1');
+    expect(mail.text).toContain('Escalation level 1: still triggered');
     await sleep(800);
     await service.services.escalations.idle();
     expect(mailsTo(ann.email)).toHaveLength(1);
     const health = (await integrationView(service, senderId)).health;
     expect(health.lastOutgoingAt).not.toBeNull();
     expect(health.outgoingErrors).toBe(0);
+  });
+
+  it("the channel's own page templates write the email page and the fallback email, which still says what failed", async () => {
+    async function templatedChannel(levelOf: (channelId: number) => Promise<Record<string, unknown>>) {
+      const integration = await createIntegration(service);
+      const put = (templateKind: string, source: string) => service.api('PUT', `/channels/${integration.channelId}/templates/${templateKind}/page`, { source });
+      expect((await put('email', 'PAGED L{{ level }} {{ incident.title }}\n\nFor {% for person in mentions %}{{ person.name }}{% endfor %}: {{ incident.detailsUrl }}')).status).toBe(201);
+      expect((await put('email-html', '<p class="ours">{{ incident.title }} for {{ mentions[0].name }}</p>')).status).toBe(201);
+      const rule = await service.api('POST', `/channels/${integration.channelId}/escalation-rules`, {
+        name: 'templated',
+        levels: [{ notifyGroupChats: false, notifyDirect: false, waitMinutes: 60, ...(await levelOf(integration.channelId)) }],
+      });
+      expect(rule.status).toBe(201);
+      return integration;
+    }
+    const eli = await member('Eli');
+    const byEmail = await templatedChannel(async () => ({ memberIds: [eli.id], notifyEmail: true }));
+    expect((await service.post(byEmail.path, postMessage('cache <cold>', 'x'))).body.code).toBe(0);
+    const page = await waitFor('templated page email', () => mailsTo(eli.email)[0]);
+    expect(page.subject).toBe('PAGED L1 cache <cold>');
+    expect(page.text).toMatch(/^For Eli: http/);
+    expect(page.html).toContain('<p class="ours">cache &lt;cold&gt; for Eli</p>');
+    expect(page.text).not.toContain('You get this by email');
+
+    // A level paging through a bot that is gone: the fallback email comes from the channel's template too.
+    const dee = await member('Dee');
+    const gone = bots.state.addBot('wecom');
+    const byBot = await templatedChannel(async (channelId) => {
+      const botId = (await service.api('POST', `/channels/${channelId}/bots`, { name: 'empty room', kind: 'wecom', url: gone.url, events: [] })).body.id;
+      return { memberIds: [dee.id], notifyBotIds: [botId] };
+    });
+    bots.state.removeBot(gone);
+    expect((await service.post(byBot.path, postMessage('queue <stuck>', 'y'))).body.code).toBe(0);
+    const fallback = await waitFor('templated fallback email', () => mailsTo(dee.email)[0], 8000);
+    expect(fallback.subject).toBe('PAGED L1 queue <stuck>');
+    expect(fallback.text).toContain('For Dee:');
+    expect(fallback.text).toContain('You get this by email because the im message failed (wecom bot "empty room"');
+    expect(fallback.html).toContain('<p class="ours">queue &lt;stuck&gt; for Dee</p>');
+    expect(fallback.html).toContain('<i>You get this by email because the im message failed (wecom bot &quot;empty room&quot;');
   });
 
   it('a group bot that is gone: its members are emailed instead and the timeline says so; a member who wants IM only is not', async () => {

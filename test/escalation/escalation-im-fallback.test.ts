@@ -8,6 +8,7 @@ import { startFakeFeishu, type FakeFeishu } from '../fakes/feishu-open-api.js';
 import { SmtpInbox } from '../fakes/smtp-inbox.js';
 import { FAST_TIMERS, createRule, createTeam, incidentOf, newFeishuApp, trigger, waitUntil, sleep } from '../support/escalation-helpers.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { createSmtpSender } from '../support/email-helpers.js';
 
 let fake: FakeFeishu;
 let smtp: SmtpInbox;
@@ -17,18 +18,7 @@ beforeAll(async () => {
   fake = await startFakeFeishu({ apps: {} });
   smtp = await new SmtpInbox().start();
   service = await startTestService('sqlite', 'im_fallback', { ...FAST_TIMERS, feishu: newFeishuApp(fake).config });
-  const channelId = (await service.api('POST', '/channels', { name: 'mail-out' })).body.id;
-  const sender = await service.api('POST', '/integrations', {
-    type: 'email',
-    name: 'Oncall',
-    channelId,
-    isDefault: true,
-    smtpHost: '127.0.0.1',
-    smtpPort: smtp.port,
-    smtpSecurity: 'none',
-    fromAddress: 'oncall@example.com',
-  });
-  expect(sender.status).toBe(201);
+  await createSmtpSender(service, smtp.port, 'Oncall');
 }, 60_000);
 afterAll(async () => {
   await service?.stop();
@@ -49,7 +39,8 @@ it('a member whose DM and group chat both failed is emailed, with the reason on 
 
   const incident = await trigger(service, team);
   const mail = await waitUntil('the fallback email to Bob', () => smtp.received.find((received) => received.to.includes('bob.fallback@example.com')), 8000);
-  expect(mail.subject).toBe(`[Incident #${incident.id}] ${incident.title}`);
+  // Written by the channel's page template (the built-in one here).
+  expect(mail.subject).toBe(`[Escalation] #${incident.id} ${incident.title}`);
   expect(mail.text).toContain('You get this by email because the im message failed');
   const entry = await waitUntil('the fallback entry', async () => (await incidentOf(service, incident.id)).timeline.find((item) => item.kind === 'fallback'), 5000);
   expect(entry.detail).toMatchObject({ member: 'Bob', via: 'email', instead: 'im', delivered: true, level: 1 });

@@ -213,6 +213,23 @@ describe.each(DATABASE_KINDS)('admin API for the console on %s', (kind) => {
       expect(byIncident.body.rule).toEqual({ id: rules.catchAll.id, name: 'Everything else' });
     });
 
+    it('lists the members an email level reaches by email, and not those without an address', async () => {
+      const mail = await createChannel(service, 'mail-paged');
+      const dave = await createMember(service, 'Dave', { email: 'dave@example.com' });
+      const erin = await createMember(service, 'Erin-no-mail');
+      const rule = await service.api('POST', `/channels/${mail.id}/escalation-rules`, {
+        name: 'By email',
+        levels: [{ memberIds: [dave.id, erin.id], notifyGroupChats: false, notifyDirect: false, notifyEmail: true, waitMinutes: 5 }],
+      });
+      expect(rule.status).toBe(201);
+      const answer = await service.api('POST', '/escalation-rules/dry-run', { channelId: mail.id, sample: { title: 'Disk full', severity: 'critical' } });
+      expect(answer.status).toBe(200);
+      expect(answer.body.steps[0].targets).toEqual([
+        { kind: 'member', id: dave.id, name: 'Dave', via: ['email'] },
+        { kind: 'member', id: erin.id, name: 'Erin-no-mail', via: [] },
+      ]);
+    });
+
     it('answers no rule for a channel without one', async () => {
       expect((await service.api('POST', '/escalation-rules/dry-run', { channelId: dba.id, sample: { title: 'x', severity: 'info' } })).body).toEqual({ rule: null, steps: [], stopsOn: null });
     });

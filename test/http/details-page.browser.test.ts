@@ -1,15 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createChannel, createIntegration, createMember } from '../support/admin-helpers.js';
+import { launchChromium, type TestChromium } from '../support/test-chromium.js';
 import { TEST_ADMIN_TOKEN, hookPath, startTestService, type TestService } from '../support/test-service.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(process.cwd(), 'docs', 'screenshots', 'details-page-phone.png');
 
 /** The Details page in a real Chromium at phone width: it fits, its CSP holds, and an admin's Acknowledge works. */
 describe('Details page in Chromium', () => {
   let service: TestService;
+  let chrome: TestChromium;
   let browser: Browser;
   let incidentId: number;
 
@@ -37,15 +38,11 @@ describe('Details page in Chromium', () => {
     for (let tries = 0; tries < 100 && !(await service.api('GET', `/incidents/${incidentId}`)).body.timeline.some((entry: any) => entry.kind === 'escalated'); tries++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    // launch() gives the browser a fresh profile of its own, removed at close.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    chrome = await launchChromium();
+    browser = chrome.browser;
   });
   afterAll(async () => {
-    await browser?.close();
+    await chrome?.close();
     await service.stop();
   });
 

@@ -1,6 +1,6 @@
+import { escapeTagCharacters as escapeHtml } from '../../src/lib/html-escape.js';
 import { capText, ELLIPSIS, nameList } from '../../src/rendering/text-caps.js';
 
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const bytes = (text: string) => Buffer.byteLength(text);
 
 describe('capText', () => {

@@ -9,7 +9,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { LAPTOP, PHONE, launchChromium, openTab, signIn } from './console-browser.js';
+import { LAPTOP, PHONE, openTab, signIn } from './console-browser.js';
+import { launchChromium } from './test-chromium.js';
 import { hookPath, startTestService, type TestService } from './test-service.js';
 
 const OUT = join(process.cwd(), 'docs', 'screenshots');

@@ -72,6 +72,22 @@ export async function createEmailIntegration(
   return { id: answer.body.id, channelId, view: answer.body };
 }
 
+/** Creates the default email integration sending through the SMTP peer on `smtpPort` (no TLS); returns its id. */
+export async function createSmtpSender(service: TestService, smtpPort: number, name = 'Oncall mail'): Promise<number> {
+  const answer = await service.api('POST', '/integrations', {
+    type: 'email',
+    name,
+    channelId: await createChannel(service),
+    isDefault: true,
+    smtpHost: '127.0.0.1',
+    smtpPort,
+    smtpSecurity: 'none',
+    fromAddress: 'oncall@example.com',
+  });
+  if (answer.status !== 201) throw new Error(`email sender not created: ${JSON.stringify(answer.body)}`);
+  return answer.body.id;
+}
+
 /** Polls `read` until `done` holds of its value, or fails after `timeoutMs` with the last value. */
 export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -4,6 +4,7 @@ import { activityLines, countsText, respondersText, timeText, type Markup, type 
 import { SEVERITY_LABEL, STATUS_LABEL, type IncidentView } from '../../rendering/incident-view.js';
 import { capText } from '../../rendering/text-caps.js';
 import { FEISHU_LIMITS, fitFeishuCard } from './feishu-limits.js';
+import { escapeTagCharacters } from '../../lib/html-escape.js';
 
 type Card = Record<string, any>;
 
@@ -16,9 +17,7 @@ const STATUS_COLOR: Record<IncidentStatus, string> = { triggered: 'red', acknowl
 const SEVERITY_COLOR: Record<Severity, string> = { critical: 'carmine', warning: 'orange', info: 'blue' };
 
 /** Alert text is untrusted: keep it from forming Feishu `<at>` mentions or other tags inside card markdown. */
-export function escapeCardMarkdown(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+export const escapeCardMarkdown = escapeTagCharacters;
 
 /** A `<local_datetime>` tag: Feishu renders the instant in each reader's own time zone and language. */
 const localDateTime = (at: Date, format: string) => `<local_datetime millisecond='${at.getTime()}' format_type='${format}'></local_datetime>`;

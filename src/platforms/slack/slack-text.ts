@@ -1,10 +1,9 @@
 import { capText, escapedWithin } from '../../rendering/text-caps.js';
 import { SLACK_LIMITS } from './slack-limits.js';
+import { escapeTagCharacters } from '../../lib/html-escape.js';
 
 /** Slack's three control characters: escaping them also keeps alert text from forming <!channel> or <@U…> mentions. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+export const escapeMrkdwn = escapeTagCharacters;
 
 /** A plain message (a notice, a DM, a command's answer) from untrusted text: escaped, and within Slack's limit. */
 export function slackText(text: string): string {

@@ -3,14 +3,13 @@ import { PlatformError } from '../../services/ports/platform-error.js';
 import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { byHttpStatus } from './bot-answers.js';
 import { fitTexts, itemText, utf16 } from './bot-text.js';
+import { escapeTagCharacters } from '../../lib/html-escape.js';
 
 /** A section's text may be 3000 characters; the top-level text (the notification) 40,000. */
 export const SLACK_BOT_SECTION_CHARS = 3000;
 
 /** Slack's three control characters: escaped, alert text can't form <!channel> or <@U…> mentions or links. */
-export function escapeSlackBotText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+export const escapeSlackBotText = escapeTagCharacters;
 
 /** Slack incoming webhook: one mrkdwn section (title in bold, lines, link, `<@U…>` mentions) and a plain fallback. */
 export const slackBot: BotKind = {

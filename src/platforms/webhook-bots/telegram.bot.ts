@@ -3,13 +3,14 @@ import type { BotAnswer, BotKind, BotNotice, BotTarget } from './bot-kind.js';
 import { answerJson, byHttpStatus, secondsToMs } from './bot-answers.js';
 import { fitTexts, itemText, utf16 } from './bot-text.js';
 import { checkTelegramHtml, withoutTags } from './telegram-html.js';
+import { escapeTagCharacters } from '../../lib/html-escape.js';
 
 /** sendMessage's text may be 1-4096 characters (counted after entities are parsed; the markup counted too is safe). */
 export const TELEGRAM_TEXT_CHARS = 4096;
 
 /** HTML parse mode: `&`, `<`, `>` must be entities in text, and `"` too inside an attribute. */
 export function escapeTelegramHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return escapeTagCharacters(text).replace(/"/g, '&quot;');
 }
 
 /**

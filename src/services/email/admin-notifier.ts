@@ -32,7 +32,7 @@ export class AdminNotifier {
     const addresses = admins.flatMap((admin) => (admin.email ? [admin.email] : []));
     if (addresses.length > 0) {
       try {
-        await this.outbox.send({ to: addresses, ...this.messages.integrationTrouble(input) });
+        await this.outbox.send({ to: addresses, ...(await this.messages.integrationTrouble(input)) });
         sent++;
       } catch (error) {
         this.logger.warn({ err: error, integrationId: input.integrationId }, 'admin notice by email not sent');

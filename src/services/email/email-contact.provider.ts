@@ -21,6 +21,6 @@ export class EmailContactProvider implements ContactProvider {
   }
 
   async reach(member: Member, page: MemberPage): Promise<void> {
-    await this.outbox.send({ to: [member.email!], ...this.messages.page({ ...page, memberName: member.name }) });
+    await this.outbox.send({ to: [member.email!], ...(await this.messages.page({ ...page, memberName: member.name })) });
   }
 }

@@ -1,4 +1,5 @@
 import type { Incident } from '../../db/entities/incident.entity.js';
+import { escapeHtml } from '../../lib/html-escape.js';
 
 /** Subject, plain text and HTML of one email. */
 export interface RenderedEmail {
@@ -8,7 +9,7 @@ export interface RenderedEmail {
 }
 
 export interface PageEmailInput {
-  incident: Pick<Incident, 'id' | 'title' | 'description' | 'status' | 'severity'>;
+  incident: Pick<Incident, 'id' | 'channelId' | 'title' | 'description' | 'status' | 'severity'>;
   levelNumber: number;
   detailsUrl: string;
   memberName: string;
@@ -26,12 +27,23 @@ export interface IntegrationTroubleInput {
 }
 
 /**
- * The email content per event. The default below is plain and escapes everything that came from an alert or an
- * admin for HTML; the template engine (LiquidJS templates per event and destination kind) replaces it at merge.
+ * The email content per event. In service it comes from the channel's templates (TemplateEmailPages), which fall
+ * back to the built-in messages below.
  */
 export interface EmailMessages {
+  page(input: PageEmailInput): Promise<RenderedEmail>;
+  integrationTrouble(input: IntegrationTroubleInput): Promise<RenderedEmail>;
+}
+
+/** The built-in messages: plain, everything that came from an alert or an admin escaped for HTML; never fail. */
+export interface BuiltInEmailMessages {
   page(input: PageEmailInput): RenderedEmail;
   integrationTrouble(input: IntegrationTroubleInput): RenderedEmail;
+}
+
+/** Why a fallback email came (the IM message that failed), or '' for an ordinary page. */
+export function fallbackNote(insteadOf: PageEmailInput['insteadOf']): string {
+  return insteadOf ? `You get this by email because the ${insteadOf.method} message failed (${cap(insteadOf.reason, 300)}).` : '';
 }
 
 /** The admin notice as one line of text, for IM direct messages. */
@@ -46,12 +58,8 @@ const SUBJECT_LIMIT = 200;
 /** Alert descriptions are up to 21,000 characters; a page need not carry all of it. */
 const BODY_LIMIT = 10_000;
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-}
-
 /** A header value: one line (a CR/LF in an alert title must not start a new header), capped. */
-function subjectLine(text: string): string {
+export function subjectLine(text: string): string {
   return cap(text.replace(/[\r\n\t]+/g, ' ').replace(/\s{2,}/g, ' ').trim(), SUBJECT_LIMIT);
 }
 
@@ -65,11 +73,11 @@ function safeHref(url: string): string {
   return /^https?:\/\//i.test(url) ? escapeHtml(url) : '#';
 }
 
-export const defaultEmailMessages: EmailMessages = {
+export const defaultEmailMessages: BuiltInEmailMessages = {
   page({ incident, levelNumber, detailsUrl, memberName, insteadOf }) {
     const title = cap(incident.title, 500);
     const description = cap(incident.description, BODY_LIMIT);
-    const why = insteadOf ? `You get this by email because the ${insteadOf.method} message failed (${cap(insteadOf.reason, 300)}).` : '';
+    const why = fallbackNote(insteadOf);
     const text = [
       `${memberName}, escalation level ${levelNumber}: incident #${incident.id} is ${incident.status} (${incident.severity}).`,
       '',

@@ -87,6 +87,7 @@ function describePlan(plan: LevelPlan): DryRunTarget[] {
       ...plan.groupChats
         .filter(({ destination }) => plan.identities.some((identity) => identity.platform === destination && identity.memberId === member.id))
         .map(({ destination, chat }) => `@mention in ${destination} group chat "${chat.chatName || chat.chatId}"`),
+      ...(plan.emails.some((reached) => reached.id === member.id) ? ['email'] : []),
     ],
   }));
   const chats: DryRunTarget[] = plan.groupChats.map(({ destination, chat }) => ({ kind: 'chat', id: chat.chatId, name: chat.chatName || chat.chatId, via: [`${destination} group chat`] }));

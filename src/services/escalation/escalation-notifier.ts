@@ -45,6 +45,8 @@ export interface LevelPlan {
   directs: Array<{ destination: string; direct: DirectMessages; identity: ImIdentity }>;
   /** `bot` undefined: the bot was removed since the rule was written. */
   bots: Array<{ botId: number; bot?: WebhookBot }>;
+  /** Members paged by email (`notifyEmail`, email set up, the member has an address). */
+  emails: Member[];
 }
 
 interface PageSend {
@@ -127,8 +129,8 @@ export class EscalationNotifier {
       }
     }
     const contact = this.contact;
-    if (level.notifyEmail && contact) {
-      for (const member of members.filter((candidate) => contact.email.canReach(candidate))) {
+    if (contact) {
+      for (const member of plan.emails) {
         sends.push({
           destination: 'email',
           method: 'email',
@@ -194,7 +196,9 @@ export class EscalationNotifier {
     const botIds = level.notifyBotIds ?? [];
     const found = botIds.length && this.bots ? await this.bots.bots(botIds) : [];
     const bots = this.bots ? botIds.map((botId) => ({ botId, bot: found.find((candidate) => candidate.id === botId) })) : [];
-    return { members, identities, nameOf, groupChats, directs, bots };
+    const contact = this.contact;
+    const emails = level.notifyEmail && contact ? members.filter((member) => contact.email.canReach(member)) : [];
+    return { members, identities, nameOf, groupChats, directs, bots, emails };
   }
 
   /**

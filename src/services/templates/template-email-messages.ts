@@ -34,14 +34,19 @@ export class TemplateEmailMessages {
     private readonly logger: Logger,
   ) {}
 
+  /** Throws when the incident cannot be read; a template that fails is already replaced by the built-in one. */
+  async renderOrThrow(about: EmailAbout): Promise<EmailMessage> {
+    const variables =
+      about.event === 'test' || about.incidentId === undefined
+        ? await this.contexts.sample(about.channelId, about.event, about.mentions)
+        : await this.contexts.forIncident({ incidentId: about.incidentId, channelId: about.channelId, event: about.event, mentions: about.mentions, level: about.level });
+    const [text, html] = await Promise.all([this.renderer.render(about.channelId, 'email', about.event, variables), this.renderer.render(about.channelId, 'email-html', about.event, variables)]);
+    return { subject: text.title, text: text.body, html: html.body };
+  }
+
   async render(about: EmailAbout): Promise<EmailMessage> {
     try {
-      const variables =
-        about.event === 'test' || about.incidentId === undefined
-          ? await this.contexts.sample(about.channelId, about.event, about.mentions)
-          : await this.contexts.forIncident({ incidentId: about.incidentId, channelId: about.channelId, event: about.event, mentions: about.mentions, level: about.level });
-      const [text, html] = await Promise.all([this.renderer.render(about.channelId, 'email', about.event, variables), this.renderer.render(about.channelId, 'email-html', about.event, variables)]);
-      return { subject: text.title, text: text.body, html: html.body };
+      return await this.renderOrThrow(about);
     } catch (error) {
       // The incident could not be read (database down …): a bare message still tells the recipient to look.
       this.logger.error({ err: error, incidentId: about.incidentId, event: about.event }, 'email template not rendered; a bare message is sent');

@@ -2,7 +2,7 @@ import { SmtpInbox } from '../../fakes/smtp-inbox.js';
 import { expectError } from '../../support/admin-helpers.js';
 import { CapturedLog } from '../../support/captured-log.js';
 import { startDovecot, type DovecotServer } from '../../support/dovecot.js';
-import { alertsOf, createEmailIntegration, deliver, eventually, folderStatus, integrationView, newMailbox, plainMail } from '../../support/email-helpers.js';
+import { alertsOf, createEmailIntegration, createSmtpSender, deliver, eventually, folderStatus, integrationView, newMailbox, plainMail } from '../../support/email-helpers.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
 
 let dovecot: DovecotServer;
@@ -23,21 +23,7 @@ afterAll(async () => {
   await dovecot?.close();
 });
 
-async function createSender(name = 'Oncall mail'): Promise<number> {
-  const channelId = (await service.api('POST', '/channels', { name: `out-${Date.now()}-${Math.random()}` })).body.id;
-  const answer = await service.api('POST', '/integrations', {
-    type: 'email',
-    name,
-    channelId,
-    isDefault: true,
-    smtpHost: '127.0.0.1',
-    smtpPort: smtp.port,
-    smtpSecurity: 'none',
-    fromAddress: 'oncall@example.com',
-  });
-  expect(answer.status).toBe(201);
-  return answer.body.id;
-}
+const createSender = (name?: string) => createSmtpSender(service, smtp.port, name);
 
 describe('account settings', () => {
   it('shows the default thresholds, refuses a disable threshold under the notify one, and saves valid ones', async () => {

@@ -1,6 +1,6 @@
 import { defaultEmailMessages, integrationTroubleText } from '../../../src/services/email/email-messages.js';
 
-const incident = (title: string, description: string) => ({ id: 7, title, description, status: 'triggered' as const, severity: 'warning' as const });
+const incident = (title: string, description: string) => ({ id: 7, channelId: 1, title, description, status: 'triggered' as const, severity: 'warning' as const });
 
 describe('the built-in email messages', () => {
   it('keep a hostile title to one header line and escape it (and the description) in the HTML', () => {

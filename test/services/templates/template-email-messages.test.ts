@@ -3,6 +3,9 @@
  * HTML from the channel's own templates or the built-in ones; alert text HTML-escaped in the HTML only; a failing
  * template replaced by the built-in one.
  */
+import { createLogger } from '../../../src/lib/logger.js';
+import { TemplateEmailPages } from '../../../src/services/templates/template-email-pages.js';
+import { CapturedLog } from '../../support/captured-log.js';
 import { DATABASE_KINDS } from '../../support/databases.js';
 import { createIntegration, postMessage } from '../../support/feishu-helpers.js';
 import { startTestService, type TestService } from '../../support/test-service.js';
@@ -46,6 +49,32 @@ describe.each(DATABASE_KINDS)('email messages on %s', (kind) => {
     expect(email.text).toBe('Hello Ann <ann@example.com>');
     // The HTML template fails (an unknown variable): the built-in HTML of a page is sent.
     expect(email.html).toContain('<p>Escalation level 2: still triggered</p>');
+  });
+
+  it('an email page whose template cannot render (the incident cannot be read) is the built-in page, never lost', async () => {
+    const { integration } = await incidentOf('x');
+    const log = new CapturedLog();
+    const pages = new TemplateEmailPages(service.services.emailTemplates, createLogger('info', log));
+    const gone = { id: 987_654, channelId: integration.channelId, title: 'vanished <b>', description: 'd', status: 'triggered' as const, severity: 'critical' as const };
+    const email = await pages.page({ incident: gone, levelNumber: 3, detailsUrl: 'http://oncall.test/i/987654', memberName: 'Ann', insteadOf: { method: 'im', reason: 'feishu: target_gone' } });
+    expect(email.subject).toBe('[Incident #987654] vanished <b>');
+    expect(email.text).toContain('Ann, escalation level 3');
+    expect(email.text).toContain('You get this by email because the im message failed (feishu: target_gone).');
+    expect(email.html).toContain('vanished &lt;b&gt;');
+    expect(log.entries(/email page template not rendered/)).toHaveLength(1);
+  });
+
+  it("a channel's page template with a huge title: the subject is one header line capped at 200 characters", async () => {
+    const { integration, incident } = await incidentOf(`${'t'.repeat(300)}\tBcc: x@example.com`);
+    const put = await service.api('PUT', `/channels/${integration.channelId}/templates/email/page`, { source: '{{ incident.title }} {{ incident.description }}\n\nbody' });
+    expect(put.status).toBe(201);
+    const log = new CapturedLog();
+    const pages = new TemplateEmailPages(service.services.emailTemplates, createLogger('info', log));
+    const email = await pages.page({ incident: { ...incident, channelId: integration.channelId }, levelNumber: 1, detailsUrl: 'http://oncall.test/i', memberName: 'Ann' });
+    expect(email.subject).not.toMatch(/[\r\n]/);
+    expect(email.subject).toHaveLength(200);
+    expect(email.subject.endsWith('…')).toBe(true);
+    expect(email.text).toContain('body');
   });
 
   it('a test email uses the sample incident', async () => {

@@ -52,6 +52,14 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
 
   // Not shown: unlike the admin token nobody types it; it is only needed again to run a second instance.
   const detailsLinkKey = resolveStoredSecret(config.detailsLinks?.key, config.dataDir, 'details-link-key', 32, 32).value;
+  if (!config.detailsLinks?.key && config.redisUrl) {
+    // Redis means several instances may run; each would sign with the key in its own data dir, so one incident's
+    // cards would carry different Details links depending on which instance last rendered them.
+    logger.warn(
+      { dataDir: config.dataDir },
+      'DETAILS_LINK_KEY is not set while REDIS_URL is: this instance signs Details links with the key generated in its own data dir; set one DETAILS_LINK_KEY on every instance',
+    );
+  }
 
   reportUnusableRegexesTo((pattern, reason) =>
     logger.warn({ pattern: pattern.slice(0, 200), reason }, 'a saved regex cannot run on RE2; its condition is treated as not matching'),

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import type { AppConfig, DatabaseConfig } from '../../src/config/config.js';
+import { DEFAULT_DETAILS_LINK_TTL_MS, type AppConfig, type DatabaseConfig, type DetailsLinkConfig } from '../../src/config/config.js';
 import type { FeishuAppConfig } from '../../src/platforms/feishu/feishu.config.js';
 import type { Database } from '../../src/db/database.js';
 import { IncidentEntity, type Incident } from '../../src/db/entities/incident.entity.js';
@@ -61,11 +62,24 @@ export function serviceClient(url: string): ServiceClient {
 export const serviceConfig = testServiceConfig;
 
 /**
+ * Instances of one deployment share DETAILS_LINK_KEY (the README asks for it): each test instance has its own data
+ * dir, where an unset key would be generated per instance, and cards rendered by two instances would differ.
+ */
+function sharedDetailsLinks(database: DatabaseConfig): DetailsLinkConfig {
+  const key = createHash('sha256').update(`test-details-link-key:${JSON.stringify(database)}`).digest('hex');
+  return { key, ttlAfterCloseMs: DEFAULT_DETAILS_LINK_TTL_MS };
+}
+
+/** One instance of the deployment on `database`: its own data dir, the deployment's shared settings. */
+const instanceConfig = (database: DatabaseConfig, overrides: Partial<AppConfig>): AppConfig =>
+  serviceConfig(database, { detailsLinks: sharedDetailsLinks(database), ...overrides });
+
+/**
  * The whole service on an existing database (migrated if needed, never recreated): a second instance beside a
  * running one, or the one started after another stopped or died. stop() leaves the database in place.
  */
 export async function startServiceOn(database: DatabaseConfig, overrides: Partial<AppConfig> = {}): Promise<TestService> {
-  const config = serviceConfig(database, overrides);
+  const config = instanceConfig(database, overrides);
   const running: RunningService = await startService(config, createLogger(config.logLevel));
   const client = serviceClient(running.url);
   return { ...running, api: client.api, post: client.post };
@@ -108,7 +122,7 @@ const CHILD_ENTRY = fileURLToPath(new URL('../escalation/escalation-child.mjs', 
 
 /** The service in a child process (test/escalation/escalation-child.mjs) on the given database. */
 export async function startChildService(database: DatabaseConfig, overrides: Partial<AppConfig> = {}, timeoutMs = 15_000): Promise<ChildService> {
-  const config = serviceConfig(database, overrides);
+  const config = instanceConfig(database, overrides);
   const env: NodeJS.ProcessEnv = { ...process.env, ESCALATION_CHILD_CONFIG: JSON.stringify(config) };
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, [CHILD_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -83,9 +83,11 @@ export function EscalationRulePage({ channelId, ruleId }) {
   const bots = useLoad(() => api.get(`/channels/${channelId}/bots`), [channelId]);
   const channel = useLoad(() => api.get(`/channels/${channelId}`), [channelId]);
   const [rule, setRule] = useState(null);
+  // Another rule (a created one opens at its own address): wait for it rather than show, and let people edit, the last one.
+  useEffect(() => setRule(null), [ruleId]);
   useEffect(() => {
-    if (stored.data) setRule(structuredClone(stored.data));
-  }, [stored.data]);
+    if (stored.data && !stored.loading) setRule(structuredClone(stored.data));
+  }, [stored.data, stored.loading]);
   const form = useSubmit(async () => {
     if (isNew) {
       const created = await api.post(`/channels/${channelId}/escalation-rules`, ruleBody(rule));

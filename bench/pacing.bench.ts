@@ -22,6 +22,7 @@ import { Pacer } from '../src/lib/pacer.js';
 import { SharedPacing } from '../src/lib/shared-pacing.js';
 import { SharedTokenBucket } from '../src/lib/shared-token-bucket.js';
 import { f1, intEnv, latencyFigures, startWatchdog } from './bench-support.js';
+import { mostWithin } from '../test/support/rate-window.js';
 
 const SENDS = intEnv('BENCH_SENDS', 2000, 10, 100_000);
 const PREFIX = `bench-pace-${process.pid}:`;
@@ -55,16 +56,6 @@ async function timedWaits(wait: (index: number) => Promise<void>, count: number)
     latencies.push(performance.now() - startedAt);
   }
   return latencies;
-}
-
-function mostWithin(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; end < sorted.length; end++) {
-    while (sorted[end] - sorted[start] >= windowMs) start++;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
 }
 
 async function main(): Promise<void> {

@@ -13,6 +13,7 @@ import { SharedPacing, createPacing } from '../../src/lib/shared-pacing.js';
 import { CapturedLog } from '../support/captured-log.js';
 import { REDIS_TEST_URL } from '../support/databases.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { mostWithin } from '../support/rate-window.js';
 
 const PREFIX = `test-shared-pacer-${process.pid}:`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,17 +40,6 @@ async function instance(redis: Redis, log = new CapturedLog()) {
   const switches: PacingModeName[] = [];
   const pacing = new SharedPacing(redis, createLogger('info', log), (mode) => switches.push(mode), { keyPrefix: PREFIX });
   return { pacing, switches, log };
-}
-
-/** Most calls released within any window of `windowMs`. */
-function mostWithin(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; end < sorted.length; end++) {
-    while (sorted[end] - sorted[start] >= windowMs) start++;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
 }
 
 afterAll(async () => {

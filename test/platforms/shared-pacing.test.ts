@@ -18,6 +18,7 @@ import { FEISHU_SUCCESS, createIntegration, incidentsOfChannel, postMessage } fr
 import { scrape, valueOf } from '../support/prometheus-text.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import type { TestService } from '../support/test-service.js';
+import { mostWithin } from '../support/rate-window.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 /**
@@ -25,17 +26,6 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
  * later, which differ from call to call. Two posts a second apart may arrive 990 ms apart.
  */
 const LATENCY_JITTER_MS = 50;
-
-/** Most of `times` within any window of `windowMs` (a sliding window, as the platforms count). */
-function mostWithin(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; end < sorted.length; end++) {
-    while (sorted[end] - sorted[start] >= windowMs) start++;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
 
 /** Two services on one database, their Redis through a proxy the test can cut. */
 class TwoInstances {

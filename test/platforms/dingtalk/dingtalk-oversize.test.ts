@@ -5,38 +5,15 @@
 import { DINGTALK_LIMITS } from '../../../src/platforms/dingtalk/dingtalk-limits.js';
 import type { DingTalkPlatform } from '../../../src/platforms/dingtalk/dingtalk.platform.js';
 import { FAKE_DINGTALK_SIZES } from '../../fakes/dingtalk-open-api.js';
-import type { IncidentView } from '../../../src/rendering/incident-view.js';
 import { DingTalkAppWorld } from '../../support/dingtalk-app-world.js';
+import { oversizeView as overlongView, repeatTo } from '../../support/oversize-view.js';
 
 const KB = 1024;
 /** Markup, escapes that grow, CJK and emoji. */
 const HOSTILE = '<!channel> <at user_id="all">所有人</at> [x](dtmd://a) & "quotes" \\ 磁盘已满 🔥\n';
-const hostile = (bytes: number) => HOSTILE.repeat(Math.ceil(bytes / Buffer.byteLength(HOSTILE)));
-const names = (count: number) => Array.from({ length: count }, (_, i) => `${i} ${hostile(200)}`);
+const hostile = (bytes: number) => repeatTo(HOSTILE, bytes);
 
-function oversizeView(): IncidentView {
-  const at = new Date('2026-12-05T21:00:00Z');
-  return {
-    id: 4242,
-    title: hostile(100 * KB),
-    status: 'acknowledged',
-    severity: 'critical',
-    channelName: hostile(100 * KB),
-    timeZone: 'Asia/Shanghai',
-    alertCount: 1,
-    eventCount: 1,
-    firstSeenAt: at,
-    lastSeenAt: at,
-    description: hostile(100 * KB),
-    descriptionFormat: 'text',
-    acknowledged: { by: hostile(100 * KB), at },
-    responders: names(500).map((name, index) => ({ name, role: index % 2 ? 'paged' : 'acknowledged' })),
-    recentActivity: [hostile(100 * KB), hostile(100 * KB), hostile(100 * KB)].map((text) => ({ at, text })),
-    detailsUrl: 'http://oncall.test/incidents/4242',
-    escalationStep: 1,
-    escalation: { ruleName: hostile(100 * KB), level: 1, levels: 2, paged: names(500), nextDueAt: at },
-  };
-}
+const oversizeView = () => overlongView(HOSTILE);
 
 const HALF_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

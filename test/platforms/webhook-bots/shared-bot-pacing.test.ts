@@ -10,18 +10,9 @@ import type { BotNotice } from '../../../src/platforms/webhook-bots/bot-kind.js'
 import { WebhookBotSender } from '../../../src/platforms/webhook-bots/webhook-bot-sender.js';
 import { startFakeWebhookBots, type FakeWebhookBots } from '../../fakes/webhook-bots.js';
 import { REDIS_TEST_URL } from '../../support/databases.js';
+import { mostWithin } from '../../support/rate-window.js';
 
 const PREFIX = `test-bot-pacing-${process.pid}:`;
-
-function mostWithin(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let start = 0, end = 0; end < sorted.length; end++) {
-    while (sorted[end] - sorted[start] >= windowMs) start++;
-    most = Math.max(most, end - start + 1);
-  }
-  return most;
-}
 
 const notice = (n: number): BotNotice => ({ title: `[P1] Disk full ${n}`, lines: ['Severity: Critical'], mentions: [] });
 

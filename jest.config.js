@@ -9,4 +9,5 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
   testTimeout: 30000,
+  setupFiles: ['<rootDir>/test/support/jest-worker-redis.cjs'],
 };

@@ -14,20 +14,14 @@
  * BENCH_MAX_SECONDS how long to wait for the deliveries (default 900). Exits 0 whatever the figures (non-zero only if
  * the run itself broke).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startService } from '../src/app/start-service.js';
-import type { AppConfig } from '../src/config/config.js';
 import { BOT_KIND_NAMES } from '../src/domain/bot-kind-name.js';
-import { createLogger } from '../src/lib/logger.js';
 import { startFakeWebhookBots, type FakeBot } from '../test/fakes/webhook-bots.js';
 import { f0, f1, intEnv, latencyFigures, startWatchdog } from './bench-support.js';
+import { startBenchService } from './bench-service.js';
 
 const INCIDENTS = intEnv('BENCH_INCIDENTS', 1000, 1, 100_000);
 const SENDERS = intEnv('BENCH_SENDERS', 8, 1, 256);
 const MAX_SECONDS = intEnv('BENCH_MAX_SECONDS', 900, 10, 7200);
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 /** The text of a delivered message that names incidents (not a preview title or fallback that repeats it). */
 function shownText(kind: string, message: { text: string; body: any }): string {
@@ -39,22 +33,8 @@ function shownText(kind: string, message: { text: string; body: any }): string {
 async function main(): Promise<void> {
   startWatchdog((MAX_SECONDS + 120) * 1000);
   const fake = await startFakeWebhookBots();
-  const dataDir = mkdtempSync(join(tmpdir(), 'oncall-bench-bots-'));
-  const config: AppConfig = {
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    database: { kind: 'sqlite', file: join(dataDir, 'oncall.sqlite') },
-    adminToken: ADMIN_TOKEN,
-    publicBaseUrl: 'http://oncall.bench',
-    logLevel: 'silent',
-    escalationSweepSeconds: 30,
-  };
-  const service = await startService(config, createLogger('silent'));
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${service.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return (await response.json()) as any;
-  };
+  const service = await startBenchService('bots');
+  const api = service.api;
   try {
     const channel = await api('POST', '/channels', { name: 'bench' });
     const integration = await api('POST', '/integrations', { name: 'bench', channelId: channel.id });

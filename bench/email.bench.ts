@@ -10,21 +10,17 @@
  * (apt-get install dovecot-imapd). Exits 0 whatever the figures (non-zero only if the run itself broke).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { ImapFlow } from 'imapflow';
-import { startService } from '../src/app/start-service.js';
-import type { AppConfig, DatabaseConfig } from '../src/config/config.js';
+import type { DatabaseConfig } from '../src/config/config.js';
 import { AlertEntity } from '../src/db/entities/alert.entity.js';
-import { createLogger } from '../src/lib/logger.js';
 import { startDovecot } from '../test/support/dovecot.js';
 import { f1, intEnv, mariadbRootUrl, startWatchdog } from './bench-support.js';
+import { startBenchService } from './bench-service.js';
 
 const MAILS = intEnv('BENCH_MAILS', 2000, 1, 100_000);
 const MAX_SECONDS = intEnv('BENCH_MAX_SECONDS', 600, 10, 7200);
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 function mail(index: number): string {
   const body = `Host web-${index % 50} reports disk usage ${(80 + (index % 20)).toFixed(0)}% on /var.\r\n`.repeat(8);
@@ -49,22 +45,8 @@ async function main(): Promise<void> {
   await imap.connect();
   for (let index = 0; index < MAILS; index++) await imap.append('INBOX', mail(index));
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'oncall-bench-email-'));
-  const config: AppConfig = {
-    port: 0,
-    host: '127.0.0.1',
-    dataDir,
-    database: await database(dataDir),
-    adminToken: ADMIN_TOKEN,
-    publicBaseUrl: 'http://oncall.bench',
-    logLevel: 'silent',
-    escalationSweepSeconds: 30,
-  };
-  const service = await startService(config, createLogger('silent'));
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${service.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return (await response.json()) as any;
-  };
+  const service = await startBenchService('email', database);
+  const api = service.api;
   try {
     const channel = await api('POST', '/channels', { name: 'bench' });
     const heapBefore = process.memoryUsage().heapUsed;
@@ -94,7 +76,7 @@ async function main(): Promise<void> {
     const rows = await service.db.manager.find(AlertEntity, { where: { integrationId: integration.id }, select: { id: true, title: true } });
     const distinct = new Set(rows.map((row) => row.title)).size;
     const status = await imap.status('INBOX', { unseen: true });
-    console.log(`bench:email on ${config.database.kind}: ${MAILS} mails in a Dovecot mailbox → alerts`);
+    console.log(`bench:email on ${process.env.BENCH_DB === 'mariadb' ? 'mariadb' : 'sqlite'}: ${MAILS} mails in a Dovecot mailbox → alerts`);
     console.log(`  all alerts after      ${f1(seconds)} s (${f1(alerts / seconds)} mails/s)`);
     console.log(`  CPU per mail          ${f1((cpu.user + cpu.system) / 1000 / Math.max(alerts, 1))} ms (service process, parse + ingest + IMAP)`);
     console.log(`  heap growth           ${f1(heapGrowth / 1024 / 1024)} MB`);

@@ -242,3 +242,17 @@ function feishuCode(text: string): unknown {
     return undefined;
   }
 }
+
+/** The admin API of a service under bench: JSON in and out, and any status other than `expect` stops the bench. */
+export function strictAdminApi(serviceUrl: string, adminToken: string) {
+  return async (method: string, path: string, body: unknown, expect = 201): Promise<any> => {
+    const response = await fetch(`${serviceUrl}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as any;
+    if (response.status !== expect) throw new Error(`${method} ${path}: HTTP ${response.status} ${JSON.stringify(answer)}`);
+    return answer;
+  };
+}

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import { f0, f1, freshDatabases, intEnv, latencyFigures, mariadbRootUrl, perRequest, serverLoad, sqlStatus, startWatchdog, within } from './bench-support.js';
+import { f0, f1, freshDatabases, intEnv, latencyFigures, mariadbRootUrl, perRequest, serverLoad, sqlStatus, startWatchdog, within, strictAdminApi } from './bench-support.js';
 
 const TOPIC_CARD = '/v1.0/card/instances/callback';
 const TEMPLATE_ID = 'bench-incident.schema';
@@ -231,16 +231,7 @@ async function main(): Promise<number> {
       createLogger('silent'),
     );
     cleanups.unshift(() => running.stop());
-    const api = async (method: string, path: string, body: unknown, expect = 201) => {
-      const response = await fetch(`${running.url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const answer = (await response.json()) as any;
-      if (response.status !== expect) throw new Error(`${method} ${path}: HTTP ${response.status} ${JSON.stringify(answer)}`);
-      return answer;
-    };
+    const api = strictAdminApi(running.url, BENCH_ADMIN_TOKEN);
     await waitUntil('the Stream connection', async () => (await ask<number>(worker, { type: 'liveSockets' })) === 1, 30_000);
 
     const mappings = [];

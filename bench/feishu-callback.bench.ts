@@ -43,22 +43,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { FeishuApp } from '../src/platforms/feishu/feishu.app.js';
-import {
-  StageTimer,
-  f0,
-  f1,
-  freshDatabases,
-  intEnv,
-  latencyFigures,
-  mariadbRootUrl,
-  perRequest,
-  postOnce,
-  runInWorker,
-  serverLoad,
-  sqlStatus,
-  startWatchdog,
-  within,
-} from './bench-support.js';
+import { StageTimer, f0, f1, freshDatabases, intEnv, latencyFigures, mariadbRootUrl, perRequest, postOnce, runInWorker, serverLoad, sqlStatus, startWatchdog, within, strictAdminApi } from './bench-support.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Clickers (run inside a worker thread)
@@ -265,16 +250,7 @@ async function main(): Promise<number> {
     cleanups.unshift(() => running.stop());
     const servicePort = Number(new URL(running.url).port);
 
-    const api = async (method: string, path: string, body: unknown, expect = 201) => {
-      const response = await fetch(`${running.url}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const answer = (await response.json()) as any;
-      if (response.status !== expect) throw new Error(`${method} ${path}: HTTP ${response.status} ${JSON.stringify(answer)}`);
-      return answer;
-    };
+    const api = strictAdminApi(running.url, BENCH_ADMIN_TOKEN);
 
     // ---- clickers: a Feishu user and an on-call member each, linked by the admin mapping API --------------------
     const users = Array.from({ length: clickers }, (_, i) => fake.state.addUser({ name: `Clicker ${i + 1}`, email: `clicker${i + 1}@bench.example` }));

@@ -239,6 +239,12 @@ describe.each(DATABASE_KINDS)('admin API for the console on %s', (kind) => {
       expectValidation(await service.api('POST', '/escalation-rules/dry-run', { channelId: 999_999, sample: { title: 'x', severity: 'info' } }), 'channelId');
       expectValidation(await service.api('POST', '/escalation-rules/dry-run', { channelId: bound.channel.id, incidentId: 999_999 }), 'incidentId');
       expectValidation(await service.api('POST', '/escalation-rules/dry-run', { channelId: bound.channel.id, sample: { title: 'x', severity: 'loud' } }), 'sample.severity');
+      // A sample is capped as an alert is at intake: a title over 512 characters or a description over 21,000 is refused.
+      expectValidation(await service.api('POST', '/escalation-rules/dry-run', { channelId: bound.channel.id, sample: { title: 'x'.repeat(513), severity: 'info' } }), 'sample.title');
+      expectValidation(
+        await service.api('POST', '/escalation-rules/dry-run', { channelId: bound.channel.id, sample: { title: 'x', severity: 'info', description: 'y'.repeat(21_001) } }),
+        'sample.description',
+      );
     });
   });
 

@@ -510,6 +510,17 @@ export async function dueAtAfterLevel(client: ServiceClient, incidentId: number,
   );
 }
 
+/**
+ * The next level falls due one wait after the previous level ran. The run itself is not observable, but it came after
+ * `ranAfter` (the alert, say) and before `ranBefore` (its page reaching the fake), so the due time must lie in that
+ * bracket shifted by the wait. (Measuring from the page's arrival alone counts delivery lag, which a loaded CI
+ * machine stretches past any fixed slack.)
+ */
+export function expectDueOneWaitAfterLevelRan(dueAt: Date, waitMs: number, ranAfter: number, ranBefore: number, slackMs = 100): void {
+  expect(dueAt.getTime()).toBeGreaterThanOrEqual(ranAfter + waitMs - slackMs);
+  expect(dueAt.getTime()).toBeLessThanOrEqual(ranBefore + waitMs + slackMs);
+}
+
 // ---- the Escalate button -------------------------------------------------------------------------------
 
 /** The value of a card's Escalate button (it carries the step the card shows). */

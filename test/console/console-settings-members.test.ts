@@ -189,7 +189,7 @@ describe('Members', () => {
       await phone.page.getByRole('status').getByText('Saved.').waitFor();
       expect((await service.api('GET', `/members/${memberId}`)).body.isAdmin).toBe(false);
       // Nothing wider than the screen.
-      expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+      expect(await phone.page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number)).toBeLessThanOrEqual(PHONE.width);
       expect(phone.problems).toEqual([]);
     } finally {
       await phone.context.close();

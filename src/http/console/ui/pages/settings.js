@@ -41,6 +41,6 @@ export function SettingsPage() {
     <h1>Settings</h1>
     <p class="lead">Settings for the whole service.</p>
     ${settings.error && html`<div class="form-error" role="alert">${settings.error.message}</div>`}
-    ${settings.data && html`<div class="grid"><${EmailThresholds} saved=${settings.data} onSaved=${settings.reload} /></div>`}
+    ${settings.data && html`<div class="narrow"><${EmailThresholds} saved=${settings.data} onSaved=${settings.reload} /></div>`}
   </section>`;
 }

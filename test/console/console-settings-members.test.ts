@@ -105,7 +105,10 @@ describe('Members', () => {
     await page.getByLabel('Mobile (optional)').fill('+86 138 0000 0042');
     await page.getByLabel('Admin', { exact: true }).check();
     // The default order (IM, then email) is shown; moving email up makes it the member's own order.
-    await page.getByRole('button', { name: 'Move Email up' }).click();
+    await page.getByRole('button', { name: 'Move Email up' }).focus();
+    await page.keyboard.press('Enter');
+    // Email is now first, so its Up button is disabled: the focus stays in its row rather than falling to the page.
+    await page.getByRole('button', { name: 'Move Email down' }).and(page.locator(':focus')).waitFor({ timeout: 5000 });
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').getByText('Saved.').waitFor();
     await page.getByRole('heading', { name: 'Grace Hopper Admin', level: 1 }).waitFor();
@@ -121,6 +124,7 @@ describe('Members', () => {
 
   it('removes a method and goes back to the default order', async () => {
     await page.getByRole('button', { name: 'Remove IM direct message' }).click();
+    await page.getByRole('button', { name: 'Add IM direct message' }).and(page.locator(':focus')).waitFor({ timeout: 5000 });
     // The last method cannot be removed: a member must be reachable some way.
     expect(await page.getByRole('button', { name: 'Remove Email' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Save' }).click();

@@ -89,7 +89,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
         get: { tags: ['Settings'], summary: 'Account-level settings: the email integrations’ incoming error thresholds', responses: { '200': { description: 'OK', ...json(ref('AccountSettings')) }, ...errors } },
         patch: {
           tags: ['Settings'],
-          summary: 'Change account-level settings (the disable threshold must be at least the notify one)',
+          summary: 'Change account-level settings (the disable threshold must be more than the notify one)',
           requestBody: { required: true, ...json(input(accountSettingsPatchSchema)) },
           responses: { '200': { description: 'Updated', ...json(ref('AccountSettings')) }, ...errors },
         },

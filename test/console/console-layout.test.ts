@@ -19,7 +19,7 @@ beforeAll(async () => {
   const longWord = 'x'.repeat(300);
   await service.post(hookPath(integration.url), { msg_type: 'post', content: { post: { zh_cn: { title: `Very long title ${longWord}`, content: [[{ tag: 'text', text: longWord }]] } } } });
   const [incident] = (await service.api('GET', '/incidents')).body.items;
-  pages = ['#/incidents', `#/incidents/${incident.id}`, '#/channels', `#/channels/${channel.id}`, `#/channels/${channel.id}/rules/${rule.body.id}`, '#/integrations', `#/integrations/${integration.id}`, '#/members', '#/mapping-tables'];
+  pages = ['#/incidents', `#/incidents/${incident.id}`, '#/channels', `#/channels/${channel.id}`, `#/channels/${channel.id}/rules/${rule.body.id}`, '#/integrations', `#/integrations/${integration.id}`, '#/members', `#/members/${member.id}`, '#/mapping-tables', '#/settings'];
 }, 60_000);
 
 afterAll(async () => {

@@ -29,7 +29,8 @@ function post(title: string, text: string) {
 async function seed(service: TestService) {
   const channel = await api(service, 'POST', '/channels', { name: 'Payments', description: 'Checkout, billing and the payment gateway', timeZone: 'Asia/Shanghai' });
   await api(service, 'POST', '/channels', { name: 'Platform', description: 'Kubernetes, databases, networking', timeZone: 'Europe/Berlin' });
-  const alice = await api(service, 'POST', '/members', { name: 'Alice Chen', email: 'alice@example.com', phone: '+86 138 0000 0001' });
+  const alice = await api(service, 'POST', '/members', { name: 'Alice Chen', email: 'alice@example.com', phone: '+86 138 0000 0001', isAdmin: true, contactMethods: ['im', 'email'] });
+  await api(service, 'POST', '/im-identities', { platform: 'feishu', mappings: [{ memberId: alice.id, externalId: 'ou_7d8a6e6df7621556ce0d21922b676706' }] });
   const bob = await api(service, 'POST', '/members', { name: 'Bob Li', email: 'bob@example.com' });
   await api(service, 'POST', '/members', { name: 'Carol Wang', email: 'carol@example.com' });
   await api(service, 'POST', `/channels/${channel.id}/bots`, { name: 'Payments group', kind: 'wecom', url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=demo' });
@@ -48,7 +49,7 @@ async function seed(service: TestService) {
   await send('[info] nightly settlement finished late', 'settlement job took 74 min (usual: 40)');
   const incidents = (await api(service, 'GET', '/incidents')).items;
   await api(service, 'POST', `/incidents/${incidents[2].id}/acknowledge`, {});
-  return { channel, integration, rule, incident: incidents[1] };
+  return { channel, integration, rule, incident: incidents[1], member: alice };
 }
 
 async function shoot(page: Page, name: string, width: string) {
@@ -64,7 +65,7 @@ async function main() {
   const service = await startTestService('sqlite', 'screenshots');
   const chrome = await launchChromium();
   try {
-    const { channel, integration, rule, incident } = await seed(service);
+    const { channel, integration, rule, incident, member } = await seed(service);
     for (const [width, viewport] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
       const { page, context } = await openTab(chrome.browser, service.url, viewport);
       await page.goto('/console/');
@@ -90,6 +91,13 @@ async function main() {
       await page.goto('/console/#/members');
       await page.getByRole('heading', { name: 'Link health' }).waitFor();
       await shoot(page, 'members', width);
+      await page.goto(`/console/#/members/${member.id}`);
+      await page.getByText('mapped by an admin').waitFor();
+      await shoot(page, 'member', width);
+      await page.goto('/console/#/settings');
+      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+      await page.getByRole('button', { name: 'Save' }).waitFor();
+      await shoot(page, 'settings', width);
       // The Details page a card links to (signed link), seen by a signed-in admin.
       const details = new URL(service.services.links.detailsUrl(incident.id));
       await page.goto(`${details.pathname}${details.search}`);

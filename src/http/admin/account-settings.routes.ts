@@ -8,7 +8,7 @@ const threshold = z.number().int().min(1).max(1000);
 export const accountSettingsPatchSchema = z
   .object({
     emailErrorsNotifyAfter: threshold.describe('Consecutive incoming errors of an email integration after which the admins are told (default 3)'),
-    emailErrorsDisableAfter: threshold.describe('Consecutive incoming errors after which the integration is disabled until an admin enables it (default 10)'),
+    emailErrorsDisableAfter: threshold.describe('Consecutive incoming errors after which the integration is disabled until an admin enables it; more than emailErrorsNotifyAfter (default 10)'),
   })
   .partial()
   .strict();

@@ -21,9 +21,8 @@ export class AccountSettingsService {
 
   async update(patch: Partial<AccountSettingsView>): Promise<AccountSettingsView> {
     const next = { ...(await this.get()), ...patch };
-    if (next.emailErrorsDisableAfter < next.emailErrorsNotifyAfter) {
-      throw new AppError('validation', `emailErrorsDisableAfter: must be at least emailErrorsNotifyAfter (${next.emailErrorsNotifyAfter}), so admins hear before an integration is disabled`);
-    }
+    // Equal thresholds would disable at the first notice: the early warning would never be sent.
+    if (next.emailErrorsDisableAfter <= next.emailErrorsNotifyAfter) throw orderError(patch, next);
     const row = { id: ROW_ID, ...next, updatedAt: new Date() };
     const updated = await this.db.manager.update(AccountSettingsEntity, { id: ROW_ID }, row);
     if (!updated.affected) {
@@ -36,4 +35,13 @@ export class AccountSettingsService {
     }
     return next;
   }
+}
+
+/** Names the threshold the admin changed (the disable one when both were), with the bound the other one sets. */
+function orderError(patch: Partial<AccountSettingsView>, next: AccountSettingsView): AppError {
+  const why = 'so admins hear before an integration is disabled';
+  if (patch.emailErrorsDisableAfter === undefined) {
+    return new AppError('validation', `emailErrorsNotifyAfter: must be less than emailErrorsDisableAfter (${next.emailErrorsDisableAfter}), ${why}`);
+  }
+  return new AppError('validation', `emailErrorsDisableAfter: must be more than emailErrorsNotifyAfter (${next.emailErrorsNotifyAfter}), ${why}`);
 }

@@ -11,6 +11,8 @@ import { IntegrationPage } from './pages/integration.js';
 import { EscalationRulePage } from './pages/escalation-rule.js';
 import { MembersPage } from './pages/members.js';
 import { MappingTablesPage } from './pages/mapping-tables.js';
+import { MemberPage } from './pages/member.js';
+import { SettingsPage } from './pages/settings.js';
 
 const NAV = [
   ['incidents', 'Incidents'],
@@ -18,6 +20,7 @@ const NAV = [
   ['integrations', 'Integrations'],
   ['members', 'Members'],
   ['mapping-tables', 'Mapping tables'],
+  ['settings', 'Settings'],
 ];
 
 function pageFor({ parts, query }) {
@@ -29,8 +32,10 @@ function pageFor({ parts, query }) {
   if (section === 'channels') return html`<${ChannelsPage} />`;
   if (section === 'integrations' && id) return html`<${IntegrationPage} id=${id} />`;
   if (section === 'integrations') return html`<${IntegrationsPage} />`;
+  if (section === 'members' && id) return html`<${MemberPage} id=${id} />`;
   if (section === 'members') return html`<${MembersPage} />`;
   if (section === 'mapping-tables') return html`<${MappingTablesPage} openId=${id} />`;
+  if (section === 'settings') return html`<${SettingsPage} />`;
   return html`<section class="page"><h1>Not found</h1><p>There is no such page. <a href="#/incidents">Go to incidents</a>.</p></section>`;
 }
 

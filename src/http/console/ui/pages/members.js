@@ -59,6 +59,12 @@ function LinkHealth({ onLinked }) {
   </div>`;
 }
 
+/** An IM link in the list: the platform, and the account's id when it is known yet. */
+function LinkBadge({ identity }) {
+  const account = identity.externalId ?? identity.userId ?? identity.unionId;
+  return html`<span class="im-link"><span class="badge">${identity.platform}</span>${account && html` <span class="muted">${account}</span>`}</span> `;
+}
+
 function MemberRow({ member, onChanged }) {
   const links = useLoad(() => api.get(`/members/${member.id}/im-identities`), [member.id]);
   const remove = async () => {
@@ -67,11 +73,14 @@ function MemberRow({ member, onChanged }) {
     onChanged();
   };
   return html`<tr>
-    <td data-label="Name">${member.name}</td>
+    <td data-label="Name"><a href=${`#/members/${member.id}`}>${member.name}</a>${member.isAdmin && html` <span class="badge admin">Admin</span>`}</td>
     <td data-label="Email">${member.email ?? '—'}</td>
     <td data-label="Mobile">${member.phone ?? '—'}</td>
-    <td data-label="IM links">${(links.data?.items ?? []).map((identity) => html`<span class="badge">${identity.platform}</span> `)}${links.data?.items.length === 0 ? html`<span class="muted">none</span>` : ''}</td>
-    <td><button type="button" class="danger small" onClick=${remove} aria-label=${`Remove ${member.name}`}>Remove</button></td>
+    <td data-label="IM links">${(links.data?.items ?? []).map((identity) => html`<${LinkBadge} identity=${identity} />`)}${links.data?.items.length === 0 ? html`<span class="muted">none</span>` : ''}</td>
+    <td class="row-actions">
+      <a class="button small" href=${`#/members/${member.id}`} aria-label=${`Edit ${member.name}`}>Edit</a>
+      <button type="button" class="danger small" onClick=${remove} aria-label=${`Remove ${member.name}`}>Remove</button>
+    </td>
   </tr>`;
 }
 

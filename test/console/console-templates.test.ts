@@ -38,6 +38,15 @@ afterEach(() => {
 const editor = () => page.getByRole('form', { name: 'Message templates' });
 const sourceField = () => editor().getByLabel('Template (LiquidJS)');
 const preview = () => editor().getByRole('region', { name: 'Preview' });
+/** Waits until the editor holds `expected` (the chosen template loads after the choice). */
+const sourceIs = (expected: string) =>
+  page.waitForFunction((value) => (globalThis as any).document.querySelector('textarea[name="source"]')?.value === value, expected);
+/** The focused control: its name, or a button's text. */
+const focused = () =>
+  page.evaluate(() => {
+    const active = (globalThis as any).document.activeElement;
+    return active?.getAttribute('name') ?? active?.textContent;
+  });
 const stored = async (kind = 'email', event = 'triggered') => (await service.api('GET', `/channels/${channelId}/templates/${kind}/${event}`)).body;
 
 describe('the message template editor', () => {
@@ -49,7 +58,7 @@ describe('the message template editor', () => {
     await editor().getByLabel('Event').selectOption('triggered');
     const builtIn = await stored();
     expect(builtIn.overridden).toBe(false);
-    await page.waitForFunction((expected) => (document.querySelector('textarea[name="source"]') as HTMLTextAreaElement | null)?.value === expected, builtIn.source);
+    await sourceIs(builtIn.source);
     await editor().getByText('The built-in template').waitFor();
   });
 
@@ -77,7 +86,10 @@ describe('the message template editor', () => {
     await editor().getByRole('button', { name: 'Save template' }).click();
     const error = editor().locator('.field').filter({ has: page.getByLabel('Template (LiquidJS)') }).locator('.error');
     await error.waitFor();
-    expect(await error.textContent()).toMatch(/^line 2, column \d+: .*if/);
+    expect(await error.textContent()).toBe('line 2, column 1: tag {% if incident.severity == "critical" %} not closed');
+    expect(await preview().getByRole('alert').textContent()).toBe(
+      'This template fails: line 2, column 1: tag {% if incident.severity == "critical" %} not closed. The built-in message below would be sent instead.',
+    );
     expect(await sourceField().getAttribute('aria-invalid')).toBe('true');
     expect(await stored()).toEqual(before);
   });
@@ -90,7 +102,61 @@ describe('the message template editor', () => {
     const now = await stored();
     expect(now.overridden).toBe(false);
     expect((await service.api('GET', `/channels/${channelId}/templates`)).body.items).toEqual([]);
-    await page.waitForFunction((expected) => (document.querySelector('textarea[name="source"]') as HTMLTextAreaElement | null)?.value === expected, now.source);
+    await sourceIs(now.source);
     expect(await revert.count()).toBe(0);
+  });
+
+  it('switching event shows that template, not the edit of the previous one, and previews it', async () => {
+    await sourceField().fill('Edited for triggered\nnot saved');
+    await editor().getByLabel('Event').selectOption('closed');
+    const closed = await stored('email', 'closed');
+    await sourceIs(closed.source);
+    const expected = (await service.api('POST', `/channels/${channelId}/templates/preview`, { event: 'closed', kind: 'email', source: closed.source })).body.items[0];
+    expect(expected.title).toMatch(/^\[Closed\]/);
+    await preview().locator('.preview-title').filter({ hasText: expected.title }).waitFor();
+    expect(await preview().locator('.preview-body').textContent()).toBe(expected.body);
+    expect((await service.api('GET', `/channels/${channelId}/templates`)).body.items).toEqual([]);
+  });
+
+  it('is used by keyboard alone: destination, event, template, save in tab order', async () => {
+    await editor().getByLabel('Destination').focus();
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('event');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('source');
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('Closed by keyboard\nbody');
+    await preview().locator('.preview-title').filter({ hasText: 'Closed by keyboard' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Save template');
+    await page.keyboard.press('Enter');
+    await editor().getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    expect(await stored('email', 'closed')).toMatchObject({ overridden: true, source: 'Closed by keyboard\nbody' });
+  });
+
+  it('says when a template that hit a limit is skipped, and until when', async () => {
+    // 300 rounds of 200 characters: over the output limit, well within the time one.
+    await sourceField().fill(`Long\n{% for i in (1..300) %}${'x'.repeat(200)}{% endfor %}`);
+    await preview().getByRole('alert').filter({ hasText: 'the output is longer than 50000 characters' }).waitFor();
+    await editor().getByRole('button', { name: 'Save template' }).click();
+    await editor()
+      .getByRole('status')
+      .filter({ hasText: 'Saved, with warnings: with the sample incident: the output is longer than 50000 characters (the built-in template would be sent instead)' })
+      .waitFor();
+    // Rendering the channel's stored templates as a message would be (no source given) meets the limit: the template sits out a while.
+    const rendered = await service.api('POST', `/channels/${channelId}/templates/preview`, { event: 'closed', kind: 'email' });
+    expect(rendered.body.items[0]).toMatchObject({ from: 'built-in', error: { message: 'the output is longer than 50000 characters' } });
+    const skipped = (await stored('email', 'closed')).skipped;
+    expect(skipped).toMatchObject({ error: { message: 'the output is longer than 50000 characters' } });
+
+    await page.reload();
+    await editor().getByLabel('Destination').selectOption('email');
+    await editor().getByLabel('Event').selectOption('closed');
+    const banner = editor().getByRole('alert').filter({ hasText: 'hit a limit' });
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(
+      /^This template hit a limit \(the output is longer than 50000 characters\): the built-in one is sent instead until .+ \(in [45] min\)\.$/,
+    );
+    expect(await banner.locator('time').getAttribute('datetime')).toBe(skipped.until);
   });
 });

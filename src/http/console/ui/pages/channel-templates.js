@@ -46,12 +46,19 @@ export function ChannelTemplates({ channelId }) {
   const kinds = [...new Set(items.map((item) => item.kind))];
   const events = [...new Set(items.map((item) => item.event))];
   const [choice, setChoice] = useState({ kind: '', event: '' });
-  const [source, setSource] = useState(undefined);
+  // The source being edited, with the template it belongs to: the previous template's is never previewed or saved as the next's.
+  const [draft, setDraft] = useState({ key: '', source: undefined });
   const kind = choice.kind || kinds[0];
   const event = choice.event || events[0];
   const stored = useLoad(() => (kind && event ? api.get(`/channels/${channelId}/templates/${kind}/${event}`) : Promise.resolve(null)), [channelId, kind, event]);
-  useEffect(() => setSource(stored.data?.source), [stored.data]);
-  const ready = source !== undefined && !stored.loading && stored.data?.kind === kind && stored.data?.event === event;
+  const key = `${channelId}/${kind}/${event}`;
+  const storedKey = stored.data ? `${stored.data.channelId}/${stored.data.kind}/${stored.data.event}` : '';
+  useEffect(() => {
+    if (stored.data) setDraft({ key: storedKey, source: stored.data.source });
+  }, [stored.data]);
+  const source = draft.key === key ? draft.source : undefined;
+  const setSource = (value) => setDraft({ key, source: value });
+  const ready = source !== undefined && storedKey === key;
   const preview = usePreview(channelId, kind, event, source);
   const form = useSubmit(async () => {
     const saved = await api.put(`/channels/${channelId}/templates/${kind}/${event}`, { source });
@@ -63,9 +70,7 @@ export function ChannelTemplates({ channelId }) {
     await stored.reload();
     return 'Back to the built-in template.';
   });
-  // Until the chosen template has loaded, the editor holds no source: the previous one must not be previewed or saved as it.
   const choose = (change) => {
-    setSource(undefined);
     form.setError(null);
     setChoice({ ...choice, ...change });
   };

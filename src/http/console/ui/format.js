@@ -17,8 +17,9 @@ export function ago(value) {
   return future ? `in ${text}` : `${text} ago`;
 }
 
-export function Time({ value }) {
-  return value ? html`<time datetime=${new Date(value).toISOString()} title=${formatTime(value)}>${formatTime(value)} <span class="muted">(${ago(value)})</span></time>` : html`<span class="muted">—</span>`;
+/** A moment as local date-time and how long ago; `empty` stands in for none (e.g. "never"). */
+export function Time({ value, empty = '—' }) {
+  return value ? html`<time datetime=${new Date(value).toISOString()} title=${formatTime(value)}>${formatTime(value)} <span class="muted">(${ago(value)})</span></time>` : html`<span class="muted">${empty}</span>`;
 }
 
 const STATUS_LABEL = { triggered: 'Triggered', acknowledged: 'Acknowledged', closed: 'Closed' };

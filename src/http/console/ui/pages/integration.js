@@ -3,6 +3,7 @@ import { api } from '../api.js';
 import { navigate } from '../router.js';
 import { Done, FormError, TextArea, useSubmit } from '../forms.js';
 import { CopyField } from '../copy.js';
+import { HealthPanel, OtherFacts } from '../integration-health.js';
 import { IntegrationFields, SHARED_FIELDS } from '../integration-form.js';
 import { settingsValues } from '../schema-fields.js';
 import { useLoad } from '../use-load.js';
@@ -76,6 +77,11 @@ export function IntegrationPage({ id }) {
     await integration.reload();
     return 'New URL made.';
   });
+  const enable = useSubmit(async () => {
+    await api.patch(`/integrations/${id}`, { enabled: true });
+    await integration.reload();
+    return 'Enabled.';
+  });
   const remove = async () => {
     if (!confirm('Delete this integration? Its URL stops working.')) return;
     await api.del(`/integrations/${id}`).then(() => navigate('/integrations'), (error) => form.setError(error));
@@ -84,16 +90,19 @@ export function IntegrationPage({ id }) {
   if (!integration.data || !draft) return html`<p class="loading" role="status">Loading…</p>`;
   const known = new Set([...SHARED_FIELDS, ...VIEW_ONLY, ...(type?.fields ?? []).flatMap((field) => [field.name, `has${field.name[0].toUpperCase()}${field.name.slice(1)}`])]);
   const address = type ? integration.data[type.address.field] : undefined;
-  // Anything else the type shows (an email integration's mailbox health …) is listed as it is.
-  const status = Object.entries(integration.data).filter(([name]) => !known.has(name) && name !== type?.address.field);
+  // Anything else the type shows (who changed it last …) is listed; an email integration's health has its own panel.
+  const status = Object.entries(integration.data).filter(([name]) => !known.has(name) && name !== type?.address.field && name !== 'health');
+  const health = integration.data.health;
   return html`<section class="page">
     <p class="crumbs"><a href="#/integrations">Integrations</a> / ${integration.data.name}</p>
     <h1>${integration.data.name}</h1>
     <div class="card">
       ${address && html`<${CopyField} label=${type?.address.description || 'URL'} value=${address} />`}
       <button type="button" onClick=${rotate.submit} disabled=${rotate.busy}>New URL</button> <${Done} text=${rotate.done} />
-      ${status.length > 0 && html`<dl class="facts">${status.map(([name, value]) => html`<dt>${name}</dt><dd>${value === null ? '—' : typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>`)}</dl>`}
+      <${OtherFacts} entries=${status} />
     </div>
+    ${health && html`<${HealthPanel} health=${health} enabled=${integration.data.enabled} onEnable=${enable.submit} enabling=${enable.busy} enableError=${enable.error} />`}
+    <${Done} text=${enable.done} />
     <div class="grid">
       <form class="card form" onSubmit=${form.submit} aria-labelledby="edit-integration">
         <h2 id="edit-integration">Settings</h2>

@@ -56,7 +56,7 @@ describe.each([
     await tab.page.keyboard.press('Enter');
     await tab.page.getByRole('heading', { name: 'Channels', level: 1 }).waitFor({ timeout: 5000 });
     // Focus moves to the page's content, so the next Tab goes into it rather than back through the menu.
-    expect(await tab.page.evaluate(() => (globalThis as any).document.activeElement?.id)).toBe('main');
+    await tab.page.waitForFunction(() => (globalThis as any).document.activeElement?.id === 'main', undefined, { timeout: 2000 });
     expect(tab.problems).toEqual([]);
     await tab.context.close();
   });

@@ -1,4 +1,4 @@
-import { html, render, useEffect, useState } from './lib.js';
+import { html, render, useEffect, useLayoutEffect, useState } from './lib.js';
 import { onSignedOut, session, setCsrfToken } from './api.js';
 import { useRoute } from './router.js';
 import { SignInPage } from './pages/sign-in.js';
@@ -42,7 +42,8 @@ function pageFor({ parts, query }) {
 function Console({ onSignOut }) {
   const route = useRoute();
   const section = route.parts[0] ?? 'incidents';
-  useEffect(() => {
+  // Before the new page is painted, so no key press can land on the old focus in between.
+  useLayoutEffect(() => {
     document.getElementById('main')?.focus();
   }, [route.parts.join('/')]);
   return html`<div class="shell">

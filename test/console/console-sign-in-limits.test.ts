@@ -40,7 +40,7 @@ const channels = (service: TestService, token: string, from?: string) =>
 const limited = (answer: Answer, prefix = 'token: ') => {
   expect(answer.status).toBe(429);
   expect(Number(answer.retryAfter)).toBeGreaterThan(0);
-  expect(answer.body).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(new RegExp(`^${prefix}too many wrong admin tokens were tried; try again in \\d+ (minutes|seconds)$`)) } });
+  expect(answer.body).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(new RegExp(`^${prefix}too many wrong admin tokens were tried\\. Try again in \\d+ (minutes|seconds)$`)) } });
 };
 
 const limits = (perAddress: number, total: number, windowMs = 15 * 60_000): Partial<AppConfig> => ({ adminTokenLimits: { perAddress, total, windowMs } });

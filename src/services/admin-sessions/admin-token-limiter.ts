@@ -36,6 +36,7 @@ export class AdminTokenLimiter {
   private limited(address: string, retryInMs: number, field: string): AppError {
     const seconds = Math.ceil(retryInMs / 1000);
     const wait = seconds >= 90 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`;
-    return new AppError('rate_limited', `${field}too many wrong admin tokens were tried; try again in ${wait}`, undefined, seconds);
+    // No "; " in it: the console splits a message there into parts for different fields.
+    return new AppError('rate_limited', `${field}too many wrong admin tokens were tried. Try again in ${wait}`, undefined, seconds);
   }
 }

@@ -1,6 +1,7 @@
 import { CapturedLog } from '../support/captured-log.js';
 import { REDIS_TEST_URL } from '../support/databases.js';
-import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../support/test-service.js';
+import { createChannel, createIntegration } from '../support/admin-helpers.js';
+import { hookPath, startTestService, TEST_ADMIN_TOKEN, type TestService } from '../support/test-service.js';
 import type { AppConfig } from '../../src/config/config.js';
 
 /**
@@ -133,6 +134,33 @@ describe('hostile sign-ins', () => {
   it('ignores X-Forwarded-For unless TRUST_PROXY_HOPS says a proxy sets it: a new header per guess does not escape the limit', async () => {
     for (let i = 0; i < 5; i++) expect((await signIn(service, `wrong-${i}`, `192.0.2.${i + 1}`)).status).toBe(401);
     limited(await signIn(service, 'wrong-5', '192.0.2.99'));
+  });
+});
+
+describe('the Details page', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService('sqlite', 'sign-in-details', limits(3, 1000));
+  });
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it('counts wrong bearer tokens too, and over the limit opens without the admin actions even for the right one: no way to test tokens there', async () => {
+    const channel = await createChannel(service, 'limits');
+    const hook = await createIntegration(service, { name: 'limits', channelId: channel.id });
+    expect((await service.post(hookPath(hook.url), { msg_type: 'text', content: { text: 'disk full' } })).status).toBe(200);
+    const id = (await service.api('GET', '/incidents')).body.items[0].id as number;
+    const link = new URL(service.services.links.detailsUrl(id));
+    const page = async (token: string) => {
+      const response = await fetch(`${service.url}${link.pathname}${link.search}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      return (await response.text()).includes(`/api/v1/incidents/${id}/close`);
+    };
+    expect(await page(TEST_ADMIN_TOKEN)).toBe(true);
+    for (let i = 0; i < 3; i++) expect(await page(`wrong-${i}`)).toBe(false);
+    expect(await page(TEST_ADMIN_TOKEN)).toBe(false);
+    limited(await channels(service, TEST_ADMIN_TOKEN), '');
   });
 });
 

@@ -59,8 +59,8 @@ export function registerConsole(router: Router, { sessions, adminTokenLimiter, p
   });
   router.post(`${CONSOLE_PATH}/session`, async (ctx) => {
     const { token } = await jsonBody(ctx, signInSchema);
-    // "token: …": the console shows the refusal next to the field.
     const address = clientAddressKey(ctx.ip);
+    // Refusals start "token: ": the console shows them next to the field.
     if (!sessions.isAdminToken(token.trim())) {
       await adminTokenLimiter.failed(address, 'console sign-in', 'token: ');
       throw new AppError('unauthorized', 'token: this is not the admin token');

@@ -21,7 +21,7 @@ import { initHttpServer } from './http-server.js';
 import { initScheduler } from './scheduler.js';
 import { initServices, type Services } from './services.js';
 import { initStorage } from './storage.js';
-import { initAdminSessions } from './admin-sessions.js';
+import { initAdminSessions, initAdminTokenLimiter } from './admin-sessions.js';
 import { IncidentEventStreams } from '../http/admin/incident-event-streams.js';
 import { SmtpSender } from '../platforms/email/smtp-sender.js';
 import { isDefaultEmailSender } from '../ingest/email-imap/email-settings.js';
@@ -101,6 +101,8 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
     metrics,
     metricsToken: config.metricsToken,
     sessions: initAdminSessions(config, storage, admin.token),
+    adminTokenLimiter: initAdminTokenLimiter(config, storage, logger),
+    trustProxyHops: config.trustProxyHops,
     incidentEvents,
   });
   const http = initHttpServer(app);

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { PLATFORMS, type PlatformConfigs } from '../platforms/index.js';
 import type { PlatformConfigFragment } from '../platforms/platform-module.js';
 import { durationMs, optionalInstant, optionalString, urlWithProtocols } from './env-fields.js';
+import { DEFAULT_ADMIN_TOKEN_LIMITS } from '../services/admin-sessions/admin-token-limiter.js';
+import type { FailureLimits } from '../lib/failure-windows.js';
 
 /** The only reader of process.env. Everything else receives an AppConfig. */
 
@@ -29,6 +31,10 @@ const configSchema = z.object({
   ESCALATION_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   SCHEDULER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(DEFAULT_SCHEDULER_POLL_MS),
   CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(5).max(43_200).optional(),
+  ADMIN_TOKEN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(1000).default(DEFAULT_ADMIN_TOKEN_LIMITS.perAddress),
+  ADMIN_TOKEN_FAILURES_TOTAL: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_ADMIN_TOKEN_LIMITS.total),
+  ADMIN_TOKEN_FAILURE_WINDOW: durationMs('15m').refine((ms) => ms >= 1000 && ms <= 86_400_000, { message: 'must be between 1s and 1d' }),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 
 /**
@@ -97,6 +103,10 @@ export interface AppConfig extends PlatformConfigs {
   schedulerPollMs?: number;
   /** How long an admin console sign-in lasts; default in services/admin-sessions/admin-sessions.ts. */
   consoleSessionMinutes?: number;
+  /** Wrong admin tokens (sign-in, bearer) allowed per client address and in all per window; defaults in admin-token-limiter.ts. */
+  adminTokenLimits?: FailureLimits;
+  /** Reverse proxies in front that append the client's address to X-Forwarded-For (0: none, the connection's address). */
+  trustProxyHops?: number;
   /**
    * How long an escalation page may stay undelivered, with nobody renewing it, before the sweep delivers it again
    * (its instance died between taking the step and sending the page); default in escalation-deliveries.ts.
@@ -151,6 +161,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     escalationSweepSeconds: values.ESCALATION_SWEEP_SECONDS,
     schedulerPollMs: values.SCHEDULER_POLL_MS,
     consoleSessionMinutes: values.CONSOLE_SESSION_MINUTES,
+    adminTokenLimits: {
+      perAddress: values.ADMIN_TOKEN_FAILURES_PER_ADDRESS,
+      total: values.ADMIN_TOKEN_FAILURES_TOTAL,
+      windowMs: values.ADMIN_TOKEN_FAILURE_WINDOW,
+    },
+    trustProxyHops: values.TRUST_PROXY_HOPS,
     ...platforms.configs,
   };
 }

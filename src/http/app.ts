@@ -35,10 +35,14 @@ export interface HttpDeps extends AdminDeps, SourceDeps {
   metricsToken?: string;
   /** Admin console sign-ins: the console's cookie is accepted by the admin API too. */
   sessions: AdminSessions;
+  /** Reverse proxies in front that append to X-Forwarded-For; 0: a client's address is its connection's. */
+  trustProxyHops?: number;
 }
 
 export function createHttpApp(deps: HttpDeps): Koa {
-  const app = new Koa({ proxy: true });
+  // ctx.ip is the address the last `hops` proxies saw, never a client's own X-Forwarded-For entry: rate limits count by it.
+  const hops = deps.trustProxyHops ?? 0;
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   app.use(requestContext(deps.logger));
   app.use(errorMapper());
   app.use(adminSessionReader(deps.sessions));
@@ -52,7 +56,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     details: deps.incidentDetails,
     links: deps.links,
     // The bearer token, or a console session (whose CSRF token the page's actions send back).
-    isAdminRequest: deps.isAdminRequest ?? adminRequestCheck(deps.adminToken),
+    isAdminRequest: deps.isAdminRequest ?? adminRequestCheck(deps.adminToken, deps.adminTokenLimiter),
     csrfToken: deps.csrfToken ?? sessionCsrfToken,
     apiPrefix: ADMIN_PREFIX,
   });

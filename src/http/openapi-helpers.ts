@@ -12,5 +12,7 @@ export const idParameter = { name: 'id', in: 'path', required: true, schema: { t
 export const errors = {
   '400': { description: 'Validation failed; the message names the field', ...json(error) },
   '401': { description: 'Missing or wrong bearer token', ...json(error) },
+  '429': { description: 'Too many wrong admin tokens from this address (or from all): refused, the right token too, until Retry-After', ...json(error) },
+  '503': { description: 'The database or Redis does not answer (the message names it); try again after Retry-After', ...json(error) },
 };
 export const notFound = { '404': { description: 'No such resource', ...json(error) } };

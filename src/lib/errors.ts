@@ -5,7 +5,9 @@ export type AppErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'invalid_transition'
-  | 'internal';
+  | 'rate_limited'
+  | 'internal'
+  | 'unavailable';
 
 const HTTP_STATUS: Record<AppErrorCode, number> = {
   validation: 400,
@@ -14,7 +16,9 @@ const HTTP_STATUS: Record<AppErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   invalid_transition: 409,
+  rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 };
 
 export class AppError extends Error {
@@ -22,6 +26,8 @@ export class AppError extends Error {
     readonly code: AppErrorCode,
     message: string,
     readonly details?: unknown,
+    /** Sent as Retry-After (seconds): when a rate limit ends, or a store outage is worth trying again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';

@@ -26,8 +26,16 @@ describe('loadConfig: defaults', () => {
       publicBaseUrl: 'http://localhost:8080',
       detailsLinks: { key: undefined, previous: undefined, ttlAfterCloseMs: 30 * 86_400_000 },
       logLevel: 'info',
+      adminTokenLimits: { perAddress: 5, total: 100, windowMs: 15 * 60_000 },
+      trustProxyHops: 0,
       feishu: undefined,
     });
+  });
+
+  it('reads the admin token limits and the proxies in front', () => {
+    const config = loadConfig({ ADMIN_TOKEN_FAILURES_PER_ADDRESS: '3', ADMIN_TOKEN_FAILURES_TOTAL: '40', ADMIN_TOKEN_FAILURE_WINDOW: '1h', TRUST_PROXY_HOPS: '1' });
+    expect(config.adminTokenLimits).toEqual({ perAddress: 3, total: 40, windowMs: 3_600_000 });
+    expect(config.trustProxyHops).toBe(1);
   });
 
   it.each([
@@ -149,6 +157,11 @@ describe('loadConfig: rejected values name the variable', () => {
     ['PUBLIC_BASE_URL without http(s)', { PUBLIC_BASE_URL: 'ftp://example.com' }, 'PUBLIC_BASE_URL'],
     ['PUBLIC_BASE_URL not a URL', { PUBLIC_BASE_URL: 'oncall.example.com' }, 'PUBLIC_BASE_URL'],
     ['REDIS_URL with another protocol', { REDIS_URL: 'http://redis:6379' }, 'REDIS_URL'],
+    ['ADMIN_TOKEN_FAILURES_PER_ADDRESS zero', { ADMIN_TOKEN_FAILURES_PER_ADDRESS: '0' }, 'ADMIN_TOKEN_FAILURES_PER_ADDRESS'],
+    ['ADMIN_TOKEN_FAILURES_TOTAL not a number', { ADMIN_TOKEN_FAILURES_TOTAL: 'many' }, 'ADMIN_TOKEN_FAILURES_TOTAL'],
+    ['ADMIN_TOKEN_FAILURE_WINDOW of no time', { ADMIN_TOKEN_FAILURE_WINDOW: '0s' }, 'ADMIN_TOKEN_FAILURE_WINDOW'],
+    ['ADMIN_TOKEN_FAILURE_WINDOW not a duration', { ADMIN_TOKEN_FAILURE_WINDOW: 'a while' }, 'ADMIN_TOKEN_FAILURE_WINDOW'],
+    ['TRUST_PROXY_HOPS negative', { TRUST_PROXY_HOPS: '-1' }, 'TRUST_PROXY_HOPS'],
   ])('%s', (_name, env, variable) => {
     const error = configError(env);
     expect(error.problems).toHaveLength(1);

@@ -26,6 +26,7 @@ import type { EscalationRuleService } from '../../services/escalation/escalation
 import type { EscalationDryRun } from '../../services/escalation/escalation-dry-run.js';
 import type { EscalationService } from '../../services/escalation/escalation.service.js';
 import type { IncidentEventStreams } from './incident-event-streams.js';
+import type { AdminTokenLimiter } from '../../services/admin-sessions/admin-token-limiter.js';
 import { incidentView } from './incident.view.js';
 import { IntegrationInputs } from './integration-input.js';
 import { integrationView } from './integration.view.js';
@@ -47,6 +48,8 @@ import {
 
 export interface AdminDeps extends Omit<ChatAdminDeps, 'members'> {
   adminToken: string;
+  /** Wrong admin tokens per client address and in all (bearer tokens here, console sign-ins). */
+  adminTokenLimiter: AdminTokenLimiter;
   publicBaseUrl: string;
   channels: ChannelService;
   members: MemberService;
@@ -73,7 +76,7 @@ export const ADMIN_PREFIX = '/api/v1';
 
 export function createAdminRouter(deps: AdminDeps): Router {
   const router = new Router({ prefix: ADMIN_PREFIX });
-  router.use(adminAuth(deps.adminToken));
+  router.use(adminAuth(deps.adminToken, deps.adminTokenLimiter));
   registerChannels(router, deps);
   registerMemberLinks(router, deps.memberLinkHealth);
   registerMembers(router, deps);

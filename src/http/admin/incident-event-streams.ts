@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
+import { AppError } from '../../lib/errors.js';
 import type { IncidentChange, IncidentChangeFeed } from '../../services/incidents/incident-change-feed.js';
 
 const HEARTBEAT_MS = 25_000;
@@ -25,10 +26,7 @@ export class IncidentEventStreams {
   /** Answers `GET /api/v1/incidents/events`: keeps the response open and writes each change to it. */
   open(ctx: Context): void {
     if (this.streams.size >= MAX_STREAMS) {
-      ctx.status = 503;
-      ctx.set('Retry-After', '30');
-      ctx.body = { error: { code: 'internal', message: 'too many open event streams on this instance' } };
-      return;
+      throw new AppError('unavailable', 'too many open event streams on this instance', undefined, 30);
     }
     // The response is written here directly, for as long as the browser keeps it open (Koa does not send it).
     ctx.respond = false;

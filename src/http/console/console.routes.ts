@@ -1,8 +1,10 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { clientAddressKey } from '../../lib/client-address.js';
 import { AppError } from '../../lib/errors.js';
 import { AdminSessions } from '../../services/admin-sessions/admin-sessions.js';
+import type { AdminTokenLimiter } from '../../services/admin-sessions/admin-token-limiter.js';
 import { jsonBody } from '../json-body.js';
 import { CSRF_HEADER, adminSessionOf, sessionCookie } from '../middleware/admin-session.js';
 import { setPageSecurityHeaders } from '../middleware/security-headers.js';
@@ -15,11 +17,13 @@ const signInSchema = z.object({ token: z.string().min(1).max(500) }).strict();
 
 export interface ConsoleDeps {
   sessions: AdminSessions;
+  /** Wrong tokens per client address and in all: over the limit, sign-in answers 429. */
+  adminTokenLimiter: AdminTokenLimiter;
   publicBaseUrl: string;
 }
 
 /** The admin console: its page and files, and sign-in / sign-out (a session cookie that the admin API accepts). */
-export function registerConsole(router: Router, { sessions, publicBaseUrl }: ConsoleDeps): void {
+export function registerConsole(router: Router, { sessions, adminTokenLimiter, publicBaseUrl }: ConsoleDeps): void {
   const assets = loadConsoleAssets();
   const secureCookie = publicBaseUrl.startsWith('https:');
   const page = (ctx: Context, html: string) => {
@@ -55,6 +59,13 @@ export function registerConsole(router: Router, { sessions, publicBaseUrl }: Con
   });
   router.post(`${CONSOLE_PATH}/session`, async (ctx) => {
     const { token } = await jsonBody(ctx, signInSchema);
+    const address = clientAddressKey(ctx.ip);
+    // Refusals start "token: ": the console shows them next to the field.
+    if (!sessions.isAdminToken(token.trim())) {
+      await adminTokenLimiter.failed(address, 'console sign-in', 'token: ');
+      throw new AppError('unauthorized', 'token: this is not the admin token');
+    }
+    await adminTokenLimiter.admit(address, 'token: ');
     const session = await sessions.signIn(token.trim());
     if (!session) throw new AppError('unauthorized', 'token: this is not the admin token');
     ctx.set('Set-Cookie', sessionCookie(session, secureCookie));

@@ -7,6 +7,8 @@ export interface StoredAdminSession {
 
 /** Where console sessions live: the database (embedded default) or Redis (when configured). */
 export interface AdminSessionStore {
+  /** Named in the 503 while it does not answer: 'Redis', 'the database'. */
+  readonly name: string;
   save(idHash: string, session: StoredAdminSession): Promise<void>;
   /** The session, or undefined when unknown or expired. */
   find(idHash: string): Promise<StoredAdminSession | undefined>;

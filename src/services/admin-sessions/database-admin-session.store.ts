@@ -7,6 +7,7 @@ const CLEANUP_EVERY_MS = 3600 * 1000;
 
 /** Console sessions as rows; expired rows are ignored at once and deleted now and then. */
 export class DatabaseAdminSessionStore implements AdminSessionStore {
+  readonly name = 'the database';
   private lastCleanup = 0;
 
   constructor(private readonly db: Database) {}

@@ -68,7 +68,8 @@ function App() {
         setCsrfToken(answer.csrfToken);
         setState({ checked: true, signedIn: answer.signedIn, note: '' });
       })
-      .catch(() => setState({ checked: true, signedIn: false, note: 'The service did not answer; try again.' }));
+      // A 503 says what is away (Redis, the database); anything else gets the plain note.
+      .catch((error) => setState({ checked: true, signedIn: false, note: error?.status === 503 ? error.message : 'The service did not answer; try again.' }));
     return onSignedOut(() => {
       setCsrfToken('');
       setState({ checked: true, signedIn: false, note: 'Your session has ended. Sign in again.' });

@@ -1,6 +1,9 @@
 /**
  * Counts of failures (wrong admin tokens) per client address and in all, each in a window that starts at its first
- * failure. Over either limit, every attempt waits for that window's end, whether its token is right or not.
+ * failure. An address over its own limit waits for its window's end, whether its token is right or not. Over the
+ * total (guesses spread over many addresses), every address that failed in its window waits for the total's end,
+ * while one that has not failed is still heard: so a flood of guesses cannot lock out the scripts and admins that
+ * send the right token, and each fresh address of the flood gets one guess, which then locks it out.
  */
 export interface FailureLimits {
   perAddress: number;
@@ -43,7 +46,8 @@ export class LocalFailureWindows implements FailureWindows {
       this.byAddress.delete(address);
       mine = undefined;
     }
-    const waits = [mine && mine.count >= limits.perAddress ? mine.endsAt - now : 0, this.total.count >= limits.total ? this.total.endsAt - now : 0];
+    const failedHere = (mine?.count ?? 0) > 0;
+    const waits = [mine && mine.count >= limits.perAddress ? mine.endsAt - now : 0, failedHere && this.total.count >= limits.total ? this.total.endsAt - now : 0];
     const retryInMs = Math.max(...waits);
     if (retryInMs > 0 || !fail) return { retryInMs, failures: mine?.count ?? 0 };
     if (this.byAddress.size >= SWEEP_ABOVE) this.sweep(now);

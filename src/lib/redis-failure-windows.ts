@@ -3,23 +3,23 @@ import type { Redis } from './redis.js';
 
 /**
  * KEYS[1] the address' count, KEYS[2] the total; ARGV: window ms, per-address limit, total limit, 1 to count a
- * failure. A count expires with its window (which starts at its first failure). Returns {ms to wait, address' count}.
+ * failure. A count expires with its window (which starts at its first failure). Over the total, only addresses that
+ * failed in their window wait. Returns {ms to wait, address' count}.
  */
 const CHECK_SCRIPT = `
-local limits = {tonumber(ARGV[2]), tonumber(ARGV[3])}
-local wait = 0
-for i = 1, 2 do
-  local n = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if n >= limits[i] then
-    local ttl = redis.call('PTTL', KEYS[i])
-    if ttl < 0 then
-      redis.call('PEXPIRE', KEYS[i], ARGV[1])
-      ttl = tonumber(ARGV[1])
-    end
-    if ttl > wait then wait = ttl end
+local function ttl_of(key)
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('PEXPIRE', key, ARGV[1])
+    ttl = tonumber(ARGV[1])
   end
+  return ttl
 end
 local mine = tonumber(redis.call('GET', KEYS[1]) or '0')
+local total = tonumber(redis.call('GET', KEYS[2]) or '0')
+local wait = 0
+if mine >= tonumber(ARGV[2]) then wait = ttl_of(KEYS[1]) end
+if total >= tonumber(ARGV[3]) and mine > 0 then wait = math.max(wait, ttl_of(KEYS[2])) end
 if wait > 0 or ARGV[4] ~= '1' then return {wait, mine} end
 for i = 1, 2 do
   if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[1]) end

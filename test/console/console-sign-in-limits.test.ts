@@ -90,13 +90,20 @@ describe('on one instance without Redis (SQLite)', () => {
     expect(log.text).not.toContain(TEST_ADMIN_TOKEN);
   });
 
-  it('refuses every address once the total is reached (tokens tried from many addresses), the right token too', async () => {
+  it('once the total is reached (tokens tried from many addresses), refuses every address that failed, the right token too, and hears each clean address once', async () => {
     // 10 counted so far (5 + 5): two more from fresh addresses reach the total of 12.
     expect((await signIn(service, 'spread-1', '203.0.113.1')).status).toBe(401);
     expect((await channels(service, 'spread-2', '203.0.113.2')).status).toBe(401);
-    limited(await signIn(service, 'spread-3', '203.0.113.3'));
-    limited(await signIn(service, TEST_ADMIN_TOKEN, '203.0.113.4'));
-    limited(await channels(service, TEST_ADMIN_TOKEN, '203.0.113.5'), '');
+    // Over the total: the addresses that failed are refused, whatever they send.
+    limited(await signIn(service, TEST_ADMIN_TOKEN, '203.0.113.1'));
+    limited(await channels(service, TEST_ADMIN_TOKEN, '203.0.113.2'), '');
+    // A fresh address of the flood gets one guess, which locks it out at once.
+    expect((await signIn(service, 'spread-3', '203.0.113.3')).status).toBe(401);
+    limited(await signIn(service, 'spread-3b', '203.0.113.3'));
+    limited(await signIn(service, TEST_ADMIN_TOKEN, '203.0.113.3'));
+    // A script or an admin that sends the right token from an address that never failed is not locked out by the flood.
+    expect((await signIn(service, TEST_ADMIN_TOKEN, '203.0.113.4')).status).toBe(200);
+    expect((await channels(service, TEST_ADMIN_TOKEN, '203.0.113.5')).status).toBe(200);
     // A console session opened before still works: the limit is on tokens, not on sessions.
     expect((await send(`${service.url}/api/v1/channels`, { headers: { cookie: earlierSession, 'x-forwarded-for': '203.0.113.6' } })).status).toBe(200);
   });
@@ -237,4 +244,24 @@ describe('with Redis, across instances', () => {
     expect(answers.filter((answer) => answer.status === 401)).toHaveLength(5);
     expect(answers.filter((answer) => answer.status === 429)).toHaveLength(35);
   });
+
+  it('over the shared total, refuses the addresses that failed on any instance and hears the clean ones', async () => {
+    const low = { redisUrl: REDIS_TEST_URL, ...limits(5, 3), trustProxyHops: 1 };
+    const [a, b] = [await startTestService('mariadb', 'sign-in-total-a', low), await startTestService('mariadb', 'sign-in-total-b', low)];
+    try {
+      await clear(a);
+      expect((await signIn(a, 'flood-1', '192.0.2.1')).status).toBe(401);
+      expect((await signIn(b, 'flood-2', '192.0.2.2')).status).toBe(401);
+      expect((await channels(a, 'flood-3', '192.0.2.3')).status).toBe(401);
+      limited(await signIn(b, TEST_ADMIN_TOKEN, '192.0.2.1'));
+      expect((await signIn(a, 'flood-4', '192.0.2.4')).status).toBe(401);
+      limited(await signIn(b, 'flood-5', '192.0.2.4'));
+      expect((await channels(b, TEST_ADMIN_TOKEN, '192.0.2.5')).status).toBe(200);
+      expect((await signIn(a, TEST_ADMIN_TOKEN, '192.0.2.6')).status).toBe(200);
+    } finally {
+      await clear(a);
+      await a.stop();
+      await b.stop();
+    }
+  }, 30_000);
 });

@@ -8,9 +8,10 @@ export const DEFAULT_ADMIN_TOKEN_LIMITS: FailureLimits = { perAddress: 5, total:
 export type AdminTokenUse = 'console sign-in' | 'admin API' | 'Details page';
 
 /**
- * Wrong admin tokens (console sign-in, Authorization: Bearer) counted per client address and in all; over either
- * limit every attempt is refused with a 429 until the window ends, the right token too: a guesser learns nothing
- * more. A right token costs nothing (it is only checked against the limits), so signing in is never counted.
+ * Wrong admin tokens (console sign-in, Authorization: Bearer) counted per client address and in all. An address
+ * over its limit is refused with a 429 until its window ends, the right token too: a guesser learns nothing more.
+ * Over the total, the addresses that failed are refused and the others are heard once (see FailureWindows). A
+ * right token costs nothing (it is only checked against the limits), so signing in is never counted.
  */
 export class AdminTokenLimiter {
   constructor(

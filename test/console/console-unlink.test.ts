@@ -80,15 +80,26 @@ describe('unlinking an IM account on the member page', () => {
     answerDialog = (dialog) => dialog.accept();
     await links().getByRole('button', { name: 'Unlink feishu account ou_eve_wrong' }).focus();
     await page.keyboard.press('Enter');
-    await links().getByText('ou_eve_wrong').waitFor({ state: 'detached' });
-    await links().getByText('ou_eve_work').waitFor();
+    await links().locator('li').filter({ hasText: 'ou_eve_wrong' }).waitFor({ state: 'detached' });
+    await links().locator('li').filter({ hasText: 'ou_eve_work' }).waitFor();
     await links().getByText('user id eve_uid').waitFor();
     expect(await linkedAccounts()).toEqual(expect.arrayContaining(['ou_eve_work', null]));
     expect(await linkedAccounts()).not.toContain('ou_eve_wrong');
     expect(await links().getByRole('alert').count()).toBe(0);
+    expect(await links().getByRole('status').innerText()).toBe('Unlinked the feishu account ou_eve_wrong. Undo');
     // The member's name went into the question as text only.
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.title()).not.toBe('pwned');
+  });
+
+  it('Undo links the account again, as an explicit admin mapping', async () => {
+    await links().getByRole('button', { name: 'Undo' }).click();
+    await links().locator('li').filter({ hasText: 'ou_eve_wrong' }).getByText('mapped by an admin').waitFor();
+    expect(await linkedAccounts()).toEqual(expect.arrayContaining(['ou_eve_work', 'ou_eve_wrong']));
+    expect(await links().getByRole('status').innerText()).toBe('');
+    // And away again, for the next test.
+    await links().getByRole('button', { name: 'Unlink feishu account ou_eve_wrong' }).click();
+    await links().locator('li').filter({ hasText: 'ou_eve_wrong' }).waitFor({ state: 'detached' });
   });
 
   it("shows the API's error when the unlink fails (unlinked meanwhile elsewhere), and the card catches up", async () => {

@@ -49,7 +49,8 @@ function MemberForm({ member, onSaved }) {
  */
 function ImLinks({ member }) {
   const links = useLoad(() => api.get(`/members/${member.id}/im-identities`), [member.id]);
-  const [unlinkError, setUnlinkError] = useState(null);
+  const [problem, setProblem] = useState('');
+  const [unlinked, setUnlinked] = useState(null);
   const [busy, setBusy] = useState('');
   const items = links.data?.items ?? [];
   const unlink = async (link) => {
@@ -58,19 +59,37 @@ function ImLinks({ member }) {
       + 'An explicit mapping or a link code links it again.';
     if (!confirm(question)) return;
     setBusy(`${link.platform}:${link.externalId}`);
-    setUnlinkError(null);
+    setProblem('');
+    setUnlinked(null);
     try {
       await api.del(`/members/${member.id}/im-identities/${encodeURIComponent(link.platform)}/${encodeURIComponent(link.externalId)}`);
+      setUnlinked(link);
     } catch (error) {
-      setUnlinkError(error);
+      setProblem(`Unlink failed: ${error.message}`);
     }
     setBusy('');
+    links.reload();
+  };
+  // Undo is an explicit admin mapping of the same account, which also lifts the unlink's block.
+  const undo = async () => {
+    const link = unlinked;
+    setUnlinked(null);
+    setProblem('');
+    try {
+      await api.post('/im-identities', {
+        platform: link.platform,
+        mappings: [{ memberId: member.id, externalId: link.externalId, ...(link.userId ? { userId: link.userId } : {}), ...(link.unionId ? { unionId: link.unionId } : {}) }],
+      });
+    } catch (error) {
+      setProblem(`Undo failed: ${error.message}`);
+    }
     links.reload();
   };
   return html`<div class="card" aria-labelledby="member-links">
     <h2 id="member-links">IM links</h2>
     ${links.error && html`<div class="form-error" role="alert">${links.error.message}</div>`}
-    ${unlinkError && html`<div class="form-error" role="alert">Unlink failed: ${unlinkError.message}</div>`}
+    ${problem && html`<div class="form-error" role="alert">${problem}</div>`}
+    <p role="status" class="done">${unlinked && html`Unlinked the ${unlinked.platform} account ${unlinked.externalId}. <button type="button" class="small" onClick=${undo}>Undo</button>`}</p>
     ${links.data && items.length === 0 && html`<p class="empty">Not linked on any IM. "Link by email/mobile" on the Members page, or the bot's link command, links an account.</p>`}
     ${items.length > 0 && html`<ul class="rows">${items.map((link) => html`<li key=${`${link.platform}:${link.externalId ?? link.userId ?? link.unionId}`}>
       <span><span class="badge">${link.platform}</span> ${link.externalId ?? html`<span class="muted">waiting for the account's first use</span>`}

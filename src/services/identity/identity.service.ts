@@ -252,6 +252,7 @@ export class IdentityService {
     if (method === 'auto_email') {
       const existing = await this.db.manager.findOneBy(ImIdentityEntity, { platform, externalId: profile.externalId });
       if (existing) return existing.memberId === member.id ? existing : null;
+      // Unlinked from this member by an admin: not linked, and not looked up again for a while (same answer).
       if (await this.blocks.isBlocked(platform, profile.externalId, member.id, presentIds(profile))) {
         this.emailMisses.set(missKey, Date.now() + EMAIL_MISS_TTL_MS);
         return null;

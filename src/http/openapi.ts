@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CAPABILITY_NAMES } from '../services/ports/capabilities.js';
+import { PLATFORM_NAMES } from '../domain/platform-name.js';
 import {
   channelInputSchema,
   escalationRuleInputSchema,
@@ -142,6 +143,18 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
       '/members/{id}/im-identities': {
         parameters: [idParameter],
         get: { tags: ['Chat'], summary: 'IM accounts linked to a member', responses: { '200': { description: 'OK', ...json({ type: 'object', properties: { items: { type: 'array', items: { type: 'object' } } } }) }, ...errors, ...notFound } },
+      },
+      '/members/{id}/im-identities/{platform}/{externalId}': {
+        parameters: [
+          idParameter,
+          { name: 'platform', in: 'path', required: true, schema: { enum: [...PLATFORM_NAMES] } },
+          { name: 'externalId', in: 'path', required: true, description: 'The account’s primary id (Feishu open_id, Slack user id, DingTalk staffId), URL-encoded', schema: { type: 'string' } },
+        ],
+        delete: {
+          tags: ['Chat'],
+          summary: 'Unlink an IM account from the member. Its clicks and commands then act as nobody, and it is never linked to this member again automatically (by email or mobile, at a click, before a page, or by POST /members/auto-link); an explicit link (POST /im-identities, or redeeming a link code) links them again',
+          responses: { '204': { description: 'Unlinked' }, ...errors, '404': { description: 'No such member, or the account is not linked to this member', ...json(error) } },
+        },
       },
       '/link-codes/{code}/redeem': {
         parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }],

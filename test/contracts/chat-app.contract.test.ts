@@ -153,6 +153,46 @@ describe.each(RUNS)('chat app contract: $name', ({ driver, kind }) => {
       await settled();
     });
 
+    it('an account an admin unlinked is not linked again by its email: its click changes nothing and prompts to link, a page skips it; an explicit mapping links it again', async () => {
+      const alice = await app.user('Alice');
+      const chat = await app.boundChat([alice]);
+      const first = await triggerWithCard(chat);
+      expect(await app.click(alice, first.card, 'acknowledge')).toEqual(answer('success', `Acknowledged #${first.incident.id}`));
+      expect(await identitiesOf(alice.member!.id)).toEqual([expect.objectContaining({ externalId: alice.externalId, linkedBy: 'auto_email' })]);
+
+      const unlinked = await app.service.api('DELETE', `/members/${alice.member!.id}/im-identities/${app.platform}/${encodeURIComponent(alice.externalId)}`);
+      expect(unlinked.status).toBe(204);
+      expect(await identitiesOf(alice.member!.id)).toEqual([]);
+
+      // Her email still matches the member's, yet her click acts as nobody: she is told to link, as any unlinked user.
+      const second = await triggerWithCard(chat);
+      expect(await app.click(alice, second.card, 'close')).toEqual(
+        answer('warning', 'Your account is not linked to an on-call member yet, so nothing changed. I sent you a private message with how to link.'),
+      );
+      expect(await timelineKinds(second.incident.id)).toEqual(['triggered']);
+      await waitFor('the link-code DM', () => app.directMessages(alice).find((text) => LINK_CODE.test(text)));
+      expect(await identitiesOf(alice.member!.id)).toEqual([]);
+
+      // A page looks unlinked members up by email before it goes out: the account is not linked, nor paged, that way either.
+      const rule = await app.service.api('POST', `/channels/${chat.channel.id}/escalation-rules`, { name: `alice ${randomHex(2)}`, levels: [{ memberIds: [alice.member!.id], waitMinutes: 60 }] });
+      expect(rule.status).toBe(201);
+      const third = await triggerWithCard(chat);
+      await waitFor('the level-1 escalation', async () => ((await timelineKinds(third.incident.id)).includes('escalated') ? true : undefined));
+      await app.service.services.escalations.idle();
+      expect(app.directMessages(alice).filter(isPage(1, third.incident.id))).toEqual([]);
+      expect(await identitiesOf(alice.member!.id)).toEqual([]);
+
+      // An admin mapping the account to the member explicitly links it again: the close she clicked while unlinked is
+      // carried out, and her clicks act as the member.
+      const mapped = await app.service.api('POST', '/im-identities', { platform: app.platform, mappings: [{ memberId: alice.member!.id, externalId: alice.externalId }] });
+      expect(mapped.status).toBe(200);
+      expect(await identitiesOf(alice.member!.id)).toEqual([expect.objectContaining({ externalId: alice.externalId, linkedBy: 'admin' })]);
+      expect((await detailOf(second.incident.id)).incident).toMatchObject({ status: 'closed', closedBy: alice.member!.id });
+      expect(await app.click(alice, third.card, 'acknowledge')).toEqual(answer('success', `Acknowledged #${third.incident.id}`));
+      expect((await detailOf(third.incident.id)).incident).toMatchObject({ status: 'acknowledged', acknowledgedBy: alice.member!.id });
+      await settled();
+    });
+
     it('a double click changes the incident once; the second click is told it is already done', async () => {
       const alice = await app.user('Alice');
       const chat = await app.boundChat([alice]);

@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from '../../src/config/config.js';
 import { cardActionEvent, messageReceiveEvent } from '../fakes/feishu-callbacks.js';
 import { startFakeFeishu, type FakeFeishu, type FakeMessage, type FakeUser } from '../fakes/feishu-open-api.js';
@@ -32,6 +33,8 @@ export interface WorldOptions {
   /** false: Verification Token only, callbacks in plain JSON and unsigned. Default true. */
   encryptKey?: boolean;
   config?: Partial<AppConfig>;
+  /** Receives the service's log lines (at `config.logLevel`), for tests that check what was logged. */
+  log?: DestinationStream;
 }
 
 export interface ClickOptions {
@@ -64,7 +67,7 @@ export class FeishuAppWorld {
       feishu: { ...secrets, domain: fake.url, connection: 'webhook' },
       ...(kind === 'mariadb' ? { redisUrl: REDIS_TEST_URL } : {}),
       ...options.config,
-    });
+    }, options.log);
     return new FeishuAppWorld(fake, service, secrets);
   }
 

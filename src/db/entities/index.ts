@@ -5,6 +5,7 @@ import { ChatMessageEntity } from './chat-message.entity.js';
 import { EscalationRuleEntity } from './escalation-rule.entity.js';
 import { ImAlternateMappingEntity } from './im-alternate-mapping.entity.js';
 import { ImIdentityEntity } from './im-identity.entity.js';
+import { ImLinkBlockEntity } from './im-link-block.entity.js';
 import { LinkCodeEntity } from './link-code.entity.js';
 import { ProcessedEventEntity } from './processed-event.entity.js';
 import { ChannelEntity } from './channel.entity.js';
@@ -31,6 +32,7 @@ export const allEntities = [
   ChatMessageEntity,
   ImIdentityEntity,
   ImAlternateMappingEntity,
+  ImLinkBlockEntity,
   LinkCodeEntity,
   ProcessedEventEntity,
   EscalationRuleEntity,

@@ -97,6 +97,14 @@ export function registerChatAdmin(router: Router, deps: ChatAdminDeps): void {
     const member = await deps.members.get(pathId(ctx));
     ctx.body = { items: await deps.identities.linkedIdentities(member.id) };
   });
+  /** Undoes a wrong link: the account acts as nobody, and is never linked to this member again by email or mobile alone. */
+  router.delete('/members/:id/im-identities/:platform/:externalId', async (ctx) => {
+    const member = await deps.members.get(pathId(ctx));
+    const parsed = platform.safeParse(ctx.params.platform);
+    if (!parsed.success) throw new AppError('not_found', `no IM called ${String(ctx.params.platform).slice(0, 32)}`);
+    await deps.identities.unlink(member.id, parsed.data, String(ctx.params.externalId));
+    ctx.status = 204;
+  });
 
   router.post('/link-codes/:code/redeem', async (ctx) => {
     const { memberId } = await jsonBody(ctx, linkCodeRedeemSchema);

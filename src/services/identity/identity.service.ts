@@ -10,6 +10,7 @@ import type { DestinationRegistry } from '../registry/destination-registry.js';
 import { withTimeout } from '../../lib/timeout.js';
 import { anyOf, hasAny, presentIds } from './alternate-ids.js';
 import { AlternateMappings, type AwaitingLink } from './alternate-mappings.js';
+import { LinkBlocks } from './link-blocks.js';
 import { LinkCodes } from './link-codes.js';
 import { LinkedMemberCache } from './linked-member-cache.js';
 import type { PlatformName } from '../../domain/platform-name.js';
@@ -41,6 +42,9 @@ export interface NewlyLinked {
   pendingAction: PendingAction;
 }
 
+/** Links an admin made on purpose: they lift an earlier unlink of the same account from the same member. */
+const EXPLICIT_LINKS: ReadonlySet<LinkMethod> = new Set(['admin', 'link_code']);
+
 type IdentityWithMember = ImIdentity & { member?: Member | null };
 
 /** IM accounts ↔ members: who is clicking. */
@@ -50,6 +54,7 @@ export class IdentityService {
   private readonly linkedMembers = new LinkedMemberCache();
   private readonly codes: LinkCodes;
   private readonly mappings: AlternateMappings;
+  private readonly blocks: LinkBlocks;
   private linkedListener?: (linked: NewlyLinked) => Promise<void>;
 
   constructor(
@@ -59,6 +64,7 @@ export class IdentityService {
   ) {
     this.codes = new LinkCodes(db);
     this.mappings = new AlternateMappings(db);
+    this.blocks = new LinkBlocks(db);
   }
 
   /** Who carries out what an account asked for while unlinked, once it is linked (whichever way that happens). */
@@ -126,10 +132,22 @@ export class IdentityService {
     return [awaiting];
   }
 
-  async unlink(platform: PlatformName, externalId: string): Promise<boolean> {
-    const result = await this.db.manager.delete(ImIdentityEntity, { platform, externalId });
+  /**
+   * An admin's unlink of a wrong link: the account acts as nobody, and is not linked to this member again by email or
+   * mobile until an admin links the two explicitly. Not found: the account is not linked to this member.
+   */
+  async unlink(memberId: number, platform: PlatformName, externalId: string): Promise<ImIdentity> {
+    const identity = await this.db.manager.findOneBy(ImIdentityEntity, { platform, externalId, memberId });
+    if (!identity) throw new AppError('not_found', `member ${memberId} has no ${platform} link to the account ${externalId.slice(0, 128)}`);
+    // The block first: an unlink that fails halfway leaves the link in place, never a link that can come back by itself.
+    await this.blocks.add(identity);
+    await this.db.manager.delete(ImIdentityEntity, { id: identity.id });
     this.linkedMembers.forget(platform, externalId);
-    return (result.affected ?? 0) > 0;
+    this.logger.info(
+      { memberId, platform, externalId, userId: identity.userId, unionId: identity.unionId, linkedBy: identity.linkedBy, linkedAt: identity.createdAt },
+      'IM account unlinked from its member by an admin; no automatic link to that member again',
+    );
+    return identity;
   }
 
   /** A one-time code for `link`, remembering what the user was trying to do. */
@@ -205,6 +223,10 @@ export class IdentityService {
     }
     const existing = await this.db.manager.findOneBy(ImIdentityEntity, { platform, externalId: profile.externalId });
     if (existing) return;
+    if (await this.blocks.isBlocked(platform, profile.externalId, member.id, presentIds(profile))) {
+      this.emailMisses.set(missKey, Date.now() + EMAIL_MISS_TTL_MS);
+      return;
+    }
     await this.link(platform, profile.externalId, member.id, 'auto_mobile', profile);
   }
 
@@ -230,13 +252,19 @@ export class IdentityService {
     if (method === 'auto_email') {
       const existing = await this.db.manager.findOneBy(ImIdentityEntity, { platform, externalId: profile.externalId });
       if (existing) return existing.memberId === member.id ? existing : null;
+      // Unlinked from this member by an admin: not linked, and not looked up again for a while (same answer).
+      if (await this.blocks.isBlocked(platform, profile.externalId, member.id, presentIds(profile))) {
+        this.emailMisses.set(missKey, Date.now() + EMAIL_MISS_TTL_MS);
+        return null;
+      }
     }
     return this.link(platform, profile.externalId, member.id, method, profile);
   }
 
   /**
    * An admin's "link by email/mobile": the platform's directory searched by the member's email, then by mobile.
-   * Never takes an account already linked to another member; lookups are not cached (unlike the automatic ones).
+   * Never takes an account already linked to another member, nor one an admin unlinked from this member (it runs
+   * over many members at once, so it is no explicit link); lookups are not cached (unlike the automatic ones).
    */
   async linkMemberFromDirectory(platform: PlatformName, member: Member): Promise<{ identity: ImIdentity; by: 'email' | 'mobile' } | { reason: string }> {
     const directory = this.destinations.capability(platform, 'directory');
@@ -246,6 +274,7 @@ export class IdentityService {
       ['mobile', member.phone && directory.findUserByMobile ? () => directory.findUserByMobile!(member.phone!) : undefined],
     ];
     if (!searches.some(([, search]) => search)) return { reason: 'no email or mobile this directory can be searched by' };
+    let unlinked: string | undefined;
     for (const [by, search] of searches) {
       const profile = search ? await search() : null;
       if (!profile) continue;
@@ -254,10 +283,14 @@ export class IdentityService {
         if (existing.memberId === member.id) return { identity: existing, by };
         return { reason: `the ${platform} account with this ${by} is linked to another member` };
       }
+      if (await this.blocks.isBlocked(platform, profile.externalId, member.id, presentIds(profile))) {
+        unlinked = `the ${platform} account with this ${by} was unlinked from this member by an admin; only an explicit link (mapping or link code) links it again`;
+        continue;
+      }
       this.emailMisses.delete(`${platform}:${member.email?.toLowerCase()}`);
       return { identity: await this.link(platform, profile.externalId, member.id, by === 'email' ? 'auto_email' : 'auto_mobile', profile), by };
     }
-    return { reason: `no ${platform} account has this member's email or mobile` };
+    return { reason: unlinked ?? `no ${platform} account has this member's email or mobile` };
   }
 
   /** Links of the platform holding the primary id or any of the alternate ids, each with its member (one query). */
@@ -315,6 +348,7 @@ export class IdentityService {
     }
     // Mappings by these ids are superseded by this link.
     await this.mappings.drop(platform, ids);
+    if (EXPLICIT_LINKS.has(method)) await this.blocks.lift(platform, externalId, memberId, ids);
     return { identity, member };
   }
 
@@ -339,7 +373,8 @@ export class IdentityService {
       return null;
     }
     if (!profile) return null;
-    const members = await this.db.manager.find(MemberEntity);
+    const blocked = await this.blocks.blockedMembers(platform, externalId, presentIds({ userId: profile.userId ?? ids.userId, unionId: profile.unionId ?? ids.unionId }));
+    const members = (await this.db.manager.find(MemberEntity)).filter((member) => !blocked.has(member.id));
     const byEmail = profile.email ? members.find((member) => member.email?.toLowerCase() === profile.email!.toLowerCase()) : undefined;
     const byPhone = !byEmail && profile.mobile ? members.find((member) => member.phone && samePhone(member.phone, profile.mobile!)) : undefined;
     const member = byEmail ?? byPhone;

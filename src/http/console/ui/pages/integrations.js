@@ -5,6 +5,7 @@ import { FormError, SelectField, errorFor, useSubmit } from '../forms.js';
 import { CopyField } from '../copy.js';
 import { IntegrationFields, SHARED_FIELDS } from '../integration-form.js';
 import { settingsBody } from '../schema-fields.js';
+import { formatTime } from '../format.js';
 import { useLoad } from '../use-load.js';
 
 export const EMPTY_INTEGRATION = { name: '', kind: 'dedicated', channelId: null, defaultChannelId: null, routes: [], messageFormat: 'text', pushMode: 'always_new', pushRules: [], discardUnmatched: false, keywords: [], settings: {} };
@@ -16,6 +17,15 @@ export function integrationBody(draft, type, editing) {
   if (body.pushMode !== 'by_rules') delete body.pushRules;
   if (body.kind === 'dedicated') delete body.routes;
   return body;
+}
+
+/** An integration that is off says so; one the service turned off after consecutive errors stands out, since nobody chose that. */
+function DisabledBadge({ integration }) {
+  if (integration.enabled) return null;
+  if (integration.health?.disabledAutomaticallyAt) {
+    return html` <span class="badge disabled-errors" title=${`Disabled automatically at ${formatTime(integration.health.disabledAutomaticallyAt)}`}>Disabled after errors</span>`;
+  }
+  return html` <span class="badge">Disabled</span>`;
 }
 
 export function IntegrationsPage() {
@@ -41,7 +51,8 @@ export function IntegrationsPage() {
     ${list.data?.items.length === 0 && html`<p class="empty">No integration yet.</p>`}
     ${list.data && list.data.items.length > 0 && html`<ul class="cards">${list.data.items.map((integration) => html`<li key=${integration.id}>
       <a href=${`#/integrations/${integration.id}`}><strong>${integration.name}</strong></a>
-      <span class="muted"> ${integration.type} · ${integration.kind === 'shared' ? 'shared' : channelName(integration.channelId) ?? ''}${integration.enabled ? '' : ' · disabled'}</span>
+      <span class="muted"> ${integration.type} · ${integration.kind === 'shared' ? 'shared' : channelName(integration.channelId) ?? ''}</span>
+      <${DisabledBadge} integration=${integration} />
       ${addressOf(integration) && html`<${CopyField} label=${`${integration.name} URL`} value=${addressOf(integration)} />`}
     </li>`)}</ul>`}
     <form class="card form" onSubmit=${form.submit} aria-labelledby="new-integration">

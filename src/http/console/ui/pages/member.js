@@ -43,19 +43,61 @@ function MemberForm({ member, onSaved }) {
   </form>`;
 }
 
-/** The IM accounts acting as this member; a mapping by user id alone waits for the account's first click. */
-function ImLinks({ memberId }) {
-  const links = useLoad(() => api.get(`/members/${memberId}/im-identities`), [memberId]);
+/**
+ * The IM accounts acting as this member; a mapping by user id alone waits for the account's first click. Unlink
+ * undoes a wrong link for good: the account is not linked to this member again by email or mobile by itself.
+ */
+function ImLinks({ member }) {
+  const links = useLoad(() => api.get(`/members/${member.id}/im-identities`), [member.id]);
+  const [problem, setProblem] = useState('');
+  const [unlinked, setUnlinked] = useState(null);
+  const [busy, setBusy] = useState('');
   const items = links.data?.items ?? [];
+  const unlink = async (link) => {
+    const question = `Unlink the ${link.platform} account ${link.externalId} from ${member.name}?\n\n`
+      + `Its clicks and commands will act as nobody, and it will not be linked to ${member.name} again by email or mobile. `
+      + 'An explicit mapping or a link code links it again.';
+    if (!confirm(question)) return;
+    setBusy(`${link.platform}:${link.externalId}`);
+    setProblem('');
+    setUnlinked(null);
+    try {
+      await api.del(`/members/${member.id}/im-identities/${encodeURIComponent(link.platform)}/${encodeURIComponent(link.externalId)}`);
+      setUnlinked(link);
+    } catch (error) {
+      setProblem(`Unlink failed: ${error.message}`);
+    }
+    setBusy('');
+    links.reload();
+  };
+  // Undo is an explicit admin mapping of the same account, which also lifts the unlink's block.
+  const undo = async () => {
+    const link = unlinked;
+    setUnlinked(null);
+    setProblem('');
+    try {
+      await api.post('/im-identities', {
+        platform: link.platform,
+        mappings: [{ memberId: member.id, externalId: link.externalId, ...(link.userId ? { userId: link.userId } : {}), ...(link.unionId ? { unionId: link.unionId } : {}) }],
+      });
+    } catch (error) {
+      setProblem(`Undo failed: ${error.message}`);
+    }
+    links.reload();
+  };
   return html`<div class="card" aria-labelledby="member-links">
     <h2 id="member-links">IM links</h2>
     ${links.error && html`<div class="form-error" role="alert">${links.error.message}</div>`}
+    ${problem && html`<div class="form-error" role="alert">${problem}</div>`}
+    <p role="status" class="done">${unlinked && html`Unlinked the ${unlinked.platform} account ${unlinked.externalId}. <button type="button" class="small" onClick=${undo}>Undo</button>`}</p>
     ${links.data && items.length === 0 && html`<p class="empty">Not linked on any IM. "Link by email/mobile" on the Members page, or the bot's link command, links an account.</p>`}
     ${items.length > 0 && html`<ul class="rows">${items.map((link) => html`<li key=${`${link.platform}:${link.externalId ?? link.userId ?? link.unionId}`}>
       <span><span class="badge">${link.platform}</span> ${link.externalId ?? html`<span class="muted">waiting for the account's first use</span>`}
         ${link.userId && html` <span class="muted">user id ${link.userId}</span>`}
         ${link.unionId && html` <span class="muted">union id ${link.unionId}</span>`}</span>
       <span class="muted">${LINKED_BY[link.linkedBy] ?? link.linkedBy}, ${formatTime(link.createdAt)}</span>
+      ${link.externalId && html`<button type="button" class="danger small" disabled=${busy === `${link.platform}:${link.externalId}`} onClick=${() => unlink(link)}
+        aria-label=${`Unlink ${link.platform} account ${link.externalId}`}>Unlink</button>`}
     </li>`)}</ul>`}
   </div>`;
 }
@@ -76,7 +118,7 @@ export function MemberPage({ id }) {
     </div>
     <div class="grid">
       <${MemberForm} member=${member.data} onSaved=${member.reload} />
-      <${ImLinks} memberId=${id} />
+      <${ImLinks} member=${member.data} />
     </div>
   </section>`;
 }

@@ -24,6 +24,7 @@ import { MessageTemplateRenderer } from '../src/services/templates/message-templ
 import { sampleVariables } from '../src/services/templates/template-contexts.js';
 import { templateMarkups } from '../src/services/templates/template-markups.js';
 import { TemplateSandbox } from '../src/services/templates/template-sandbox.js';
+import { LocalHolds } from '../src/lib/holds.js';
 import { alertTexts } from '../src/services/templates/template-variables.js';
 import { f1, intEnv, latencyFigures } from './bench-support.js';
 
@@ -38,7 +39,7 @@ variables.incident = { ...variables.incident, ...texts, responders: ['Ann <a@x>'
 const sandbox = new TemplateSandbox();
 const builtIns = new BuiltInTemplates();
 // renderSource and renderBuiltIn read no database.
-const renderer = new MessageTemplateRenderer(undefined as unknown as Database, sandbox, builtIns, templateMarkups(new WebhookBotSender()), createLogger('silent'));
+const renderer = new MessageTemplateRenderer(undefined as unknown as Database, sandbox, builtIns, templateMarkups(new WebhookBotSender()), createLogger('silent'), new LocalHolds());
 
 console.log(`built-in 'triggered' template per kind, ${RENDERS} renders each (hostile title ${texts.title.length} chars, description ${texts.description.length})`);
 for (const kind of TEMPLATE_KINDS) {

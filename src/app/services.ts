@@ -45,6 +45,7 @@ import { EmailOutbox } from '../services/email/email-outbox.js';
 import { IncomingErrorThresholds } from '../services/email/incoming-error-thresholds.js';
 import type { Integration } from '../db/entities/integration.entity.js';
 import type { EmailSending } from '../services/ports/email.js';
+import { LocalHolds, type KeyedHolds } from '../lib/holds.js';
 import { BotContactFallback } from '../services/contact/bot-contact-fallback.js';
 import { ContactFallback } from '../services/contact/contact-fallback.js';
 import { EmailContactProvider } from '../services/email/email-contact.provider.js';
@@ -96,6 +97,8 @@ export function initServices(
   logger: Logger,
   metrics: Metrics,
   email: EmailWiring,
+  /** Where a message template stopped by a limit is noted as skipped: shared by the instances with Redis. */
+  templateSkips: KeyedHolds = new LocalHolds(),
 ): Services {
   const changes = new IncidentChangeFeed(logger);
   const integrations = new IntegrationService(db);
@@ -117,7 +120,7 @@ export function initServices(
   const channelsWithBots = new ChannelsWithBots(db);
   const sandbox = new TemplateSandbox();
   const builtInTemplates = new BuiltInTemplates();
-  const templateRenderer = new MessageTemplateRenderer(db, sandbox, builtInTemplates, templateMarkups(botSending), logger);
+  const templateRenderer = new MessageTemplateRenderer(db, sandbox, builtInTemplates, templateMarkups(botSending), logger, templateSkips);
   const templateContexts = new TemplateContexts(db, views);
   const templates = new MessageTemplateService(db, sandbox, templateRenderer, templateContexts, builtInTemplates);
   const botMessages = new TemplateBotMessages(templateRenderer, templateContexts, logger);

@@ -17,6 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Database } from '../src/db/database.js';
 import { TEMPLATE_KINDS } from '../src/domain/message-template.js';
+import { LocalHolds } from '../src/lib/holds.js';
 import { createLogger } from '../src/lib/logger.js';
 import { WebhookBotSender } from '../src/platforms/webhook-bots/webhook-bot-sender.js';
 import { BuiltInTemplates } from '../src/services/templates/built-in-templates.js';
@@ -24,7 +25,6 @@ import { MessageTemplateRenderer } from '../src/services/templates/message-templ
 import { sampleVariables } from '../src/services/templates/template-contexts.js';
 import { templateMarkups } from '../src/services/templates/template-markups.js';
 import { TemplateSandbox } from '../src/services/templates/template-sandbox.js';
-import { LocalHolds } from '../src/lib/holds.js';
 import { alertTexts } from '../src/services/templates/template-variables.js';
 import { f1, intEnv, latencyFigures } from './bench-support.js';
 

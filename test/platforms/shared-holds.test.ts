@@ -105,6 +105,8 @@ describe('two instances share a platform hold', () => {
     expect(elsewhere.at - refused.at).toBeLessThan(HOLD_MS / 2);
     expect(afterHold.at).toBeGreaterThanOrEqual(refused.at + HOLD_MS - JITTER_MS);
     expect(afterHold.status).toBe(200);
+    expect(await holds(a, { platform: 'bot:telegram', scope: 'retry_after', pacing: 'shared' })).toBe(1);
+    expect(await holds(b, { platform: 'bot:telegram', scope: 'held', pacing: 'shared' })).toBe(1);
   }, 30_000);
 
   it('a message template that blew a limit on one instance is skipped by the other', async () => {

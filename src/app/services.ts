@@ -1,5 +1,6 @@
 import { DEFAULT_DETAILS_LINK_TTL_MS, type AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { LocalHolds, type KeyedHolds } from '../lib/holds.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { BotDeliveries } from '../services/bots/bot-deliveries.js';
@@ -45,7 +46,6 @@ import { EmailOutbox } from '../services/email/email-outbox.js';
 import { IncomingErrorThresholds } from '../services/email/incoming-error-thresholds.js';
 import type { Integration } from '../db/entities/integration.entity.js';
 import type { EmailSending } from '../services/ports/email.js';
-import { LocalHolds, type KeyedHolds } from '../lib/holds.js';
 import { BotContactFallback } from '../services/contact/bot-contact-fallback.js';
 import { ContactFallback } from '../services/contact/contact-fallback.js';
 import { EmailContactProvider } from '../services/email/email-contact.provider.js';

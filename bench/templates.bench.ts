@@ -17,6 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Database } from '../src/db/database.js';
 import { TEMPLATE_KINDS } from '../src/domain/message-template.js';
+import { LocalHolds } from '../src/lib/holds.js';
 import { createLogger } from '../src/lib/logger.js';
 import { WebhookBotSender } from '../src/platforms/webhook-bots/webhook-bot-sender.js';
 import { BuiltInTemplates } from '../src/services/templates/built-in-templates.js';
@@ -38,7 +39,7 @@ variables.incident = { ...variables.incident, ...texts, responders: ['Ann <a@x>'
 const sandbox = new TemplateSandbox();
 const builtIns = new BuiltInTemplates();
 // renderSource and renderBuiltIn read no database.
-const renderer = new MessageTemplateRenderer(undefined as unknown as Database, sandbox, builtIns, templateMarkups(new WebhookBotSender()), createLogger('silent'));
+const renderer = new MessageTemplateRenderer(undefined as unknown as Database, sandbox, builtIns, templateMarkups(new WebhookBotSender()), createLogger('silent'), new LocalHolds());
 
 console.log(`built-in 'triggered' template per kind, ${RENDERS} renders each (hostile title ${texts.title.length} chars, description ${texts.description.length})`);
 for (const kind of TEMPLATE_KINDS) {

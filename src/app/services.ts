@@ -1,5 +1,6 @@
 import { DEFAULT_DETAILS_LINK_TTL_MS, type AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
+import { LocalHolds, type KeyedHolds } from '../lib/holds.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { BotDeliveries } from '../services/bots/bot-deliveries.js';
@@ -96,6 +97,8 @@ export function initServices(
   logger: Logger,
   metrics: Metrics,
   email: EmailWiring,
+  /** Where a message template stopped by a limit is noted as skipped: shared by the instances with Redis. */
+  templateSkips: KeyedHolds = new LocalHolds(),
 ): Services {
   const changes = new IncidentChangeFeed(logger);
   const integrations = new IntegrationService(db);
@@ -117,7 +120,7 @@ export function initServices(
   const channelsWithBots = new ChannelsWithBots(db);
   const sandbox = new TemplateSandbox();
   const builtInTemplates = new BuiltInTemplates();
-  const templateRenderer = new MessageTemplateRenderer(db, sandbox, builtInTemplates, templateMarkups(botSending), logger);
+  const templateRenderer = new MessageTemplateRenderer(db, sandbox, builtInTemplates, templateMarkups(botSending), logger, templateSkips);
   const templateContexts = new TemplateContexts(db, views);
   const templates = new MessageTemplateService(db, sandbox, templateRenderer, templateContexts, builtInTemplates);
   const botMessages = new TemplateBotMessages(templateRenderer, templateContexts, logger);

@@ -80,10 +80,11 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   });
   const destinations = new DestinationRegistry(platforms.map((platform) => platform.destination));
   const smtp = new SmtpSender();
-  const services = initServices(config, storage.db, destinations, new WebhookBotSender({ pacing }), admin.token, detailsLinkKey, logger, metrics, {
-    sending: smtp,
-    isDefaultSender: isDefaultEmailSender,
-  });
+  const email = { sending: smtp, isDefaultSender: isDefaultEmailSender };
+  const botSender = new WebhookBotSender({ pacing, onHold: (kind, scope, where) => metrics.rateLimitHold(`bot:${kind}`, scope, where) });
+  // A template stopped by a limit is skipped by every instance (with Redis), like a platform's hold.
+  const templateSkips = pacing.holds('template');
+  const services = initServices(config, storage.db, destinations, botSender, admin.token, detailsLinkKey, logger, metrics, email, templateSkips);
   const scheduler = await initScheduler(config, storage.db, storage.redis, services.escalations, logger, metrics);
 
   const incidentEvents = new IncidentEventStreams(services.changes);

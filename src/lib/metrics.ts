@@ -45,7 +45,7 @@ export class Metrics {
   private readonly stepLateness: Histogram;
   private readonly pageSends: Counter<'destination' | 'outcome' | 'kind'>;
   private readonly pageRetries: Counter;
-  private readonly rateLimitHolds: Counter<'platform' | 'scope'>;
+  private readonly rateLimitHolds: Counter<'platform' | 'scope' | 'pacing'>;
   private readonly pacingSwitches: Counter<'to'>;
   private readonly pacingShared: Gauge;
   private readonly lastSweep: Gauge;
@@ -150,8 +150,9 @@ export class Metrics {
     });
     this.rateLimitHolds = new Counter({
       name: 'oncall_rate_limit_holds_total',
-      help: 'Calls to an IM held back to stay within its rate limits, by platform and scope (chat, message, workspace)',
-      labelNames: ['platform', 'scope'],
+      help:
+        'Calls to an IM held back to stay within its rate limits, by platform, scope (our pacing per chat, message, workspace; retry_after: the platform said slow down; held: a call waited out such a hold) and pacing (shared: on Redis, seen by every instance; local: this process only)',
+      labelNames: ['platform', 'scope', 'pacing'],
       registers,
     });
     this.pacingSwitches = new Counter({
@@ -259,8 +260,8 @@ export class Metrics {
     if (count > 0) this.pageRetries.inc(count);
   }
 
-  rateLimitHold(platform: string, scope: string): void {
-    this.rateLimitHolds.inc({ platform, scope });
+  rateLimitHold(platform: string, scope: string, pacing: 'shared' | 'local'): void {
+    this.rateLimitHolds.inc({ platform, scope, pacing });
   }
 
   /** The pacing's mode at start (`switched` false), then each switch between Redis and the process. */

@@ -1,3 +1,9 @@
+import { LocalHolds, type KeyedHolds } from './holds.js';
+import type { PacingModeName } from './pacing-mode.js';
+
+/** Told each time a call has to wait for its turn, and whether it waited on Redis (`shared`) or in this process. */
+export type OnHold = (where: PacingModeName) => void;
+
 /** Waits for a key's turn: `priority` orders the calls waiting for the same key, lowest first. */
 export interface KeyedPacer {
   wait(key: string, priority?: number): Promise<void>;
@@ -8,16 +14,28 @@ export interface KeyedPacer {
  * and must be the same on every instance: with Redis, pacers of one name share their rate across instances.
  */
 export interface Pacing {
-  pacer(name: string, perSecond: number, burst?: number, onHold?: () => void): KeyedPacer;
+  pacer(name: string, perSecond: number, burst?: number, onHold?: OnHold): KeyedPacer;
+  /**
+   * The holds of a name (a platform's "slow down" for a key, named like the pacer of that key): with Redis every
+   * instance sees them.
+   */
+  holds(name: string): KeyedHolds;
 }
 
 /** Every instance paces its own calls (no Redis, and tests of one client). */
 export const localPacing: Pacing = {
   pacer: (_name, perSecond, burst, onHold) => new Pacer(perSecond, burst, onHold),
+  holds: () => new LocalHolds(),
 };
 
-/** What a rate-limit hold waited for: our pacing per chat, per message or per workspace, or the platform's answer. */
-export type RateLimitScope = 'chat' | 'message' | 'workspace' | 'retry_after';
+/**
+ * What a rate-limit hold waited for: our pacing per chat, per message or per workspace; the platform's answer
+ * (`retry_after`, counted once per answer), or a call waiting out such an answer's hold (`held`, from any instance).
+ */
+export type RateLimitScope = 'chat' | 'message' | 'workspace' | 'retry_after' | 'held';
+
+/** A platform client's report of each hold (metrics): its scope, and whether Redis or this process kept it. */
+export type OnRateLimitHold = (scope: RateLimitScope, where: PacingModeName) => void;
 
 /**
  * Spaces out calls per key (a chat, a message, a workspace) to at most `perSecond`, without blocking other keys.
@@ -34,7 +52,7 @@ export class Pacer implements KeyedPacer {
   private readonly burstMs: number;
 
   /** `onHold`: told each time a call has to wait for its turn (counted as a rate-limit hold). */
-  constructor(perSecond: number, burst = 1, private readonly onHold?: () => void) {
+  constructor(perSecond: number, burst = 1, private readonly onHold?: OnHold) {
     this.intervalMs = 1000 / perSecond;
     this.burstMs = (Math.max(1, burst) - 1) * this.intervalMs;
   }
@@ -45,7 +63,7 @@ export class Pacer implements KeyedPacer {
       this.take(lane, Date.now());
       return;
     }
-    this.onHold?.();
+    this.onHold?.('local');
     await new Promise<void>((resolve) => {
       const queue = lane.waiting.find((entry) => entry.priority === priority);
       if (queue) queue.calls.push(resolve);

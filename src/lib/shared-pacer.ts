@@ -1,4 +1,4 @@
-import { Pacer, type KeyedPacer } from './pacer.js';
+import { Pacer, type KeyedPacer, type OnHold } from './pacer.js';
 import type { PacingMode } from './pacing-mode.js';
 import type { BucketLimit, SharedTokenBucket, TakeAnswer } from './shared-token-bucket.js';
 import { withTimeout } from './timeout.js';
@@ -39,7 +39,7 @@ export class SharedPacer implements KeyedPacer {
     private readonly limit: BucketLimit,
     /** This instance's name among the waiters. */
     private readonly waiter: string,
-    private readonly onHold?: () => void,
+    private readonly onHold?: OnHold,
     private readonly callTimeoutMs = SHARED_PACING_CALL_TIMEOUT_MS,
   ) {
     this.local = new Pacer(limit.perSecond, limit.burst, onHold);
@@ -51,7 +51,7 @@ export class SharedPacer implements KeyedPacer {
     return new Promise<void>((resolve) => {
       const current = lane ?? this.newLane(key);
       const call: WaitingCall = { resolve, held: current.count > 0 };
-      if (call.held) this.onHold?.();
+      if (call.held) this.onHold?.('shared');
       const queue = current.waiting.find((entry) => entry.priority === priority);
       if (queue) queue.calls.push(call);
       else insertSorted(current.waiting, { priority, calls: [call] });
@@ -96,7 +96,7 @@ export class SharedPacer implements KeyedPacer {
         }
         if (!call.held) {
           call.held = true;
-          this.onHold?.();
+          this.onHold?.('shared');
         }
         await new Promise((resolve) => setTimeout(resolve, answer.retryInMs));
       }

@@ -7,18 +7,16 @@
  * counted), nothing fails or is lost, and pacing is shared again once Redis is back.
  */
 import { randomBytes } from 'node:crypto';
-import type { AppConfig, DatabaseConfig } from '../../src/config/config.js';
+import type { AppConfig } from '../../src/config/config.js';
 import { renderFeishuIncidentCard } from '../../src/platforms/feishu/feishu-card.renderer.js';
 import { renderSlackIncidentMessage } from '../../src/platforms/slack/slack-message.renderer.js';
 import { startFakeFeishu, type FakeFeishu, type FakeRequest } from '../fakes/feishu-open-api.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-web-api.js';
-import { dropDatabase, freshDatabase, REDIS_TEST_URL } from '../support/databases.js';
-import { newFeishuApp, sleep, startServiceOn, Started, waitUntil } from '../support/escalation-helpers.js';
-import { FEISHU_SUCCESS, createIntegration, incidentsOfChannel, postMessage } from '../support/feishu-helpers.js';
-import { scrape, valueOf } from '../support/prometheus-text.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { newFeishuApp, sleep, waitUntil } from '../support/escalation-helpers.js';
+import { createIntegration, incidentsOfChannel } from '../support/feishu-helpers.js';
 import type { TestService } from '../support/test-service.js';
 import { mostWithin } from '../support/rate-window.js';
+import { TwoInstances } from '../support/two-instances.js';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 /**
@@ -26,52 +24,6 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
  * later, which differ from call to call. Two posts a second apart may arrive 990 ms apart.
  */
 const LATENCY_JITTER_MS = 50;
-
-/** Two services on one database, their Redis through a proxy the test can cut. */
-class TwoInstances {
-  readonly started = new Started();
-  services: TestService[] = [];
-  proxy!: TcpProxy;
-  database!: DatabaseConfig;
-
-  async start(label: string, config: Partial<AppConfig>): Promise<TestService[]> {
-    const redis = new URL(REDIS_TEST_URL);
-    this.proxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
-    redis.port = String(this.proxy.port);
-    this.database = await freshDatabase('mariadb', label);
-    const overrides = { ...config, redisUrl: redis.toString(), logLevel: process.env.PACING_TEST_LOG ?? 'silent' } as Partial<AppConfig>;
-    // One after the other: the first migrates the database.
-    this.services.push(await this.started.track(startServiceOn(this.database, overrides)));
-    this.services.push(await this.started.track(startServiceOn(this.database, overrides)));
-    return this.services;
-  }
-
-  async stop(): Promise<void> {
-    await this.started.stopAll();
-    await this.proxy?.close();
-    if (this.database) await dropDatabase(this.database);
-  }
-
-  /** Alerts posted to the integration, alternating between the instances, all at once. */
-  async alerts(path: string, titles: string[]): Promise<void> {
-    const answers = await Promise.all(titles.map((title, index) => this.services[index % 2].post(path, postMessage(title, `${title} ${hex(2)}`))));
-    for (const answer of answers) expect(answer).toEqual({ status: 200, body: FEISHU_SUCCESS });
-  }
-
-  async pacingMetrics(): Promise<Array<{ shared: number; toLocal: number; toShared: number; cardFailures: number }>> {
-    return Promise.all(
-      this.services.map(async (service) => {
-        const samples = await scrape(service.url);
-        return {
-          shared: valueOf(samples, 'oncall_pacing_shared'),
-          toLocal: valueOf(samples, 'oncall_pacing_mode_switches_total', { to: 'local' }),
-          toShared: valueOf(samples, 'oncall_pacing_mode_switches_total', { to: 'shared' }),
-          cardFailures: samples.filter((sample) => sample.name === 'oncall_card_failures_total').reduce((sum, sample) => sum + sample.value, 0),
-        };
-      }),
-    );
-  }
-}
 
 describe('two instances pacing one Feishu chat', () => {
   const world = new TwoInstances();

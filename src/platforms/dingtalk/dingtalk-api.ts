@@ -1,6 +1,6 @@
 import type { Logger } from '../../lib/logger.js';
-import type { Pacing, RateLimitScope } from '../../lib/pacer.js';
-import { HoldBack } from '../../lib/hold-back.js';
+import { waitTurnPastHolds, type KeyedHolds } from '../../lib/holds.js';
+import { localPacing, type OnRateLimitHold, type Pacing } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
 import { PlatformError } from '../../services/ports/platform-error.js';
@@ -34,18 +34,20 @@ export const groupSpaceId = (openConversationId: string) => `dtv1.card//IM_GROUP
 export class DingTalkApi {
   private readonly token: DingTalkAccessToken;
   private readonly pacers: DingTalkPacers;
-  private readonly held = new HoldBack();
+  private readonly held: KeyedHolds;
   private readonly timeoutMs: number;
 
   constructor(
     private readonly config: DingTalkAppConfig,
     private readonly logger: Logger,
-    /** Told of each call held back: by our pacing or by DingTalk's throttling answer (`retry_after`). */
-    private readonly onHold: (scope: RateLimitScope) => void = () => {},
-    pacing?: Pacing,
+    /** Told of each call held back: by our pacing, by DingTalk's throttling answer (`retry_after`) or its hold (`held`). */
+    private readonly onHold: OnRateLimitHold = () => {},
+    pacing: Pacing = localPacing,
   ) {
     this.timeoutMs = config.requestTimeoutMs ?? DEFAULT_DINGTALK_REQUEST_TIMEOUT_MS;
     this.pacers = dingtalkPacers(onHold, pacing);
+    // Lane keys are `group:<id>`, `card:<id>`, `person:<id>`: held beside the buckets of `dingtalk:group` … on Redis.
+    this.held = pacing.holds('dingtalk');
     this.token = new DingTalkAccessToken(() => this.fetchToken());
   }
 
@@ -187,19 +189,11 @@ export class DingTalkApi {
   private paced<T>(lane: Lane | undefined, request: () => Promise<T>): Promise<T> {
     return withRetry(
       async () => {
-        if (lane) {
-          do {
-            await this.held.waitOut(lane.key);
-            await lane.pace();
-          } while (this.held.isHeld(lane.key));
-        }
+        if (lane) await waitTurnPastHolds(this.held, lane.key, lane.pace, (where) => this.onHold('held', where));
         try {
           return await request();
         } catch (error) {
-          if (lane && error instanceof PlatformError && error.kind === 'rate_limited') {
-            this.held.hold(lane.key, error.retryAfterMs ?? 1000);
-            this.onHold('retry_after');
-          }
+          if (lane && error instanceof PlatformError && error.kind === 'rate_limited') this.onHold('retry_after', await this.held.hold(lane.key, error.retryAfterMs ?? 1000));
           throw error;
         }
       },

@@ -1,4 +1,4 @@
-import { localPacing, type KeyedPacer, type Pacing, type RateLimitScope } from '../../lib/pacer.js';
+import { localPacing, type KeyedPacer, type Pacing, type OnRateLimitHold } from '../../lib/pacer.js';
 
 /**
  * The sizes this app keeps DingTalk's texts within, in characters of the text as sent (escapes included). DingTalk
@@ -28,8 +28,8 @@ export const DINGTALK_LIMITS = {
  * DingTalk's rate limits for an app robot: group messages are throttled per group (about 20 a minute), the card API
  * per app and API (20 QPS by default) and the gateway per egress IP (10,000 per 20 s). We stay under them: one post a
  * second per group with a burst of 3, two updates a second per card, 15 card calls a second for the whole app, one
- * 1:1 message a second per person. DingTalk's own throttling answer (403 QpsLimit…, errcode 90018/90002) still holds
- * the refused call back and retries it.
+ * 1:1 message a second per person. DingTalk's own throttling answer (403 QpsLimit…, errcode 90018/90002) holds
+ * the group (card, person) back — on every instance with Redis — and the refused call is retried after it.
  */
 export interface DingTalkPacers {
   group: KeyedPacer;
@@ -39,11 +39,11 @@ export interface DingTalkPacers {
 }
 
 /** With Redis (`pacing` from the composition root) the limits are shared by every instance. */
-export function dingtalkPacers(onHold: (scope: RateLimitScope) => void, pacing: Pacing = localPacing): DingTalkPacers {
+export function dingtalkPacers(onHold: OnRateLimitHold, pacing: Pacing = localPacing): DingTalkPacers {
   return {
-    group: pacing.pacer('dingtalk:group', 1, 3, () => onHold('chat')),
-    card: pacing.pacer('dingtalk:card', 2, 1, () => onHold('message')),
-    app: pacing.pacer('dingtalk:app', 15, 15, () => onHold('workspace')),
-    person: pacing.pacer('dingtalk:person', 1, 2, () => onHold('chat')),
+    group: pacing.pacer('dingtalk:group', 1, 3, (where) => onHold('chat', where)),
+    card: pacing.pacer('dingtalk:card', 2, 1, (where) => onHold('message', where)),
+    app: pacing.pacer('dingtalk:app', 15, 15, (where) => onHold('workspace', where)),
+    person: pacing.pacer('dingtalk:person', 1, 2, (where) => onHold('chat', where)),
   };
 }

@@ -20,7 +20,7 @@ export class DingTalkApp implements PlatformModule {
     metrics: PlatformMetrics,
     pacing?: Pacing,
   ) {
-    this.api = new DingTalkApi(config, logger, (scope) => metrics.rateLimitHold('dingtalk', scope), pacing);
+    this.api = new DingTalkApi(config, logger, (scope, where) => metrics.rateLimitHold('dingtalk', scope, where), pacing);
     this.platform = new DingTalkPlatform(this.api, Boolean(config.cardTemplateId));
   }
 

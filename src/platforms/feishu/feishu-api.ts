@@ -3,7 +3,8 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { feishuSdkLogger } from './feishu-sdk-logger.js';
 import type { FeishuAppConfig } from './feishu.config.js';
 import type { Logger } from '../../lib/logger.js';
-import { localPacing, type KeyedPacer, type Pacing, type RateLimitScope } from '../../lib/pacer.js';
+import { waitTurnPastHolds, type KeyedHolds } from '../../lib/holds.js';
+import { localPacing, type KeyedPacer, type OnRateLimitHold, type Pacing } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
 import type { PlatformError } from '../../services/ports/platform-error.js';
@@ -40,19 +41,22 @@ export class FeishuApi {
   readonly client: lark.Client;
   private readonly chatPacer: KeyedPacer;
   private readonly messagePacer: KeyedPacer;
+  /** Chats held back by Feishu's rate-limit answer, on every instance with Redis. */
+  private readonly heldChats: KeyedHolds;
   /** This client's own token cache (the SDK's default is shared by every client of the process). */
   private readonly tokenCache = new lark.DefaultCache();
 
   constructor(
     private readonly config: FeishuAppConfig,
     private readonly logger: Logger,
-    /** Told of each call held back: by our pacing (`chat`, `message`) or by Feishu's rate-limit answer (`retry_after`). */
-    private readonly onHold: (scope: RateLimitScope) => void = () => {},
+    /** Told of each call held back: by our pacing (`chat`, `message`), by Feishu's rate-limit answer (`retry_after`) or its hold (`held`). */
+    private readonly onHold: OnRateLimitHold = () => {},
     pacing: Pacing = localPacing,
   ) {
     // Feishu's limits are per chat and per message whichever app sends: the names carry no app.
-    this.chatPacer = pacing.pacer('feishu:chat', PER_CHAT_PER_SECOND, 1, () => onHold('chat'));
-    this.messagePacer = pacing.pacer('feishu:message', PER_MESSAGE_PER_SECOND, 1, () => onHold('message'));
+    this.chatPacer = pacing.pacer('feishu:chat', PER_CHAT_PER_SECOND, 1, (where) => onHold('chat', where));
+    this.heldChats = pacing.holds('feishu:chat');
+    this.messagePacer = pacing.pacer('feishu:message', PER_MESSAGE_PER_SECOND, 1, (where) => onHold('message', where));
     this.client = new lark.Client({
       appId: config.appId,
       appSecret: config.appSecret,
@@ -164,20 +168,25 @@ export class FeishuApi {
   private async callWithRetries<T>(request: () => Promise<FeishuResponse<T>>, lane: ChatLane | undefined): Promise<T | undefined> {
     return withRetry(
       async () => {
-        if (lane) await this.chatPacer.wait(lane.key, lane.priority);
+        if (lane) await waitTurnPastHolds(this.heldChats, lane.key, () => this.chatPacer.wait(lane.key, lane.priority), (where) => this.onHold('held', where));
         let response: FeishuResponse<T>;
         try {
           response = await request();
         } catch (error) {
-          throw toFeishuError(error);
+          throw await this.heldBy(toFeishuError(error), lane);
         }
-        if (response.code !== undefined && response.code !== 0) throw classifyFeishuCode(response.code, response.msg ?? '');
+        if (response.code !== undefined && response.code !== 0) throw await this.heldBy(classifyFeishuCode(response.code, response.msg ?? ''), lane);
         return response.data;
       },
-      platformRetryPolicy((error, attempt) => {
-        if (error.kind === 'rate_limited') this.onHold('retry_after');
-        this.logger.debug({ kind: error.kind, attempt }, 'feishu call retried');
-      }),
+      platformRetryPolicy((error, attempt) => this.logger.debug({ kind: error.kind, attempt }, 'feishu call retried')),
     );
+  }
+
+  /** A rate-limit answer (99991400, 230020 …) holds the chat it was for, then the call is retried after it. */
+  private async heldBy(error: PlatformError, lane: ChatLane | undefined): Promise<PlatformError> {
+    if (error.kind !== 'rate_limited') return error;
+    const where = lane ? await this.heldChats.hold(lane.key, error.retryAfterMs ?? 1000) : 'local';
+    this.onHold('retry_after', where);
+    return error;
   }
 }

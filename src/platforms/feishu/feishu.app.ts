@@ -24,7 +24,7 @@ export class FeishuApp implements PlatformModule {
     pacing: Pacing,
   ) {
     this.platform = new FeishuPlatform(
-      new FeishuApi(config, logger, (scope) => metrics.rateLimitHold('feishu', scope), pacing),
+      new FeishuApi(config, logger, (scope, where) => metrics.rateLimitHold('feishu', scope, where), pacing),
       config.domain.includes('larksuite') ? 'https://applink.larksuite.com' : 'https://applink.feishu.cn',
     );
   }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { SlackAppConfig } from './slack.config.js';
-import { HoldBack } from '../../lib/hold-back.js';
+import { waitTurnPastHolds, type KeyedHolds } from '../../lib/holds.js';
 import type { Logger } from '../../lib/logger.js';
-import { localPacing, type KeyedPacer, type Pacing, type RateLimitScope } from '../../lib/pacer.js';
+import { localPacing, type KeyedPacer, type OnRateLimitHold, type Pacing } from '../../lib/pacer.js';
 import { platformRetryPolicy, withRetry } from '../../lib/retry.js';
 import type { PlatformUserProfile } from '../../services/ports/capabilities.js';
 import { PlatformError } from '../../services/ports/platform-error.js';
@@ -40,26 +40,29 @@ export interface SlackBotIdentity {
 
 /**
  * The Web API calls the app makes. The client never queues on a 429 (that would stall every channel behind one
- * busy channel): a 429 holds back the channel it was for — every later or waiting call to that channel waits out the
- * Retry-After, and the refused call is retried after it — while other channels go on.
+ * busy channel): a 429 holds back the channel it was for — every later or waiting call to that channel, on every
+ * instance when Redis is configured, waits out the Retry-After, and the refused call is retried after it — while
+ * other channels go on.
  */
 export class SlackApi {
   readonly client: webApi.WebClient;
   private readonly channelPacer: KeyedPacer;
   private readonly messagePacer: KeyedPacer;
   private readonly updatePacer: KeyedPacer;
-  private readonly heldChannels = new HoldBack();
+  private readonly heldChannels: KeyedHolds;
 
   constructor(
     config: SlackAppConfig,
     private readonly logger: Logger,
-    /** Told of each call held back: by our pacing (`chat`, `message`, `workspace`) or by a 429's Retry-After (`retry_after`). */
-    private readonly onHold: (scope: RateLimitScope) => void = () => {},
+    /** Told of each call held back: by our pacing (`chat`, `message`, `workspace`), a 429's Retry-After (`retry_after`) or its hold (`held`). */
+    private readonly onHold: OnRateLimitHold = () => {},
     pacing: Pacing = localPacing,
   ) {
     const app = slackAppPacingName(config.botToken);
-    this.channelPacer = pacing.pacer(`${app}:channel`, POSTS_PER_CHANNEL_PER_SECOND, 1, () => onHold('chat'));
-    this.messagePacer = pacing.pacer(`${app}:message`, UPDATES_PER_MESSAGE_PER_SECOND, 1, () => onHold('message'));
+    this.channelPacer = pacing.pacer(`${app}:channel`, POSTS_PER_CHANNEL_PER_SECOND, 1, (where) => onHold('chat', where));
+    // Named like the channel's pacer: a 429 holds the channel's key on every instance.
+    this.heldChannels = pacing.holds(`${app}:channel`);
+    this.messagePacer = pacing.pacer(`${app}:message`, UPDATES_PER_MESSAGE_PER_SECOND, 1, (where) => onHold('message', where));
     this.client = new webApi.WebClient(config.botToken, {
       slackApiUrl: config.apiUrl,
       rejectRateLimitedCalls: true,
@@ -68,7 +71,7 @@ export class SlackApi {
       logLevel: webApi.LogLevel.ERROR,
     });
     const updateLimit = config.updateLimit ?? DEFAULT_UPDATE_LIMIT;
-    this.updatePacer = pacing.pacer(`${app}:update`, updateLimit.perMinute / 60, updateLimit.burst, () => onHold('workspace'));
+    this.updatePacer = pacing.pacer(`${app}:update`, updateLimit.perMinute / 60, updateLimit.burst, (where) => onHold('workspace', where));
   }
 
   /** auth.test, once (the caller decides about retrying): the bot's own user id. */
@@ -135,10 +138,7 @@ export class SlackApi {
           return await request();
         } catch (error) {
           const classified = toSlackError(error);
-          if (lane && classified.kind === 'rate_limited') {
-            this.heldChannels.hold(lane.channel, classified.retryAfterMs ?? 1000);
-            this.onHold('retry_after');
-          }
+          if (lane && classified.kind === 'rate_limited') this.onHold('retry_after', await this.heldChannels.hold(lane.channel, classified.retryAfterMs ?? 1000));
           throw classified;
         }
       },
@@ -147,11 +147,8 @@ export class SlackApi {
   }
 
   /** Past any hold on the channel, then its pacing; a 429 that held the channel meanwhile is waited out as well. */
-  private async waitTurn(channel: string, pace: () => Promise<void>): Promise<void> {
-    do {
-      await this.heldChannels.waitOut(channel);
-      await pace();
-    } while (this.heldChannels.isHeld(channel));
+  private waitTurn(channel: string, pace: () => Promise<void>): Promise<void> {
+    return waitTurnPastHolds(this.heldChannels, channel, pace, (where) => this.onHold('held', where));
   }
 }
 

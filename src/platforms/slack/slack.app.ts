@@ -46,7 +46,7 @@ export class SlackApp implements PlatformModule {
     metrics: PlatformMetrics,
     pacing: Pacing,
   ) {
-    this.api = new SlackApi(config, logger, (scope) => metrics.rateLimitHold('slack', scope), pacing);
+    this.api = new SlackApi(config, logger, (scope, where) => metrics.rateLimitHold('slack', scope, where), pacing);
     this.platform = new SlackPlatform(this.api);
     this.identity = new SlackIdentity(this.api, logger, config.identityRetry);
   }

@@ -86,7 +86,7 @@ export class MessageTemplateService implements BotKeywordCheck {
     await this.channel(channelId);
     const own = await this.db.manager.findOneBy(MessageTemplateEntity, { channelId, kind, event });
     return own
-      ? { channelId, kind, event, source: own.source, overridden: true, updatedAt: own.updatedAt, skipped: this.renderer.skipped(own) ?? null }
+      ? { channelId, kind, event, source: own.source, overridden: true, updatedAt: own.updatedAt, skipped: (await this.renderer.skipped(own)) ?? null }
       : { channelId, kind, event, source: this.builtIns.source(kind, event), overridden: false, updatedAt: null, skipped: null };
   }
 

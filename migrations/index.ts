@@ -14,6 +14,7 @@ import { PagedResponders1764950000000 } from './1764950000000-paged-responders.j
 import { AlertLinks1764930000000 } from './1764930000000-alert-links.js';
 import { ConsoleSessions1764940000000 } from './1764940000000-console-sessions.js';
 import { Email1764920000000 } from './1764920000000-email.js';
+import { PagedReach1764965000000 } from './1764965000000-paged-reach.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -33,4 +34,5 @@ export const allMigrations = [
   AlertLinks1764930000000,
   ConsoleSessions1764940000000,
   PagedResponders1764950000000,
+  PagedReach1764965000000,
 ];

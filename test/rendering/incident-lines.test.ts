@@ -34,7 +34,7 @@ function view(fields: Partial<IncidentView> = {}): IncidentView {
     ],
     detailsUrl: 'http://oncall.test/incidents/7',
     escalationStep: 1,
-    escalation: { ruleName: 'default', level: 1, levels: 2, paged: ['Ann'], nextDueAt: new Date('2026-12-05T06:35:00Z') },
+    escalation: { ruleName: 'default', level: 1, levels: 2, paged: ['Ann'], notReached: [], nextDueAt: new Date('2026-12-05T06:35:00Z') },
     ...fields,
   };
 }

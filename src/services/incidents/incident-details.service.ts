@@ -7,7 +7,7 @@ import { IncidentEntity, type Incident } from '../../db/entities/incident.entity
 import type { Database } from '../../db/database.js';
 import type { EscalationView } from '../../rendering/incident-view.js';
 import type { DestinationRegistry } from '../registry/destination-registry.js';
-import { escalationView } from './incident-view.service.js';
+import { escalationView, notReachedOf } from './incident-view.service.js';
 
 /** A page for a phone: the newest this many timeline entries and alerts are shown, and how many more there are. */
 export const DETAILS_TIMELINE_LIMIT = 300;
@@ -33,8 +33,11 @@ export interface IncidentDetails {
   timeline: IncidentEvent[];
   timelineTotal: number;
   chats: ChatPlace[];
-  /** Who acted (members, in order of first action) and who was paged (in order of first page). */
-  responders: { acted: string[]; paged: string[] };
+  /**
+   * Who acted (members, in order of first action) and who was paged (in order of first page); of those paged, who no
+   * page has reached (so far).
+   */
+  responders: { acted: string[]; paged: string[]; notReached: string[] };
   escalation?: EscalationView;
 }
 
@@ -78,7 +81,7 @@ export class IncidentDetailsService {
   }
 }
 
-function respondersOf(timeline: IncidentEvent[], incident: Incident): { acted: string[]; paged: string[] } {
+function respondersOf(timeline: IncidentEvent[], incident: Incident): IncidentDetails['responders'] {
   const acted = new Set(timeline.filter((entry) => entry.actorType === 'member').map((entry) => entry.actorName));
   // The incident keeps everyone paged; incidents paged before it did are read from their escalation entries.
   const paged = new Set<string>([...(incident.pagedResponders ?? []), ...(incident.escalationPaged ?? [])]);
@@ -88,5 +91,5 @@ function respondersOf(timeline: IncidentEvent[], incident: Incident): { acted: s
       for (const name of names.split(', ')) if (name.trim()) paged.add(name.trim());
     }
   }
-  return { acted: [...acted], paged: [...paged] };
+  return { acted: [...acted], paged: [...paged], notReached: notReachedOf([...paged], incident.pagedReach) };
 }

@@ -10,12 +10,25 @@ const ACTIONS = {
   closed: [['reopen', 'Reopen']],
 };
 
+/** Names, each marked "(not reached)" when no page got through to them. */
+function PagedNames({ people }) {
+  if (!people.length) return '—';
+  return people.map(({ name, reach }, index) => html`${index > 0 ? ', ' : ''}<bdi>${name}</bdi>${reach === 'not_reached' ? html` <span class="not-reached">(not reached)</span>` : ''}`);
+}
+
+/** What a not_reached or reached entry says about whom: `not reached: Bob`. */
+function reachDetail(entry) {
+  const members = entry.detail?.members;
+  if (!members || (entry.kind !== 'not_reached' && entry.kind !== 'reached')) return '';
+  return entry.kind === 'reached' ? `reached ${members}` : `not reached: ${members}`;
+}
+
 function EscalationState({ escalation }) {
   if (!escalation) return html`<p class="muted">No escalation rule applies to this incident.</p>`;
   return html`<dl class="facts">
     <dt>Rule</dt><dd>${escalation.ruleName}</dd>
     <dt>Level</dt><dd>${escalation.level === 0 ? 'not paged yet' : `${escalation.level} of ${escalation.levels}`}</dd>
-    <dt>Paged</dt><dd>${escalation.paged.length ? escalation.paged.join(', ') : '—'}</dd>
+    <dt>Paged</dt><dd><${PagedNames} people=${escalation.paged.map((name) => ({ name, reach: escalation.notReached?.includes(name) ? 'not_reached' : 'unknown' }))} /></dd>
     <dt>Next due</dt><dd><${Time} value=${escalation.nextDueAt} /></dd>
   </dl>`;
 }
@@ -70,6 +83,7 @@ export function IncidentPage({ id }) {
           <dt>Acknowledged</dt><dd><${Time} value=${incident.acknowledgedAt} /></dd>
           <dt>Closed</dt><dd><${Time} value=${incident.closedAt} /></dd>
           <dt>Alerts</dt><dd>${incident.alertCount}</dd>
+          <dt>Paged</dt><dd><${PagedNames} people=${incident.pagedResponders ?? []} /></dd>
         </dl>
         <h2>Description</h2>
         <pre class="description">${incident.description || '—'}</pre>
@@ -80,6 +94,7 @@ export function IncidentPage({ id }) {
         <h2>Timeline</h2>
         <ol class="timeline">${timeline.map((entry) => html`<li key=${entry.id}>
           <span class="kind">${TIMELINE_LABEL[entry.kind] ?? entry.kind}</span> · ${entry.actorName}
+          ${reachDetail(entry) && html`<div class=${entry.kind === 'not_reached' ? 'not-reached' : ''}>${reachDetail(entry)}</div>`}
           <div class="muted"><${Time} value=${entry.createdAt} /></div>
         </li>`)}</ol>
       </div>

@@ -73,7 +73,7 @@ export function escalationLine(view: IncidentView, markup: Markup): string | und
   const escalation = view.escalation;
   if (!escalation || view.status === 'closed') return undefined;
   const notReached = new Set(escalation.notReached);
-  const pieces = escalation.paged.map((name) => `${escapedWithin(name, NAME_LIMIT, markup.escape)}${notReached.has(name) ? ' (not reached)' : ''}`);
+  const pieces = escalation.paged.map((name) => `${markup.escape(name)}${notReached.has(name) ? ' (not reached)' : ''}`);
   const paged =
     escalation.level > 0 ? `level ${escalation.level}/${escalation.levels} paged ${pieces.length ? nameList(pieces, NAME_LIST_LIMIT, (piece) => piece) : 'nobody'}` : 'not paged yet';
   const next = escalation.nextDueAt ? ` · next level at ${timeText(view, escalation.nextDueAt, 'time', markup)}` : '';

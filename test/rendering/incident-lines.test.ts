@@ -89,4 +89,21 @@ describe('shared card lines', () => {
     expect(huge.length).toBeLessThanOrEqual(420);
     expect(huge).toMatch(/^(&lt;)+… \(paged\)$/);
   });
+
+  it('say “(not reached)” for someone paged whom no page reached, escaping the name as for “(paged)”; the escalation line too', () => {
+    const responders = [
+      { name: 'Ann', role: 'acknowledged' as const },
+      { name: 'Bob <at user_id="all">', role: 'not_reached' as const },
+      { name: 'Cy & co', role: 'paged' as const },
+    ];
+    expect(respondersText(view({ responders }), HTML_LIKE)).toBe('Ann (acknowledged), Bob &lt;at user_id="all"&gt; (not reached), Cy &amp; co (paged)');
+    const huge = respondersText(view({ responders: [{ name: '<'.repeat(5000), role: 'not_reached' }] }), HTML_LIKE);
+    expect(huge.length).toBeLessThanOrEqual(420);
+    expect(huge).toMatch(/^(&lt;)+… \(not reached\)$/);
+
+    const escalation = { ruleName: 'default', level: 1, levels: 2, paged: ['Bob <b>', 'Cy'], notReached: ['Bob <b>'] };
+    expect(activityLines(view({ acknowledged: undefined, status: 'triggered', escalation }), HTML_LIKE).split('\n')[1]).toBe(
+      'Escalation (default): level 1/2 paged Bob &lt;b&gt; (not reached), Cy',
+    );
+  });
 });

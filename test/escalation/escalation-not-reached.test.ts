@@ -82,6 +82,7 @@ it('Bob, whose DM, group notice and fallback email were all refused, shows as no
   expect(text).toContain('**Responders:** Bob (not reached)');
   expect(text).toContain('level 1/2 paged Bob (not reached)');
   expect(text).not.toContain('Bob (paged)');
+  expect(text).toContain('Not reached by any page: Bob');
 
   const { incident: shown, timeline } = await incidentOf(service, incident.id);
   expect(shown.pagedResponders).toEqual([{ name: 'Bob', reach: 'not_reached' }]);
@@ -132,6 +133,7 @@ it('a page that fails for a while shows Bob as not reached, and the retry that r
   feishuDown = false;
   const text = await cardSaying(team, incident.id, 'Bob (paged)');
   expect(text).toContain('level 1/1 paged Bob\n');
+  expect(text).toContain('Reached after all: Bob');
   const { incident: shown, timeline } = await incidentOf(service, incident.id);
   expect(shown.pagedResponders).toEqual([{ name: 'Bob', reach: 'reached' }]);
   expect(shown.escalation.notReached).toEqual([]);

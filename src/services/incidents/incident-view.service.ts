@@ -52,7 +52,7 @@ export class IncidentViewService {
       acknowledged: incident.acknowledgedAt ? { by: nameOf(facts.acknowledgedByName, 'acknowledged'), at: incident.acknowledgedAt } : undefined,
       closed: incident.closedAt ? { by: nameOf(facts.closedByName, 'closed'), at: incident.closedAt } : undefined,
       responders: responders(chronological, [...(incident.pagedResponders ?? []), ...(incident.escalationPaged ?? [])], incident.pagedReach),
-      recentActivity: chronological.slice(-3).map((entry) => ({ at: entry.createdAt, text: `${ACTIVITY_VERB[entry.kind]} ${entry.actorName}` })),
+      recentActivity: chronological.slice(-3).map((entry) => ({ at: entry.createdAt, text: activityText(entry) })),
       detailsUrl: this.links.detailsUrl(incident.id),
       escalationStep: incident.escalationStep,
       escalation: escalationView(incident),
@@ -98,6 +98,13 @@ export function escalationView(incident: Incident): EscalationView | undefined {
     notReached: notReachedOf(incident.escalationPaged ?? [], incident.pagedReach),
     nextDueAt: incident.escalationDueAt ?? undefined,
   };
+}
+
+/** `Acknowledged by Ann`; for who a page did or did not reach, their names: `Not reached by any page: Bob`. */
+function activityText(entry: TimelineEntry): string {
+  if (entry.members && entry.kind === 'not_reached') return `Not reached by any page: ${entry.members}`;
+  if (entry.members && entry.kind === 'reached') return `Reached after all: ${entry.members}`;
+  return `${ACTIVITY_VERB[entry.kind]} ${entry.actorName}`;
 }
 
 function lastActorOf(timeline: TimelineEntry[], kind: TimelineKind): string | undefined {

@@ -101,6 +101,11 @@ it('Bob, whose DM, group notice and fallback email were all refused, shows as no
   expect(page).toContain('Page not delivered');
   expect(page).toContain('level 1 · not reached: Bob');
 
+  // Group bots' built-in messages (here as the preview renders them for a Telegram bot) say so too.
+  const preview = await service.api('POST', `/channels/${team.channelId}/templates/preview`, { kind: 'telegram', event: 'closed', incidentId: incident.id });
+  expect(preview.status).toBe(200);
+  expect(JSON.stringify(preview.body)).toContain('Not reached by any page: Bob');
+
   // Level 2: Alice's DM and the group notice @mentioning her go out.
   expect((await service.api('POST', `/incidents/${incident.id}/escalate`, {})).body).toMatchObject({ outcome: 'paged', level: 2 });
   await waitUntil('Alice reached', async () => ((await incidentOf(service, incident.id)).incident.pagedResponders[1]?.reach === 'reached' ? true : undefined), 10_000);

@@ -208,7 +208,7 @@ export class EscalationDeliveries {
             const at = new Date(now.getTime() + backoff(attempts, this.retryBackoff.firstMs, this.retryBackoff.maxMs));
             if (!retryAt || at < retryAt) retryAt = at;
           }
-          if (reach !== row.pagedReach) await tx.update(IncidentEntity, row.id, { pagedReach: reach });
+          if (JSON.stringify(reach) !== JSON.stringify(row.pagedReach)) await tx.update(IncidentEntity, row.id, { pagedReach: reach });
           if (!changed) continue;
           if (left.size === 0) {
             emptied.push(row.id);

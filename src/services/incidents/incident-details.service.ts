@@ -62,6 +62,7 @@ export class IncidentDetailsService {
       manager.findBy(ChatMessageEntity, { incidentId }),
     ]);
     const timeline = newestEvents.reverse();
+    const responders = respondersOf(timeline, incident);
     const chats = bindings.map((binding) => {
       const url = this.destinations.capability(binding.platform, 'cards')?.chatUrl?.(binding.chatId);
       const hasCard = messages.some((message) => message.platform === binding.platform && message.chatId === binding.chatId && message.messageId !== null);
@@ -75,8 +76,8 @@ export class IncidentDetailsService {
       timeline,
       timelineTotal,
       chats,
-      responders: respondersOf(timeline, incident),
-      escalation: escalationView(incident),
+      responders,
+      escalation: escalationView(incident, new Set(responders.acted)),
     };
   }
 }
@@ -91,5 +92,6 @@ function respondersOf(timeline: IncidentEvent[], incident: Incident): IncidentDe
       for (const name of names.split(', ')) if (name.trim()) paged.add(name.trim());
     }
   }
-  return { acted: [...acted], paged: [...paged], notReached: notReachedOf([...paged], incident.pagedReach) };
+  // Someone who acted on the incident got word of it, whatever became of their pages.
+  return { acted: [...acted], paged: [...paged], notReached: notReachedOf([...paged], incident.pagedReach).filter((name) => !acted.has(name)) };
 }

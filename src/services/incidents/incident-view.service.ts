@@ -55,7 +55,7 @@ export class IncidentViewService {
       recentActivity: chronological.slice(-3).map((entry) => ({ at: entry.createdAt, text: activityText(entry) })),
       detailsUrl: this.links.detailsUrl(incident.id),
       escalationStep: incident.escalationStep,
-      escalation: escalationView(incident),
+      escalation: escalationView(incident, new Set(chronological.filter((entry) => entry.actorType === 'member').map((entry) => entry.actorName))),
     };
   }
 }
@@ -86,7 +86,11 @@ export function notReachedOf(names: string[], reach: Incident['pagedReach']): st
   return names.filter((name) => reach?.[name] === 'not_reached');
 }
 
-export function escalationView(incident: Incident): EscalationView | undefined {
+/**
+ * The escalation state for a reader. `acted`: members who acted on the incident, never shown as not reached (they got
+ * word of it, whatever became of their pages); without it, `notReached` is what the pages recorded.
+ */
+export function escalationView(incident: Incident, acted?: ReadonlySet<string>): EscalationView | undefined {
   const policy = incident.escalationPolicy;
   if (!policy) return undefined;
   const levels = policy.levels.length;
@@ -95,7 +99,7 @@ export function escalationView(incident: Incident): EscalationView | undefined {
     level: incident.escalationStep === 0 ? 0 : ((incident.escalationStep - 1) % levels) + 1,
     levels,
     paged: incident.escalationPaged ?? [],
-    notReached: notReachedOf(incident.escalationPaged ?? [], incident.pagedReach),
+    notReached: notReachedOf(incident.escalationPaged ?? [], incident.pagedReach).filter((name) => !acted?.has(name)),
     nextDueAt: incident.escalationDueAt ?? undefined,
   };
 }

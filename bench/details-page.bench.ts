@@ -32,7 +32,7 @@ function details(format: MessageFormat): IncidentDetails {
     id: 4242, channelId: 1, title: `CPU high ${HOSTILE}`.slice(0, 512), description: description(), descriptionFormat: format, severity: 'critical', status: 'acknowledged',
     alertCount: DETAILS_ALERT_LIMIT, acknowledgedAt: now, acknowledgedBy: 1, closedAt: null, closedBy: null,
     escalationPolicy: { ruleId: 1, ruleName: 'Primary', levels: [{ memberIds: [1], notifyGroupChats: true, notifyDirect: true, waitMinutes: 5 }], repeat: 2, stopOn: 'acknowledged' },
-    escalationStep: 1, escalationDueAt: null, escalationPaged: ['Alice'], pagedResponders: ['Alice', 'Bob'], escalationCheckedAt: now, escalationUndelivered: null, escalationRedeliverAt: null, escalationRetries: null,
+    escalationStep: 1, escalationDueAt: null, escalationPaged: ['Alice'], pagedResponders: ['Alice', 'Bob'], pagedReach: { Alice: 'reached', Bob: 'not_reached' }, escalationCheckedAt: now, escalationUndelivered: null, escalationRedeliverAt: null, escalationRetries: null,
     createdAt: now, updatedAt: now,
   } satisfies Incident;
   const payload = JSON.stringify({ msg_type: 'text', content: { text: `${HOSTILE}${'x'.repeat(20_000)}` } }).slice(0, 20_480);
@@ -49,8 +49,8 @@ function details(format: MessageFormat): IncidentDetails {
   return {
     incident, channel: { id: 1, name: 'payments', timeZone: 'Asia/Shanghai' }, alerts, alertTotal: 500, timeline, timelineTotal: 1000,
     chats: [{ platform: 'feishu', chatName: 'payments room', url: 'https://applink.feishu.cn/client/chat/open?openChatId=oc_1', hasCard: true }],
-    responders: { acted: ['Alice'], paged: ['Alice', 'Bob'] },
-    escalation: { ruleName: 'Primary', level: 1, levels: 1, paged: ['Alice'] },
+    responders: { acted: ['Alice'], paged: ['Alice', 'Bob'], notReached: ['Bob'] },
+    escalation: { ruleName: 'Primary', level: 1, levels: 1, paged: ['Alice'], notReached: [] },
   };
 }
 

@@ -15,6 +15,7 @@ import { AlertLinks1764930000000 } from './1764930000000-alert-links.js';
 import { ConsoleSessions1764940000000 } from './1764940000000-console-sessions.js';
 import { Email1764920000000 } from './1764920000000-email.js';
 import { ImLinkBlocks1764964000000 } from './1764964000000-im-link-blocks.js';
+import { PagedReach1764965000000 } from './1764965000000-paged-reach.js';
 
 /** Every migration, oldest first. Listed explicitly so the ESM build needs no glob loading. */
 export const allMigrations = [
@@ -35,4 +36,5 @@ export const allMigrations = [
   ConsoleSessions1764940000000,
   PagedResponders1764950000000,
   ImLinkBlocks1764964000000,
+  PagedReach1764965000000,
 ];

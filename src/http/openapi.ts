@@ -339,7 +339,13 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
             escalation: {
               type: ['object', 'null'],
               description: 'The escalation running on this incident (a copy of the rule taken when it triggered)',
-              properties: { ruleName: { type: 'string' }, level: { type: 'integer', description: 'last paged level, 1-based; 0 = none yet' }, levels: { type: 'integer' }, paged: { type: 'array', items: { type: 'string' } }, nextDueAt: { type: 'string', format: 'date-time' } },
+              properties: { ruleName: { type: 'string' }, level: { type: 'integer', description: 'last paged level, 1-based; 0 = none yet' }, levels: { type: 'integer' }, paged: { type: 'array', items: { type: 'string' } }, notReached: { type: 'array', items: { type: 'string' }, description: 'of `paged`, those no page has reached so far' }, nextDueAt: { type: 'string', format: 'date-time' } },
+            },
+            pagedResponders: {
+              type: 'array',
+              description:
+                'Everyone paged for this incident, in order of first page. `reach`: `reached` when a message of a page was accepted (a direct message, a group notice @mentioning them, a group bot, an email), `not_reached` when every one failed and so did the email fallback, `unknown` while the page is still going out (or for incidents paged before this was kept)',
+              items: { type: 'object', properties: { name: { type: 'string' }, reach: { enum: ['reached', 'not_reached', 'unknown'] } } },
             },
             id: { type: 'integer' },
             channelId: { type: 'integer' },
@@ -379,7 +385,7 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
           type: 'object',
           properties: {
             id: { type: 'integer' },
-            kind: { enum: ['triggered', 'alert_added', 'alert_updated', 'alert_resolved', 'acknowledged', 'closed', 'reopened', 'escalated', 'not_reached', 'fallback'] },
+            kind: { enum: ['triggered', 'alert_added', 'alert_updated', 'alert_resolved', 'acknowledged', 'closed', 'reopened', 'escalated', 'not_reached', 'reached', 'fallback'] },
             actorType: { enum: ['system', 'integration', 'member', 'admin'] },
             actorId: { type: ['integer', 'null'] },
             actorName: { type: 'string' },

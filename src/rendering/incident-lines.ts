@@ -50,9 +50,10 @@ const ROLE_LABEL: Record<ResponderRole, string> = {
   escalated: 'escalated',
   acted: 'acted',
   paged: 'paged',
+  not_reached: 'not reached',
 };
 
-/** `Ann (acknowledged), Bob (paged) and 3 more`, names escaped; `—` when nobody was paged or acted. */
+/** `Ann (acknowledged), Bob (paged), Cy (not reached) and 3 more`, names escaped; `—` when nobody was paged or acted. */
 export function respondersText(view: Pick<IncidentView, 'responders'>, markup: Markup): string {
   if (view.responders.length === 0) return '—';
   // Capped once escaped: a name that escaping makes long must not push its role out of the list's length.
@@ -71,10 +72,10 @@ export function statusLine(view: IncidentView, markup: Markup): string {
 export function escalationLine(view: IncidentView, markup: Markup): string | undefined {
   const escalation = view.escalation;
   if (!escalation || view.status === 'closed') return undefined;
+  const notReached = new Set(escalation.notReached);
+  const pieces = escalation.paged.map((name) => `${markup.escape(name)}${notReached.has(name) ? ' (not reached)' : ''}`);
   const paged =
-    escalation.level > 0
-      ? `level ${escalation.level}/${escalation.levels} paged ${escalation.paged.length ? nameList(escalation.paged, NAME_LIST_LIMIT, markup.escape) : 'nobody'}`
-      : 'not paged yet';
+    escalation.level > 0 ? `level ${escalation.level}/${escalation.levels} paged ${pieces.length ? nameList(pieces, NAME_LIST_LIMIT, (piece) => piece) : 'nobody'}` : 'not paged yet';
   const next = escalation.nextDueAt ? ` · next level at ${timeText(view, escalation.nextDueAt, 'time', markup)}` : '';
   return `Escalation (${escapedPart(markup, escalation.ruleName, NAME_LIMIT)}): ${paged}${next}`;
 }

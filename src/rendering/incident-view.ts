@@ -34,8 +34,11 @@ export interface IncidentView {
   escalation?: EscalationView;
 }
 
-/** What a responder did last: one of the actions, or `paged` for someone paged who has not acted yet. */
-export type ResponderRole = 'acknowledged' | 'closed' | 'reopened' | 'escalated' | 'acted' | 'paged';
+/**
+ * What a responder did last: one of the actions; or, for someone paged who has not acted yet, `paged` (a page reached
+ * them, or is still on its way) or `not_reached` (every message of their pages failed, and any fallback too).
+ */
+export type ResponderRole = 'acknowledged' | 'closed' | 'reopened' | 'escalated' | 'acted' | 'paged' | 'not_reached';
 
 export interface Responder {
   name: string;
@@ -54,6 +57,8 @@ export interface EscalationView {
   level: number;
   levels: number;
   paged: string[];
+  /** Of `paged`, those no page has reached (so far). */
+  notReached: string[];
   nextDueAt?: Date;
 }
 

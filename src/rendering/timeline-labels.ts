@@ -11,6 +11,7 @@ export const TIMELINE_LABEL: Record<TimelineKind, string> = {
   reopened: 'Reopened',
   escalated: 'Escalated',
   not_reached: 'Page not delivered',
+  reached: 'Page reached after all',
   fallback: 'Reached another way',
 };
 
@@ -39,6 +40,15 @@ export function detailLabel(kind: TimelineKind, detail: TimelineDetail | null): 
       .join(' · ');
   }
   if (kind === 'alert_resolved' && detail.alertKey) return `alert key ${detail.alertKey}`;
+  if (kind === 'not_reached' || kind === 'reached') {
+    return [
+      detail.level !== undefined && detail.level !== null ? `level ${detail.level}` : '',
+      detail.members ? (kind === 'reached' ? `reached ${detail.members}` : `not reached: ${detail.members}`) : '',
+      detail.notReached ? `failed for good: ${detail.notReached}` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+  }
   // Row ids mean nothing to a reader.
   return Object.entries(detail)
     .filter(([key, value]) => key !== 'alertId' && value !== null && value !== '')

@@ -6,7 +6,8 @@ import { FeishuAppWorld, type BoundChat, type Person } from '../support/feishu-a
 
 /**
  * The console with the Feishu app configured against the fake Feishu Open API: the link-health view and its
- * one-click auto-match, the chat bindings of a channel, and "send a test payload" on an integration.
+ * one-click auto-match, the chat bindings of a channel, "send a test payload" on an integration, and an incident
+ * whose paged person no page reached.
  */
 let world: FeishuAppWorld;
 let chrome: TestChromium;
@@ -77,4 +78,50 @@ it('sends a test payload: accepted, its Alert Key and where it would go, with no
   await page.getByRole('button', { name: 'Test', exact: true }).click();
   await page.locator('.field.has-error').getByText('not valid JSON').waitFor();
   expect((await world.service.api('GET', '/incidents')).body.items).toEqual([]);
+});
+
+it('an incident whose level-1 person no page reached says "(not reached)" next to their name, escaped, and the person of the next level, reached, is not marked', async () => {
+  const bob = await world.person('Bob <img src=x id=injected>');
+  const carol = await world.person('Carol');
+  for (const person of [bob, carol]) {
+    const linked = await world.service.api('POST', '/im-identities', { platform: 'feishu', mappings: [{ memberId: person.member!.id, externalId: person.user.open_id }] });
+    expect(linked.status).toBe(200);
+  }
+  const storage = await world.boundChat({ channelName: 'Storage', members: [bob.user.open_id, carol.user.open_id] });
+  const rule = await world.service.api('POST', `/channels/${storage.channel.id}/escalation-rules`, {
+    name: 'Storage on-call',
+    levels: [bob, carol].map((person) => ({ memberIds: [person.member!.id], waitMinutes: 60 })),
+  });
+  expect(rule.status).toBe(201);
+  // Feishu refuses Bob's direct messages (230013) and the group notices that @mention him; no email is set up.
+  bob.user.botAvailable = false;
+  world.fake.state.injectFailures.push({
+    method: 'POST', pathPrefix: '/open-apis/im/v1/messages', status: 400, body: { code: 230027, msg: 'Lack of necessary permissions' }, times: Infinity,
+    match: (request) => (request.body as any)?.msg_type === 'text' && String((request.body as any)?.content).includes(bob.user.open_id),
+  });
+  await world.service.post(storage.integration.path, { msg_type: 'text', content: { text: 'disk full on db-9' } });
+  const [incident] = (await world.service.api('GET', `/incidents?channelId=${storage.channel.id}`)).body.items;
+  const firstReach = async () => (await world.service.api('GET', `/incidents/${incident.id}`)).body.incident.pagedResponders[0]?.reach;
+  for (let tries = 0; (await firstReach()) !== 'not_reached' && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+
+  await page.goto(`/console/#/incidents/${incident.id}`);
+  const summary = page.locator('dl.facts').first();
+  await summary.getByText('(not reached)').waitFor();
+  expect(await summary.innerText()).toMatch(/Paged\s+Bob <img src=x id=injected> \(not reached\)/);
+  expect(await page.locator('#injected').count()).toBe(0);
+  await page.locator('.timeline').getByText('not reached: Bob <img src=x id=injected>').waitFor();
+
+  await page.getByRole('button', { name: 'Escalate' }).click();
+  await page.getByText('Escalated to level 2: paging Carol.').waitFor();
+  // The page follows the change feed: Carol's page is accepted, and she is listed without a mark.
+  await summary.getByText(/\(not reached\), Carol$/).waitFor({ timeout: 10_000 });
+  const escalation = page.locator('dl.facts').nth(1);
+  await escalation.getByText('Carol', { exact: true }).waitFor();
+  expect(await escalation.innerText()).not.toContain('(not reached)');
+  const reachOf = async () => (await world.service.api('GET', `/incidents/${incident.id}`)).body.incident.pagedResponders;
+  for (let tries = 0; (await reachOf())[1]?.reach !== 'reached' && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(await reachOf()).toEqual([
+    { name: 'Bob <img src=x id=injected>', reach: 'not_reached' },
+    { name: 'Carol', reach: 'reached' },
+  ]);
 });

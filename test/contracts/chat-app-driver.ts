@@ -105,6 +105,11 @@ export interface ChatAppDriver {
   /** Whether `text` (from directMessages or notices) @mentions the user. */
   mentions(text: string, user: ChatAppUser): boolean;
 
+  /**
+   * From now on the platform refuses for good every message to the user: direct messages, and group posts that
+   * @mention them (cards that do not mention them still go out).
+   */
+  refuseMessagesTo(user: ChatAppUser): void;
   /** The next update of the card fails because the card can no longer be changed (deleted, too old). */
   makeCardGone(card: ShownCard): void;
   /** The bot is removed from the chat, and the platform tells the app so. */

@@ -30,6 +30,13 @@ describe.each(RUNS)('chat app contract: $name', ({ driver, kind }) => {
   });
 
   const settled = () => app.service.services.cards.idle();
+  /** The incident's Details page, opened by its signed link. */
+  const detailsPage = async (incidentId: number) => {
+    const link = new URL(app.service.services.links.detailsUrl(incidentId));
+    const response = await fetch(`${app.service.url}${link.pathname}${link.search}`);
+    expect(response.status).toBe(200);
+    return response.text();
+  };
   const detailOf = (incidentId: number) => incidentDetail(app.service, incidentId);
   const timelineKinds = async (incidentId: number) => (await detailOf(incidentId)).timeline.map((entry) => entry.kind as string);
   const bindingsOf = async (chatId: string) => ((await app.service.api('GET', '/chat-bindings')).body.items as any[]).filter((binding) => binding.chatId === chatId);
@@ -279,6 +286,45 @@ describe.each(RUNS)('chat app contract: $name', ({ driver, kind }) => {
       ]);
       expect(app.directMessages(bob).filter(isPage(2, incident.id))).toHaveLength(1);
       expect(app.directMessages(alice).filter(isPage(1, incident.id))).toHaveLength(1);
+      await settled();
+    });
+
+    it('someone whose every page was refused (direct message and group @mention, no email) shows as not reached on the card, the Details page and in the API; the next level, reached, as paged', async () => {
+      const alice = await app.user('Alice');
+      const bob = await app.user('Bob');
+      const carol = await app.user('Carol');
+      const chat = await app.boundChat([alice, bob, carol]);
+      await twoLevelRule(chat, bob, carol);
+      app.refuseMessagesTo(bob);
+      const { incident, card } = await triggerWithCard(chat);
+      const atLevel1 = await waitFor('the card to say Bob was not reached', async () => {
+        const shown = await settledCard(card);
+        return shown.escalateStep === 1 && shown.text.includes('Bob (not reached)') ? shown : undefined;
+      });
+      expect(atLevel1.text).toContain('level 1/2 paged Bob (not reached)');
+      expect(atLevel1.text).toContain('Not reached by any page: Bob');
+      expect(atLevel1.text).not.toContain('Bob (paged)');
+      expect(atLevel1.content).toEqual(await app.renderedNow(incident.id));
+      const atFirst = await detailOf(incident.id);
+      expect(atFirst.incident.pagedResponders).toEqual([{ name: 'Bob', reach: 'not_reached' }]);
+      expect(atFirst.incident.escalation).toMatchObject({ paged: ['Bob'], notReached: ['Bob'] });
+      expect(atFirst.timeline.filter((entry) => entry.kind === 'not_reached').map((entry) => entry.detail)).toEqual([expect.objectContaining({ level: 1, members: 'Bob' })]);
+      expect(await detailsPage(incident.id)).toContain('<dt>Paged</dt><dd><bdi>Bob</bdi> <span class="not-reached">(not reached)</span></dd>');
+
+      expect(await app.click(alice, atLevel1, 'escalate')).toEqual(answer('success', `Escalated #${incident.id} to level 2: paging Carol`));
+      await waitFor('Carol’s level-2 page', () => app.directMessages(carol).find(isPage(2, incident.id)));
+      await waitFor('Carol reached', async () => ((await detailOf(incident.id)).incident.pagedResponders.find((person: any) => person.name === 'Carol')?.reach === 'reached' ? true : undefined));
+      await app.service.services.escalations.idle();
+      const atLevel2 = await settledCard(card);
+      expect(atLevel2.text).toContain('Alice (escalated), Bob (not reached), Carol (paged)');
+      expect(atLevel2.text).toContain('level 2/2 paged Carol');
+      expect(atLevel2.content).toEqual(await app.renderedNow(incident.id));
+      expect((await detailOf(incident.id)).incident.pagedResponders).toEqual([
+        { name: 'Bob', reach: 'not_reached' },
+        { name: 'Carol', reach: 'reached' },
+      ]);
+      expect(await detailsPage(incident.id)).toContain('<dt>Paged</dt><dd><bdi>Bob</bdi> <span class="not-reached">(not reached)</span>, <bdi>Carol</bdi></dd>');
+      expect(app.directMessages(bob).filter(isPage(1, incident.id))).toEqual([]);
       await settled();
     });
   });

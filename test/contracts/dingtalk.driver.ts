@@ -150,6 +150,10 @@ class DingTalkDriver implements ChatAppDriver {
     return text.includes(`@${user.externalId}`);
   }
 
+  refuseMessagesTo(user: ChatAppUser): void {
+    this.state.refusedStaffIds.add(user.externalId);
+  }
+
   /** The card instance is gone at DingTalk: the next update answers param.cardInstanceNotExist. */
   makeCardGone(card: ShownCard): void {
     this.card(card).deleted = true;

@@ -163,6 +163,15 @@ class FeishuDriver implements ChatAppDriver {
     return text.includes(`<at user_id="${user.externalId}">`);
   }
 
+  refuseMessagesTo(user: ChatAppUser): void {
+    this.account(user).botAvailable = false; // direct messages answer 230013
+    const body = (request: FakeRequest) => (request.body ?? {}) as { msg_type?: string; content?: string };
+    this.state.injectFailures.push({
+      method: 'POST', pathPrefix: '/open-apis/im/v1/messages', status: 400, body: { code: 230027, msg: 'Lack of necessary permissions' }, times: Infinity,
+      match: (request) => body(request).msg_type === 'text' && String(body(request).content).includes(user.externalId),
+    });
+  }
+
   /** Older than the 14 days in which Feishu lets a message be changed: the next PATCH answers 230031. */
   makeCardGone(card: ShownCard): void {
     this.state.ageMessage(card.messageId, 15);

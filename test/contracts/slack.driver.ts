@@ -142,6 +142,12 @@ class SlackDriver implements ChatAppDriver {
     return text.includes(`@${user.externalId}`);
   }
 
+  refuseMessagesTo(user: ChatAppUser): void {
+    // Posting to a user id is a DM; a group post @mentions them as <@U…>.
+    const toUser = (args: Record<string, any>) => args.channel === user.externalId || String(args.text ?? '').includes(`<@${user.externalId}>`);
+    this.state.failNext('chat.postMessage', 'restricted_action', { times: Infinity, match: toUser });
+  }
+
   /** Someone deleted the message: chat.update answers message_not_found. */
   makeCardGone(card: ShownCard): void {
     this.message(card).deleted = true;

@@ -174,7 +174,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
       ]);
       const { incident: after } = await incidentOf(service, incident.id);
       expect(after.status).toBe('triggered');
-      expect(after.escalation).toEqual({ ruleName: `${team.channelName} rule`, level: 2, levels: 2, paged: ['Bob'] });
+      expect(after.escalation).toEqual({ ruleName: `${team.channelName} rule`, level: 2, levels: 2, paged: ['Bob'], notReached: [] });
       expect(await incidentRow(service.db, incident.id)).toMatchObject({ escalationStep: 2, escalationDueAt: null });
       const finalCard = await cardShowing(world(), team, /level 2\/2 paged Bob/);
       expect(finalCard.messageId).toBe(card.messageId);
@@ -197,7 +197,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
       expect((await escalatedEntries(service, incident.id)).map((entry) => entry.detail.level)).toEqual([1]);
       const { incident: after } = await incidentOf(service, incident.id);
       expect(after.status).toBe('acknowledged');
-      expect(after.escalation).toEqual({ ruleName: `${team.channelName} rule`, level: 1, levels: 2, paged: ['Alice'] });
+      expect(after.escalation).toEqual({ ruleName: `${team.channelName} rule`, level: 1, levels: 2, paged: ['Alice'], notReached: [] });
       expect(await incidentRow(service.db, incident.id)).toMatchObject({ escalationStep: 1, escalationDueAt: null });
     },
     TEST_TIMEOUT_MS,
@@ -535,7 +535,7 @@ describe.each(SETUPS)('escalation on $name', (setup) => {
         'original L1 Alice',
         'original L2 Bob',
       ]);
-      expect((await incidentOf(service, incident.id)).incident.escalation).toEqual({ ruleName: 'original', level: 2, levels: 2, paged: ['Bob'] });
+      expect((await incidentOf(service, incident.id)).incident.escalation).toEqual({ ruleName: 'original', level: 2, levels: 2, paged: ['Bob'], notReached: [] });
       const after = await incidentRow(service.db, incident.id);
       expect(after.escalationPolicy).toMatchObject({ ruleId: rule.id, ruleName: 'original', repeat: 0, stopOn: 'acknowledged' });
       expect(after.escalationDueAt).toBeNull();

@@ -108,6 +108,11 @@ export interface FakeDingTalkState {
   tokens: Set<string>;
   /** Token buckets per API: calls beyond them are throttled as DingTalk throttles. */
   limits: Partial<Record<DingTalkApiName, { perSecond: number; burst: number }>>;
+  /**
+   * Users the robot may not reach (left the organisation's visible range): a 1:1 message to them comes back in
+   * `invalidStaffIdList`, and a group card that @mentions them is refused with 403 AccessTokenPermissionDenied.
+   */
+  refusedStaffIds: Set<string>;
   addUser(user: { name: string; mobile?: string; email?: string }): FakeDingTalkUser;
   addGroup(group: { title: string; members?: string[]; robotIn?: boolean }): FakeDingTalkGroup;
   /** The next `times` calls of `api` get the failure answer instead. */
@@ -182,6 +187,7 @@ export function createDingTalkOpenApiState(options: { clientId?: string; clientS
     requests: [],
     tokens: new Set(),
     limits: {},
+    refusedStaffIds: new Set(),
     addUser({ name, mobile, email }) {
       counter += 1;
       const user = { staffId: `staff${counter}${hex(3)}`, unionId: `union${hex(8)}`, name, mobile, email };
@@ -344,6 +350,7 @@ export class FakeDingTalkOpenApi {
     const deliver = body.imGroupOpenDeliverModel;
     if (!deliver || deliver.robotCode !== this.state.robotCode) throw new ApiError(400, 'robot.not.exist');
     if (deliver.atUserIds !== undefined && !isStringMap(deliver.atUserIds)) throw new ApiError(400, 'invalidParameter.atUserIds');
+    if (Object.keys(deliver.atUserIds ?? {}).some((staffId) => this.state.refusedStaffIds.has(staffId))) throw new ApiError(403, 'Forbidden.AccessDenied.AccessTokenPermissionDenied');
     const group = this.state.groups.get(space[1]);
     const delivered = Boolean(group?.robotIn);
     if (delivered) {
@@ -392,7 +399,7 @@ export class FakeDingTalkOpenApi {
     const msgParam = this.messageParam(body);
     if (body.robotCode !== this.state.robotCode) throw new ApiError(400, 'robot.not.exist');
     if (!Array.isArray(body.userIds) || body.userIds.length === 0 || body.userIds.length > 20) throw new ApiError(400, 'invalidParameter.userIds');
-    const invalid = body.userIds.filter((id: unknown) => typeof id !== 'string' || !this.state.users.has(id));
+    const invalid = body.userIds.filter((id: unknown) => typeof id !== 'string' || !this.state.users.has(id) || this.state.refusedStaffIds.has(id));
     for (const staffId of body.userIds) {
       if (!invalid.includes(staffId)) this.state.directMessages.push({ staffId, msgKey: body.msgKey, msgParam, at: Date.now() });
     }

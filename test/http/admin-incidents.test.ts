@@ -54,6 +54,7 @@ describe.each(DATABASE_KINDS)('admin API incidents on %s', (kind) => {
         description: 'list s3',
         descriptionFormat: 'text',
         escalation: null,
+        pagedResponders: [],
         severity: 'warning',
         status: 'triggered',
         alertCount: 1,

@@ -34,7 +34,7 @@ function view(fields: Partial<IncidentView> = {}): IncidentView {
     ],
     detailsUrl: 'http://oncall.test/incidents/7',
     escalationStep: 1,
-    escalation: { ruleName: 'default', level: 1, levels: 2, paged: ['Ann'], nextDueAt: new Date('2026-12-05T06:35:00Z') },
+    escalation: { ruleName: 'default', level: 1, levels: 2, paged: ['Ann'], notReached: [], nextDueAt: new Date('2026-12-05T06:35:00Z') },
     ...fields,
   };
 }
@@ -88,5 +88,22 @@ describe('shared card lines', () => {
     const huge = respondersText(view({ responders: [{ name: '<'.repeat(5000), role: 'paged' }] }), HTML_LIKE);
     expect(huge.length).toBeLessThanOrEqual(420);
     expect(huge).toMatch(/^(&lt;)+… \(paged\)$/);
+  });
+
+  it('say “(not reached)” for someone paged whom no page reached, escaping the name as for “(paged)”; the escalation line too', () => {
+    const responders = [
+      { name: 'Ann', role: 'acknowledged' as const },
+      { name: 'Bob <at user_id="all">', role: 'not_reached' as const },
+      { name: 'Cy & co', role: 'paged' as const },
+    ];
+    expect(respondersText(view({ responders }), HTML_LIKE)).toBe('Ann (acknowledged), Bob &lt;at user_id="all"&gt; (not reached), Cy &amp; co (paged)');
+    const huge = respondersText(view({ responders: [{ name: '<'.repeat(5000), role: 'not_reached' }] }), HTML_LIKE);
+    expect(huge.length).toBeLessThanOrEqual(420);
+    expect(huge).toMatch(/^(&lt;)+… \(not reached\)$/);
+
+    const escalation = { ruleName: 'default', level: 1, levels: 2, paged: ['Bob <b>', 'Cy'], notReached: ['Bob <b>'] };
+    expect(activityLines(view({ acknowledged: undefined, status: 'triggered', escalation }), HTML_LIKE).split('\n')[1]).toBe(
+      'Escalation (default): level 1/2 paged Bob &lt;b&gt; (not reached), Cy',
+    );
   });
 });

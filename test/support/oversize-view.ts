@@ -28,6 +28,6 @@ export function oversizeView(sample: string): IncidentView {
     recentActivity: [hostile(100 * KB), hostile(100 * KB), hostile(100 * KB)].map((text) => ({ at, text })),
     detailsUrl: 'http://oncall.test/incidents/4242',
     escalationStep: 1,
-    escalation: { ruleName: hostile(100 * KB), level: 1, levels: 2, paged: names(500), nextDueAt: at },
+    escalation: { ruleName: hostile(100 * KB), level: 1, levels: 2, paged: names(500), notReached: names(500).filter((_, index) => index % 2 === 1), nextDueAt: at },
   };
 }

@@ -2,6 +2,7 @@ import { EntitySchema } from 'typeorm';
 import type { IncidentStatus, Severity } from '../../domain/incident-status.js';
 import type { MessageFormat } from '../../domain/integration-settings.js';
 import type { EscalationPolicy } from '../../domain/escalation-policy.js';
+import type { ReachState } from '../../domain/page-reach.js';
 import { createdAtColumn, idColumn, nullableTimestampColumn, updatedAtColumn } from './columns.js';
 
 /** A page some of whose sends failed and are to be sent again: how often it has been tried, and the sends still to go. */
@@ -34,6 +35,11 @@ export interface Incident {
   escalationPaged: string[] | null;
   /** Everyone paged for this incident so far (every level, every run), in order of first page: the card's responders. */
   pagedResponders: string[] | null;
+  /**
+   * Of the paged responders, whether a page reached them (see PageReach): absent while their page is still going out,
+   * and for incidents paged before this was kept.
+   */
+  pagedReach: Record<string, ReachState> | null;
   /** When the rules were looked at: the start of the current escalation run (a reopen starts a new one). */
   escalationCheckedAt: Date | null;
   /** Steps taken whose page is not known to be delivered yet (normally none, or the one being delivered). */
@@ -53,6 +59,7 @@ export const NOT_YET_ESCALATED = {
   escalationDueAt: null,
   escalationPaged: null,
   pagedResponders: null,
+  pagedReach: null,
   escalationCheckedAt: null,
   escalationUndelivered: null,
   escalationRedeliverAt: null,
@@ -82,6 +89,7 @@ export const IncidentEntity = new EntitySchema<Incident>({
     escalationDueAt: { ...nullableTimestampColumn, name: 'escalation_due_at' },
     escalationPaged: { type: 'simple-json', nullable: true, name: 'escalation_paged' },
     pagedResponders: { type: 'simple-json', nullable: true, name: 'paged_responders' },
+    pagedReach: { type: 'simple-json', nullable: true, name: 'paged_reach' },
     escalationCheckedAt: { ...nullableTimestampColumn, name: 'escalation_checked_at' },
     escalationUndelivered: { type: 'simple-json', nullable: true, name: 'escalation_undelivered' },
     escalationRedeliverAt: { ...nullableTimestampColumn, name: 'escalation_redeliver_at' },

@@ -6,8 +6,8 @@
 export const DETAILS_PAGE_STYLE_PATH = '/assets/details-page.css';
 export const DETAILS_PAGE_SCRIPT_PATH = '/assets/details-page.js';
 
-export const DETAILS_PAGE_CSS = `:root{color-scheme:light dark;--fg:#1d1d1f;--muted:#5f6368;--bg:#fff;--card:#f5f6f8;--line:#dfe1e5;--link:#0b57d0}
-@media (prefers-color-scheme:dark){:root{--fg:#e8eaed;--muted:#a8adb4;--bg:#121314;--card:#1e1f21;--line:#3c4043;--link:#8ab4f8}}
+export const DETAILS_PAGE_CSS = `:root{color-scheme:light dark;--fg:#1d1d1f;--muted:#5f6368;--bg:#fff;--card:#f5f6f8;--line:#dfe1e5;--link:#0b57d0;--alarm:#c5221f}
+@media (prefers-color-scheme:dark){:root{--fg:#e8eaed;--muted:#a8adb4;--bg:#121314;--card:#1e1f21;--line:#3c4043;--link:#8ab4f8;--alarm:#f28b82}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"PingFang SC","Microsoft YaHei",sans-serif;-webkit-text-size-adjust:100%}
 main{max-width:860px;margin:0 auto;padding:12px 16px 48px}
@@ -24,6 +24,7 @@ h2{font-size:1.05rem;margin:1.5rem 0 .5rem}
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}
 .facts dt{color:var(--muted)}.facts dd{margin:0;overflow-wrap:anywhere}
 .ago,.platform,.none,.meta,.note,footer{color:var(--muted);font-size:.9rem}
+.not-reached{color:var(--alarm);font-weight:600}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:1rem 0}
 .actions form{margin:0}
 button,.button{display:inline-block;min-height:44px;padding:.55rem 1rem;border-radius:8px;border:1px solid var(--line);background:var(--card);color:var(--fg);font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
@@ -37,6 +38,7 @@ button:focus-visible,a:focus-visible,summary:focus-visible,.description:focus-vi
 .timeline li,.alerts li{border-left:3px solid var(--line);padding:.35rem 0 .35rem .75rem;margin:.35rem 0}
 .timeline .what{font-weight:600}
 .timeline .kind-triggered,.timeline .kind-escalated,.timeline .kind-not_reached{border-color:#c5221f}
+.timeline .kind-reached{border-color:#188038}
 .timeline .kind-acknowledged{border-color:#b06000}.timeline .kind-closed{border-color:#188038}
 .alerts p{margin:.2rem 0}
 details summary{cursor:pointer;color:var(--link);min-height:32px}

@@ -78,7 +78,11 @@ function timeHtml(date: Date, zone: string, now: Date): string {
   return `<time datetime="${date.toISOString()}">${html(zonedDateTime(date, zone))}</time> <span class="ago">(${relativeTime(date, now)})</span>`;
 }
 
-const names = (list: string[]) => (list.length ? list.map((name) => `<bdi>${html(name)}</bdi>`).join(', ') : '<span class="none">nobody yet</span>');
+/** Names, each marked "(not reached)" when it is in `notReached`. */
+const names = (list: string[], notReached: string[] = []) =>
+  list.length
+    ? list.map((name) => `<bdi>${html(name)}</bdi>${notReached.includes(name) ? ' <span class="not-reached">(not reached)</span>' : ''}`).join(', ')
+    : '<span class="none">nobody yet</span>';
 
 function factsHtml(details: IncidentDetails, when: (date: Date) => string): string {
   const { incident } = details;
@@ -88,7 +92,7 @@ function factsHtml(details: IncidentDetails, when: (date: Date) => string): stri
   ];
   if (incident.acknowledgedAt) rows.push(['Acknowledged', when(incident.acknowledgedAt)]);
   if (incident.closedAt) rows.push(['Closed', when(incident.closedAt)]);
-  rows.push(['Responders', names(details.responders.acted)], ['Paged', names(details.responders.paged)]);
+  rows.push(['Responders', names(details.responders.acted)], ['Paged', names(details.responders.paged, details.responders.notReached)]);
   if (details.chats.length) {
     rows.push([
       'Chat',
@@ -134,7 +138,7 @@ function escalationHtml(details: IncidentDetails, when: (date: Date) => string):
   return `<section aria-labelledby="escalation-heading"><h2 id="escalation-heading">Escalation</h2><dl class="facts">
 <dt>Rule</dt><dd><bdi>${html(escalation.ruleName)}</bdi></dd>
 <dt>Level</dt><dd>${level}</dd>
-<dt>Last paged</dt><dd>${names(escalation.paged)}</dd>
+<dt>Last paged</dt><dd>${names(escalation.paged, escalation.notReached)}</dd>
 <dt>Next page</dt><dd>${next}</dd>
 </dl></section>`;
 }

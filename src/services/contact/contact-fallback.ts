@@ -31,13 +31,16 @@ export class ContactFallback {
     private readonly logger: Logger,
   ) {}
 
-  /** Resolves to the members reached another way. */
-  async reachInstead(members: Member[], failure: FailedReach): Promise<string[]> {
-    const reached: string[] = [];
+  /** Resolves to the members reached another way, now or when this failure was seen before. */
+  async reachInstead(members: Member[], failure: FailedReach): Promise<Member[]> {
+    const reached: Member[] = [];
     const reason = failure.reason.slice(0, MAX_REASON_CHARS);
     for (const member of members) {
       const receipt = `fallback:${failure.key}:${member.id}`;
-      if (await hasReceipt(this.db.manager, receipt)) continue;
+      if (await hasReceipt(this.db.manager, receipt)) {
+        reached.push(member);
+        continue;
+      }
       for (const method of fallbacksAfter(failure.failedMethod, member.contactMethods)) {
         const provider = this.providers.find((candidate) => candidate.method === method);
         if (!provider?.canReach(member) || !(await provider.ready())) continue;
@@ -63,7 +66,7 @@ export class ContactFallback {
         );
         if (!delivered) continue;
         await noteReceipt(this.db.manager, receipt);
-        reached.push(member.name);
+        reached.push(member);
         break;
       }
     }

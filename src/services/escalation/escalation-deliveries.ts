@@ -8,6 +8,7 @@ import { backoff } from '../../lib/retry.js';
 import { WriteBatcher } from '../../lib/write-batcher.js';
 import { timelineEntry } from '../incidents/timeline.js';
 import type { PageOutcome } from './page-outcome.js';
+import { withReach } from '../../domain/page-reach.js';
 
 /** How long a taken step's page may stay undelivered (and unrenewed) before the sweep delivers it again. */
 export const DEFAULT_REDELIVERY_MS = 30_000;
@@ -48,6 +49,21 @@ interface SettledPage {
 
 const ALL_SENT: PageOutcome = { retry: [] };
 
+/** An incident on which someone paged became not reached, or was reached after all. */
+export interface ReachChanged {
+  id: number;
+  channelId: number;
+  kind: 'not_reached' | 'reached';
+}
+
+/** Names come from admins: a level of many long names must not make a huge timeline entry. */
+const MAX_NAMES_CHARS = 1000;
+
+function namesText(names: string[]): string {
+  const text = names.join(', ');
+  return text.length > MAX_NAMES_CHARS ? `${text.slice(0, MAX_NAMES_CHARS - 1)}…` : text;
+}
+
 /**
  * Pages are delivered at least once. A step is listed as undelivered on its incident in the transaction that takes it
  * (EscalationSteps), with a time after which the sweep delivers it again. This class clears the mark once the page is
@@ -61,6 +77,7 @@ export class EscalationDeliveries {
   private readonly inFlight = new Map<number, number>();
   private readonly settled = new WriteBatcher<SettledPage>((pages) => this.settle(pages), { flushAfterMs: FLUSH_AFTER_MS, maxBatch: MAX_BATCH });
   private renewTimer?: NodeJS.Timeout;
+  private reachListener?: (changed: ReachChanged) => void;
   private renewing = false;
 
   constructor(
@@ -69,6 +86,11 @@ export class EscalationDeliveries {
     readonly redeliveryMs = DEFAULT_REDELIVERY_MS,
     private readonly retryBackoff = DEFAULT_RETRY_BACKOFF,
   ) {}
+
+  /** `listener` hears of each incident on which someone became not reached, or was reached after all (after the commit). */
+  onReachChanged(listener: (changed: ReachChanged) => void): void {
+    this.reachListener = listener;
+  }
 
   /** When the sweep delivers a page marked now again, unless it is delivered (or renewed) first. */
   redeliverAt(now: Date): Date {
@@ -133,12 +155,17 @@ export class EscalationDeliveries {
    */
   private async settle(pages: SettledPage[]): Promise<void> {
     const byIncident = new Map<number, SettledPage[]>();
+    // Incidents whose shown reach changed, for the listener once committed.
+    const reachChanged = new Map<number, ReachChanged>();
+    const noteReach = (row: Pick<Incident, 'id' | 'channelId'>, kind: ReachChanged['kind']) => {
+      if (reachChanged.get(row.id)?.kind !== 'not_reached') reachChanged.set(row.id, { id: row.id, channelId: row.channelId, kind });
+    };
     for (const settled of pages) byIncident.set(settled.page.incidentId, [...(byIncident.get(settled.page.incidentId) ?? []), settled]);
     try {
       await this.db.transaction(async (tx) => {
         const rows = await tx.getRepository(IncidentEntity).find({
           where: { id: In([...byIncident.keys()]) },
-          select: { id: true, escalationUndelivered: true, escalationCheckedAt: true, escalationRetries: true },
+          select: { id: true, channelId: true, escalationUndelivered: true, escalationCheckedAt: true, escalationRetries: true, pagedReach: true },
           order: { id: 'ASC' },
           lock: this.db.isMysql ? { mode: 'pessimistic_write' } : undefined,
         });
@@ -151,11 +178,26 @@ export class EscalationDeliveries {
           const retries: Record<string, PageRetry> = { ...row.escalationRetries };
           let retryAt: Date | undefined;
           let changed = false;
+          let reach = row.pagedReach;
           for (const { page, outcome } of byIncident.get(row.id)!) {
-            // A page of an earlier run (the incident was reopened since), or settled already, changes nothing.
-            if (page.run !== escalationRun(row) || !left.has(page.step)) continue;
+            // Whom a page reached is true whichever delivery of it found out, a late one too.
+            const reachChange = outcome.reach && withReach(reach, outcome.reach);
+            if (reachChange) reach = reachChange.reach;
+            if (reachChange?.reachedAfterAll.length) {
+              entries.push(timelineEntry(row.id, 'reached', SYSTEM_ACTOR, now, { level: outcome.reach!.level, round: outcome.reach!.round, members: namesText(reachChange.reachedAfterAll) }));
+              noteReach(row, 'reached');
+            }
+            const nobodyReached = reachChange?.newlyNotReached.length ? { members: namesText(reachChange.newlyNotReached) } : undefined;
+            if (nobodyReached) noteReach(row, 'not_reached');
+            // A page of an earlier run (the incident was reopened since), or settled already, changes nothing more.
+            const current = page.run === escalationRun(row) && left.has(page.step);
+            const failedForGood = current ? outcome.notReached : undefined;
+            if (failedForGood || nobodyReached) {
+              const at = { level: outcome.reach?.level ?? null, round: outcome.reach?.round ?? null };
+              entries.push(timelineEntry(row.id, 'not_reached', SYSTEM_ACTOR, now, { ...at, ...failedForGood, ...nobodyReached }));
+            }
+            if (!current) continue;
             changed = true;
-            if (outcome.notReached) entries.push(timelineEntry(row.id, 'not_reached', SYSTEM_ACTOR, now, outcome.notReached));
             if (outcome.retry.length === 0) {
               left.delete(page.step);
               delete retries[page.step];
@@ -166,6 +208,7 @@ export class EscalationDeliveries {
             const at = new Date(now.getTime() + backoff(attempts, this.retryBackoff.firstMs, this.retryBackoff.maxMs));
             if (!retryAt || at < retryAt) retryAt = at;
           }
+          if (JSON.stringify(reach) !== JSON.stringify(row.pagedReach)) await tx.update(IncidentEntity, row.id, { pagedReach: reach });
           if (!changed) continue;
           if (left.size === 0) {
             emptied.push(row.id);
@@ -190,7 +233,9 @@ export class EscalationDeliveries {
       });
     } catch (error) {
       this.logger.warn({ err: error, pages: pages.length }, 'escalation delivery marks not stored; the sweep will deliver those pages again');
+      return;
     }
+    for (const changed of reachChanged.values()) this.reachListener?.(changed);
   }
 
   /** Moves the redelivery time of the pages this instance is still delivering on, so no sweep takes them over. */

@@ -34,6 +34,9 @@ export interface PageResult {
   unreachable: string[];
   /** The messages that did not go out, with their errors. */
   failed: FailedSend[];
+  /** Of the level's members, those this delivery reached and those it did not (see PageReach). */
+  reached: string[];
+  notReached: string[];
 }
 
 /** What one escalation level reaches (see EscalationNotifier.plan). */
@@ -159,12 +162,22 @@ export class EscalationNotifier {
       failed.push({ target, label, error: result.reason });
       this.logger.warn({ err: result.reason, incidentId: incident.id, target }, 'escalation page not delivered');
     }
-    if (contact) await this.fallBack(contact, incident, members, chosen, results, { levelNumber, detailsUrl, deliveryKey });
+    const fellBack = contact ? await this.fallBack(contact, incident, members, chosen, results, { levelNumber, detailsUrl, deliveryKey }) : new Set<number>();
     const linked = new Set(identities.map((identity) => identity.memberId));
+    const reached: string[] = [];
+    const notReached: string[] = [];
+    for (const member of members) {
+      const mine = chosen.flatMap((send, index) => (send.memberIds.includes(member.id) ? [results[index]] : []));
+      if (fellBack.has(member.id) || mine.some((result) => result.status === 'fulfilled')) reached.push(member.name);
+      // A delivery of only what failed last time tells nothing about those it sent nothing to.
+      else if (mine.length > 0 || !only) notReached.push(member.name);
+    }
     return {
       paged: members.map((member) => member.name),
       unreachable: members.filter((member) => !linked.has(member.id)).map((member) => member.name),
       failed,
+      reached,
+      notReached,
     };
   }
 
@@ -203,7 +216,8 @@ export class EscalationNotifier {
 
   /**
    * Members for whom every IM message of this delivery failed (after the clients' and bot retries) and who got no
-   * email page either: reached by the next method of their contact order, noted on the timeline.
+   * email page either: reached by the next method of their contact order, noted on the timeline. Resolves to the ids
+   * of the members it reached (now or on an earlier delivery of the page).
    */
   private async fallBack(
     contact: NotifierContact,
@@ -212,7 +226,7 @@ export class EscalationNotifier {
     chosen: PageSend[],
     results: PromiseSettledResult<void>[],
     page: { levelNumber: number; detailsUrl: string; deliveryKey: string },
-  ): Promise<void> {
+  ): Promise<Set<number>> {
     const stranded: Member[] = [];
     let reason = '';
     for (const member of members) {
@@ -225,10 +239,13 @@ export class EscalationNotifier {
       const error = (first.result as PromiseRejectedResult).reason;
       reason ||= `${first.send.label}: ${isPlatformError(error) ? error.kind : 'failed'}`;
     }
-    if (stranded.length === 0) return;
+    if (stranded.length === 0) return new Set();
     try {
-      await contact.fallback.reachInstead(stranded, { incident, levelNumber: page.levelNumber, detailsUrl: page.detailsUrl, key: page.deliveryKey, failedMethod: 'im', reason });
+      const reached = await contact.fallback.reachInstead(stranded, { incident, levelNumber: page.levelNumber, detailsUrl: page.detailsUrl, key: page.deliveryKey, failedMethod: 'im', reason });
+      return new Set(reached.map((member) => member.id));
     } catch (error) {
       this.logger.error({ err: error, incidentId: incident.id }, 'IM-failure fallback failed');
+      return new Set();
     }
-  }}
+  }
+}

@@ -65,6 +65,8 @@ export class EscalationService {
   ) {
     this.checkedMarks = new EscalationCheckedMarker(db, logger);
     this.pages = new EscalationDeliveries(db, logger, redeliveryMs);
+    // Cards and the console show who was not reached: they are told when that changes.
+    this.pages.onReachChanged((incident) => this.changes.publish({ incidentId: incident.id, channelId: incident.channelId, kind: incident.kind }));
     this.steps = new EscalationSteps(db, (takenAt) => this.pages.redeliverAt(takenAt));
   }
 
@@ -253,7 +255,8 @@ export class EscalationService {
     const { level, round } = levelOfStep(policy, page.step);
     return this.pages.deliver(page, async () => {
       const result = await this.notifier.page(incident, policy.levels[level], level + 1, this.links.detailsUrl(incident.id), pageKey(page), only && new Set(only));
-      return pageOutcome(result.failed, { level: level + 1, round: round + 1 });
+      const at = { level: level + 1, round: round + 1 };
+      return { ...pageOutcome(result.failed, at), reach: { ...at, reached: result.reached, notReached: result.notReached } };
     });
   }
 

@@ -1,3 +1,4 @@
+import type { PageReach } from '../../domain/page-reach.js';
 import type { TimelineDetail } from '../../domain/timeline.js';
 import { isPlatformError, type PlatformErrorKind } from '../ports/platform-error.js';
 
@@ -19,6 +20,8 @@ export interface PageOutcome {
   retry: string[];
   /** For the timeline, when some targets were not reached for good: which ones, and at which level. */
   notReached?: TimelineDetail;
+  /** Which people this delivery reached and which it did not, when known. */
+  reach?: PageReach;
 }
 
 export function failedForGood(error: unknown): boolean {

@@ -7,7 +7,7 @@ import { IncidentEntity, type Incident } from '../../db/entities/incident.entity
 import type { Database } from '../../db/database.js';
 import type { EscalationView } from '../../rendering/incident-view.js';
 import type { DestinationRegistry } from '../registry/destination-registry.js';
-import { escalationView } from './incident-view.service.js';
+import { escalationView, notReachedOf } from './incident-view.service.js';
 
 /** A page for a phone: the newest this many timeline entries and alerts are shown, and how many more there are. */
 export const DETAILS_TIMELINE_LIMIT = 300;
@@ -33,8 +33,11 @@ export interface IncidentDetails {
   timeline: IncidentEvent[];
   timelineTotal: number;
   chats: ChatPlace[];
-  /** Who acted (members, in order of first action) and who was paged (in order of first page). */
-  responders: { acted: string[]; paged: string[] };
+  /**
+   * Who acted (members, in order of first action) and who was paged (in order of first page); of those paged, who no
+   * page has reached (so far).
+   */
+  responders: { acted: string[]; paged: string[]; notReached: string[] };
   escalation?: EscalationView;
 }
 
@@ -59,6 +62,7 @@ export class IncidentDetailsService {
       manager.findBy(ChatMessageEntity, { incidentId }),
     ]);
     const timeline = newestEvents.reverse();
+    const responders = respondersOf(timeline, incident);
     const chats = bindings.map((binding) => {
       const url = this.destinations.capability(binding.platform, 'cards')?.chatUrl?.(binding.chatId);
       const hasCard = messages.some((message) => message.platform === binding.platform && message.chatId === binding.chatId && message.messageId !== null);
@@ -72,13 +76,13 @@ export class IncidentDetailsService {
       timeline,
       timelineTotal,
       chats,
-      responders: respondersOf(timeline, incident),
-      escalation: escalationView(incident),
+      responders,
+      escalation: escalationView(incident, new Set(responders.acted)),
     };
   }
 }
 
-function respondersOf(timeline: IncidentEvent[], incident: Incident): { acted: string[]; paged: string[] } {
+function respondersOf(timeline: IncidentEvent[], incident: Incident): IncidentDetails['responders'] {
   const acted = new Set(timeline.filter((entry) => entry.actorType === 'member').map((entry) => entry.actorName));
   // The incident keeps everyone paged; incidents paged before it did are read from their escalation entries.
   const paged = new Set<string>([...(incident.pagedResponders ?? []), ...(incident.escalationPaged ?? [])]);
@@ -88,5 +92,6 @@ function respondersOf(timeline: IncidentEvent[], incident: Incident): { acted: s
       for (const name of names.split(', ')) if (name.trim()) paged.add(name.trim());
     }
   }
-  return { acted: [...acted], paged: [...paged] };
+  // Someone who acted on the incident got word of it, whatever became of their pages.
+  return { acted: [...acted], paged: [...paged], notReached: notReachedOf([...paged], incident.pagedReach).filter((name) => !acted.has(name)) };
 }

@@ -9,7 +9,13 @@ import type { Database } from '../../db/database.js';
 /** How many of the newest timeline entries a card is built from. */
 const TIMELINE_ENTRIES = 50;
 
-export type TimelineEntry = Pick<IncidentEvent, 'id' | 'kind' | 'actorType' | 'actorName' | 'createdAt'>;
+export type TimelineEntry = Pick<IncidentEvent, 'id' | 'kind' | 'actorType' | 'actorName' | 'createdAt'> & {
+  /** Whom a `not_reached` or `reached` entry is about (`detail.members`); other kinds' details are not read. */
+  members?: string;
+};
+
+/** Kinds whose detail a card shows (who was not reached); the others' are left in the database. */
+const KINDS_WITH_MEMBERS = ['not_reached', 'reached'];
 
 export interface IncidentFacts {
   incident: Incident;
@@ -50,6 +56,7 @@ export async function readIncidentFacts(db: Database, incidentId: number): Promi
     .addSelect('entry.actorType', 'entryActorType')
     .addSelect('entry.actorName', 'entryActorName')
     .addSelect('entry.createdAt', 'entryCreatedAt')
+    .addSelect('entry.detail', 'entryDetail')
     .where('incident.id = :incidentId', { incidentId })
     .getRawAndEntities();
   const incident = entities[0];
@@ -65,6 +72,7 @@ export async function readIncidentFacts(db: Database, incidentId: number): Promi
       actorType: row.entryActorType as TimelineEntry['actorType'],
       actorName: String(row.entryActorName),
       createdAt: hydrate(IncidentEventEntity, 'createdAt', row.entryCreatedAt)!,
+      ...membersOf(row.entryDetail),
     }))
     .sort((a, b) => b.id - a.id);
   return {
@@ -99,10 +107,21 @@ function recentTimeline(sub: SelectQueryBuilder<ObjectLiteral>): SelectQueryBuil
     .addSelect('event.actorType', 'actorType')
     .addSelect('event.actorName', 'actorName')
     .addSelect('event.createdAt', 'createdAt')
+    .addSelect(`CASE WHEN event.kind IN (${KINDS_WITH_MEMBERS.map((kind) => `'${kind}'`).join(', ')}) THEN event.detail ELSE NULL END`, 'detail')
     .from(IncidentEventEntity, 'event')
     .where('event.incidentId = :incidentId')
     .orderBy('event.id', 'DESC')
     .limit(TIMELINE_ENTRIES);
+}
+
+function membersOf(detail: unknown): { members?: string } {
+  if (typeof detail !== 'string') return {};
+  try {
+    const members = (JSON.parse(detail) as { members?: unknown } | null)?.members;
+    return typeof members === 'string' ? { members } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** A date read raw comes back as each driver stores the column; hydrate it as TypeORM does for the entity. */

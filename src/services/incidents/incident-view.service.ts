@@ -18,6 +18,7 @@ const ACTIVITY_VERB: Record<TimelineKind, string> = {
   reopened: 'Reopened by',
   escalated: 'Escalated by',
   not_reached: 'Page not delivered to everyone, noted by',
+  reached: 'Page reached someone after all, noted by',
   fallback: 'Reached another way after a failed message, noted by',
 };
 
@@ -50,11 +51,11 @@ export class IncidentViewService {
       descriptionFormat: incident.descriptionFormat,
       acknowledged: incident.acknowledgedAt ? { by: nameOf(facts.acknowledgedByName, 'acknowledged'), at: incident.acknowledgedAt } : undefined,
       closed: incident.closedAt ? { by: nameOf(facts.closedByName, 'closed'), at: incident.closedAt } : undefined,
-      responders: responders(chronological, [...(incident.pagedResponders ?? []), ...(incident.escalationPaged ?? [])]),
-      recentActivity: chronological.slice(-3).map((entry) => ({ at: entry.createdAt, text: `${ACTIVITY_VERB[entry.kind]} ${entry.actorName}` })),
+      responders: responders(chronological, [...(incident.pagedResponders ?? []), ...(incident.escalationPaged ?? [])], incident.pagedReach),
+      recentActivity: chronological.slice(-3).map((entry) => ({ at: entry.createdAt, text: activityText(entry) })),
       detailsUrl: this.links.detailsUrl(incident.id),
       escalationStep: incident.escalationStep,
-      escalation: escalationView(incident),
+      escalation: escalationView(incident, new Set(chronological.filter((entry) => entry.actorType === 'member').map((entry) => entry.actorName))),
     };
   }
 }
@@ -68,16 +69,28 @@ const ROLE_OF: Partial<Record<TimelineKind, ResponderRole>> = {
 
 /**
  * Members who acted, in order of first action, each with what they did last; then the people paged who have not
- * acted, in order of paging. A name stands once.
+ * acted, in order of paging: `not_reached` when no page got through to them (so far), else `paged`. A name stands once.
  */
-function responders(chronological: TimelineEntry[], paged: string[]): Responder[] {
+function responders(chronological: TimelineEntry[], paged: string[], reach: Incident['pagedReach']): Responder[] {
   const acted = new Map<string, ResponderRole>();
   for (const entry of chronological) if (entry.actorType === 'member') acted.set(entry.actorName, ROLE_OF[entry.kind] ?? 'acted');
   const waiting = [...new Set(paged)].filter((name) => !acted.has(name));
-  return [...[...acted].map(([name, role]) => ({ name, role })), ...waiting.map((name) => ({ name, role: 'paged' as const }))];
+  return [
+    ...[...acted].map(([name, role]) => ({ name, role })),
+    ...waiting.map((name) => ({ name, role: reach?.[name] === 'not_reached' ? ('not_reached' as const) : ('paged' as const) })),
+  ];
 }
 
-export function escalationView(incident: Incident): EscalationView | undefined {
+/** Of `names`, those a page has not reached (so far). */
+export function notReachedOf(names: string[], reach: Incident['pagedReach']): string[] {
+  return names.filter((name) => reach?.[name] === 'not_reached');
+}
+
+/**
+ * The escalation state for a reader. `acted`: members who acted on the incident, never shown as not reached (they got
+ * word of it, whatever became of their pages); without it, `notReached` is what the pages recorded.
+ */
+export function escalationView(incident: Incident, acted?: ReadonlySet<string>): EscalationView | undefined {
   const policy = incident.escalationPolicy;
   if (!policy) return undefined;
   const levels = policy.levels.length;
@@ -86,8 +99,16 @@ export function escalationView(incident: Incident): EscalationView | undefined {
     level: incident.escalationStep === 0 ? 0 : ((incident.escalationStep - 1) % levels) + 1,
     levels,
     paged: incident.escalationPaged ?? [],
+    notReached: notReachedOf(incident.escalationPaged ?? [], incident.pagedReach).filter((name) => !acted?.has(name)),
     nextDueAt: incident.escalationDueAt ?? undefined,
   };
+}
+
+/** `Acknowledged by Ann`; for who a page did or did not reach, their names: `Not reached by any page: Bob`. */
+function activityText(entry: TimelineEntry): string {
+  if (entry.members && entry.kind === 'not_reached') return `Not reached by any page: ${entry.members}`;
+  if (entry.members && entry.kind === 'reached') return `Reached after all: ${entry.members}`;
+  return `${ACTIVITY_VERB[entry.kind]} ${entry.actorName}`;
 }
 
 function lastActorOf(timeline: TimelineEntry[], kind: TimelineKind): string | undefined {

@@ -33,6 +33,8 @@ export interface TemplateVariables {
     lastSeen: string;
     /** Names of the members who acted on it, first actor first. */
     responders: string[];
+    /** Of the people paged who have not acted, those no page has reached so far (every message to them failed). */
+    notReached: string[];
     /** The escalation level last paged (0: none yet) and how many levels its rule has (0: no rule). */
     escalationLevel: number;
     escalationLevels: number;

@@ -9,7 +9,7 @@ import { IncidentLinks } from '../../../src/services/incidents/incident-links.js
 import { IncidentViewService } from '../../../src/services/incidents/incident-view.service.js';
 import { DATABASE_KINDS, dropDatabase, freshDatabase } from '../../support/databases.js';
 import type { DatabaseConfig } from '../../../src/config/config.js';
-import type { TimelineKind } from '../../../src/domain/timeline.js';
+import type { TimelineDetail, TimelineKind } from '../../../src/domain/timeline.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -55,9 +55,9 @@ describe.each(DATABASE_KINDS)('IncidentViewService on %s', (kind) => {
     });
   }
 
-  async function entry(incidentId: number, kind: TimelineKind, actorName: string, createdAt: Date, actorId: number | null = null): Promise<void> {
+  async function entry(incidentId: number, kind: TimelineKind, actorName: string, createdAt: Date, actorId: number | null = null, detail: TimelineDetail | null = null): Promise<void> {
     await db.manager.insert(IncidentEventEntity, {
-      incidentId, kind, actorType: actorId === null ? 'integration' : 'member', actorId, actorName, detail: null, createdAt,
+      incidentId, kind, actorType: actorId === null ? 'integration' : 'member', actorId, actorName, detail, createdAt,
     });
   }
 
@@ -153,6 +153,27 @@ describe.each(DATABASE_KINDS)('IncidentViewService on %s', (kind) => {
       { name: '<at user_id="all">x</at>', role: 'paged' },
       { name: 'Dan', role: 'paged' },
     ]);
+  });
+
+  it('responders no page reached are “not reached”, unless they acted; the escalation view says the same; activity names them', async () => {
+    const alice = await member('Alice');
+    const id = await incident({
+      escalationStep: 1,
+      escalationPolicy: { ruleName: 'Primary', levels: [{ memberIds: [], notifyGroupChats: true, notifyDirect: true, waitMinutes: 5 }], repeat: 0 } as any,
+      pagedResponders: ['Alice', 'Bob', 'Cy'], escalationPaged: ['Alice', 'Bob', 'Cy'],
+      pagedReach: { Alice: 'not_reached', Bob: 'not_reached', Cy: 'reached' },
+    });
+    await entry(id, 'not_reached', 'escalation', at('2026-03-01T10:05:00.000Z'), null, { level: 1, round: 1, members: 'Alice, Bob' });
+    await entry(id, 'acknowledged', 'Alice', at('2026-03-01T10:20:00.000Z'), alice);
+
+    const view = await views.build(id);
+    expect(view.responders).toEqual([
+      { name: 'Alice', role: 'acknowledged' },
+      { name: 'Bob', role: 'not_reached' },
+      { name: 'Cy', role: 'paged' },
+    ]);
+    expect(view.escalation).toMatchObject({ paged: ['Alice', 'Bob', 'Cy'], notReached: ['Bob'] });
+    expect(view.recentActivity.map((item) => item.text)).toEqual(['Not reached by any page: Alice, Bob', 'Acknowledged by Alice']);
   });
 
   it('carries the channel’s time zone; one stored before zones were checked reads as UTC', async () => {

@@ -43,4 +43,6 @@ export const TIMELINE_LABEL = {
   reopened: 'Reopened',
   escalated: 'Escalated',
   not_reached: 'Could not reach',
+  reached: 'Reached after all',
+  fallback: 'Reached another way',
 };

@@ -10,12 +10,25 @@ const ACTIONS = {
   closed: [['reopen', 'Reopen']],
 };
 
-function EscalationState({ escalation }) {
+/** Names, each marked "(not reached)" when no page got through to them. */
+function PagedNames({ people }) {
+  if (!people.length) return '—';
+  return people.map(({ name, reach }, index) => html`${index > 0 ? ', ' : ''}<bdi>${name}</bdi>${reach === 'not_reached' ? html` <span class="not-reached">(not reached)</span>` : ''}`);
+}
+
+/** What a not_reached or reached entry says about whom: `not reached: Bob`. */
+function reachDetail(entry) {
+  const members = entry.detail?.members;
+  if (!members || (entry.kind !== 'not_reached' && entry.kind !== 'reached')) return '';
+  return entry.kind === 'reached' ? `reached ${members}` : `not reached: ${members}`;
+}
+
+function EscalationState({ escalation, acted }) {
   if (!escalation) return html`<p class="muted">No escalation rule applies to this incident.</p>`;
   return html`<dl class="facts">
     <dt>Rule</dt><dd>${escalation.ruleName}</dd>
     <dt>Level</dt><dd>${escalation.level === 0 ? 'not paged yet' : `${escalation.level} of ${escalation.levels}`}</dd>
-    <dt>Paged</dt><dd>${escalation.paged.length ? escalation.paged.join(', ') : '—'}</dd>
+    <dt>Paged</dt><dd><${PagedNames} people=${escalation.paged.map((name) => ({ name, reach: escalation.notReached?.includes(name) && !acted.has(name) ? 'not_reached' : 'unknown' }))} /></dd>
     <dt>Next due</dt><dd><${Time} value=${escalation.nextDueAt} /></dd>
   </dl>`;
 }
@@ -49,6 +62,9 @@ export function IncidentPage({ id }) {
   if (!detail.data) return html`<p class="loading" role="status">Loading…</p>`;
   const { incident, alerts, timeline } = detail.data;
   const channel = channels.data?.items.find((candidate) => candidate.id === incident.channelId);
+  // Someone who acted on the incident got word of it, whatever became of their pages (as on the cards).
+  const acted = new Set(timeline.filter((entry) => entry.actorType === 'member').map((entry) => entry.actorName));
+  const paged = (incident.pagedResponders ?? []).map((person) => (acted.has(person.name) ? { ...person, reach: 'reached' } : person));
   return html`<section class="page incident">
     <p class="crumbs"><a href="#/incidents">Incidents</a> / #${incident.id}</p>
     <div class="page-head">
@@ -70,16 +86,18 @@ export function IncidentPage({ id }) {
           <dt>Acknowledged</dt><dd><${Time} value=${incident.acknowledgedAt} /></dd>
           <dt>Closed</dt><dd><${Time} value=${incident.closedAt} /></dd>
           <dt>Alerts</dt><dd>${incident.alertCount}</dd>
+          <dt>Paged</dt><dd><${PagedNames} people=${paged} /></dd>
         </dl>
         <h2>Description</h2>
         <pre class="description">${incident.description || '—'}</pre>
       </div>
       <div>
         <h2>Escalation</h2>
-        <${EscalationState} escalation=${incident.escalation} />
+        <${EscalationState} escalation=${incident.escalation} acted=${acted} />
         <h2>Timeline</h2>
         <ol class="timeline">${timeline.map((entry) => html`<li key=${entry.id}>
           <span class="kind">${TIMELINE_LABEL[entry.kind] ?? entry.kind}</span> · ${entry.actorName}
+          ${reachDetail(entry) && html`<div class=${entry.kind === 'not_reached' ? 'not-reached' : ''}>${reachDetail(entry)}</div>`}
           <div class="muted"><${Time} value=${entry.createdAt} /></div>
         </li>`)}</ol>
       </div>

@@ -9,7 +9,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { RefusingImap } from '../fakes/refusing-imap.js';
 import { LAPTOP, PHONE, openTab, signIn } from './console-browser.js';
+import { eventually, integrationView } from './email-helpers.js';
 import { launchChromium } from './test-chromium.js';
 import { hookPath, startTestService, type TestService } from './test-service.js';
 
@@ -52,6 +54,28 @@ async function seed(service: TestService) {
   return { channel, integration, rule, incident: incidents[1], member: alice };
 }
 
+/**
+ * An email integration whose mailbox refuses the login, disabled automatically (thresholds lowered for the run and
+ * put back), for the Health panel.
+ */
+async function seedFailingMailbox(service: TestService, channelId: number, imap: RefusingImap) {
+  await api(service, 'PATCH', '/settings', { emailErrorsNotifyAfter: 1, emailErrorsDisableAfter: 2 });
+  const mailbox = await api(service, 'POST', '/integrations', {
+    type: 'email',
+    name: 'Alerts mailbox',
+    channelId,
+    imapHost: '127.0.0.1',
+    imapPort: imap.port,
+    imapTls: false,
+    imapUser: 'alerts@example.com',
+    imapPassword: 'changed-since',
+    pollSeconds: 1,
+  });
+  await eventually(() => integrationView(service, mailbox.id), (view) => view.enabled === false, 30_000);
+  await api(service, 'PATCH', '/settings', { emailErrorsDisableAfter: 10, emailErrorsNotifyAfter: 3 });
+  return mailbox;
+}
+
 async function shoot(page: Page, name: string, width: string) {
   await page.waitForLoadState('networkidle').catch(() => undefined);
   await page.waitForTimeout(300);
@@ -64,8 +88,10 @@ async function main() {
   mkdirSync(OUT, { recursive: true });
   const service = await startTestService('sqlite', 'screenshots');
   const chrome = await launchChromium();
+  const imap = await new RefusingImap('Invalid credentials (Failure)').start();
   try {
     const { channel, integration, rule, incident, member } = await seed(service);
+    const mailbox = await seedFailingMailbox(service, channel.id, imap);
     for (const [width, viewport] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
       const { page, context } = await openTab(chrome.browser, service.url, viewport);
       await page.goto('/console/');
@@ -84,6 +110,9 @@ async function main() {
       await page.getByRole('button', { name: 'Test', exact: true }).click();
       await page.locator('.test-result').waitFor();
       await shoot(page, 'integration', width);
+      await page.goto(`/console/#/integrations/${mailbox.id}`);
+      await page.getByRole('button', { name: 'Enable again' }).waitFor();
+      await shoot(page, 'integration-email', width);
       await page.goto(`/console/#/channels/${channel.id}/rules/${rule.id}`);
       await page.getByRole('button', { name: 'Run' }).click();
       await page.locator('.dry-run-result').waitFor();
@@ -107,6 +136,7 @@ async function main() {
   } finally {
     await chrome.close();
     await service.stop();
+    await imap.close();
   }
 }
 

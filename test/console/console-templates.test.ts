@@ -157,6 +157,8 @@ describe('the message template editor', () => {
     expect(await banner.textContent()).toMatch(
       /^This template hit a limit \(the output is longer than 50000 characters\): the built-in one is sent instead until .+ \(in [45] min\)\.$/,
     );
-    expect(await banner.locator('time').getAttribute('datetime')).toBe(skipped.until);
+    // The end the API gave (read again by the page: a skip's end is what is left of its hold, so reads may differ by a few ms).
+    const shownUntil = Date.parse((await banner.locator('time').getAttribute('datetime'))!);
+    expect(Math.abs(shownUntil - Date.parse(skipped.until))).toBeLessThan(1000);
   });
 });

@@ -143,11 +143,11 @@ describe.each(SETUPS)('escalation pages while Feishu fails, on $name', (setup) =
       for (const id of incidents) expect(pageSummary(pagesFor(fake, team, id))).toEqual(ALICE_AND_BOB_ONCE);
 
       const notices = fake.state.requests.filter(isNotice).filter((request) => incidents.includes(incidentOfSend(request)));
-      // Every notice was throttled (each 429 holds the chat for the reset Feishu gives, so the tries are spaced out
-      // rather than spent at once), then went through once, under one uuid each.
+      // The notices were throttled (each 429 holds the chat for the reset Feishu gives, so a notice may wait the
+      // throttle out without being refused itself), then each went through once, under one uuid.
+      expect(notices.filter((request) => request.status === 429).length).toBeGreaterThanOrEqual(1);
       for (const id of incidents) {
         const ofIncident = notices.filter((request) => incidentOfSend(request) === id);
-        expect(ofIncident.filter((request) => request.status === 429).length).toBeGreaterThanOrEqual(1);
         expect(ofIncident.filter((request) => request.status === 200)).toHaveLength(1);
         expect(new Set(ofIncident.map((request) => body(request).uuid)).size).toBe(1);
       }

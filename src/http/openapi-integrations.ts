@@ -21,9 +21,10 @@ const integrationTypeSchema = {
       ],
     },
     address: { type: 'object', properties: { field: { type: 'string' }, description: { type: 'string' } }, description: 'The field of the integration that tells where its alerts go' },
+    testPayload: { type: 'boolean', description: 'Whether POST /integrations/{id}/test-payload reads this type’s messages' },
     fields: { type: 'array', items: { $ref: '#/components/schemas/FieldInfo' }, description: 'The type’s own settings, beside the shared fields in the same body' },
   },
-  required: ['name', 'label', 'description', 'receives', 'address', 'fields'],
+  required: ['name', 'label', 'description', 'receives', 'address', 'testPayload', 'fields'],
 };
 
 const at = (description: string) => ({ type: ['string', 'null'], format: 'date-time', description });

@@ -12,6 +12,8 @@ export interface SourceTypeInfo {
   receives: { kind: 'http'; paths: string[] } | { kind: 'poll' };
   /** The field of an integration's view that tells where its alerts go (`url`, `address` …). */
   address: { field: string; description: string };
+  /** Whether POST /integrations/:id/test-payload reads this type's messages. */
+  testPayload: boolean;
   fields: SourceFieldInfo[];
 }
 
@@ -29,6 +31,7 @@ export function describeSourceType(source: SourceType): SourceTypeInfo {
     description: source.description,
     receives: receiver.kind === 'http' ? { kind: 'http', paths: receiver.paths } : { kind: 'poll' },
     address: { field: source.address.field, description: source.address.description },
+    testPayload: source.readTestPayload !== undefined,
     fields,
   };
 }

@@ -132,4 +132,33 @@ describe('an email integration whose mailbox refuses every login', () => {
     expect(view).toMatchObject({ enabled: true, lastModifiedBy: 'admin' });
     expect(view.health.disabledAutomaticallyAt).toBeNull();
   });
+
+  it('offers a mailbox only what applies to it: no "New URL", no test payload; its settings spelled IMAP, SMTP, TLS', async () => {
+    await page.goto(`/console/#/integrations/${id}`);
+    await page.getByRole('heading', { name: 'Alert mailbox', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Save', exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'New URL' }).count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Send a test payload' }).count()).toBe(0);
+    for (const label of ['IMAP host (optional)', 'IMAP TLS', 'SMTP security (optional)', 'IMAP password (optional)', 'Poll seconds (optional)']) {
+      await page.getByLabel(label, { exact: true }).waitFor();
+    }
+  });
+});
+
+describe('moving from one integration to another', () => {
+  it('shows the second one fresh: not the first one\'s test result', async () => {
+    const channelId = await createChannel(service);
+    const first = await service.api('POST', '/integrations', { name: 'First hook', channelId });
+    const second = await service.api('POST', '/integrations', { name: 'Second hook', channelId });
+    await page.goto(`/console/#/integrations/${first.body.id}`);
+    await page.getByRole('button', { name: 'New URL' }).waitFor();
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.locator('.test-result').waitFor();
+    await page.evaluate((hash) => {
+      (globalThis as any).location.hash = hash;
+    }, `#/integrations/${second.body.id}`);
+    await page.getByRole('heading', { name: 'Second hook', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Send a test payload' }).waitFor();
+    expect(await page.locator('.test-result').count()).toBe(0);
+  });
 });

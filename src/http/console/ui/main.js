@@ -25,14 +25,14 @@ const NAV = [
 
 function pageFor({ parts, query }) {
   const [section, id, sub, subId] = parts;
-  if (section === 'incidents' && id) return html`<${IncidentPage} id=${id} />`;
+  if (section === 'incidents' && id) return html`<${IncidentPage} key=${id} id=${id} />`;
   if (section === 'incidents') return html`<${IncidentsPage} query=${query} />`;
-  if (section === 'channels' && id && sub === 'rules') return html`<${EscalationRulePage} channelId=${id} ruleId=${subId} />`;
-  if (section === 'channels' && id) return html`<${ChannelPage} id=${id} />`;
+  if (section === 'channels' && id && sub === 'rules') return html`<${EscalationRulePage} key=${`${id}/${subId}`} channelId=${id} ruleId=${subId} />`;
+  if (section === 'channels' && id) return html`<${ChannelPage} key=${id} id=${id} />`;
   if (section === 'channels') return html`<${ChannelsPage} />`;
-  if (section === 'integrations' && id) return html`<${IntegrationPage} id=${id} />`;
+  if (section === 'integrations' && id) return html`<${IntegrationPage} key=${id} id=${id} />`;
   if (section === 'integrations') return html`<${IntegrationsPage} />`;
-  if (section === 'members' && id) return html`<${MemberPage} id=${id} />`;
+  if (section === 'members' && id) return html`<${MemberPage} key=${id} id=${id} />`;
   if (section === 'members') return html`<${MembersPage} />`;
   if (section === 'mapping-tables') return html`<${MappingTablesPage} openId=${id} />`;
   if (section === 'settings') return html`<${SettingsPage} />`;

@@ -2,7 +2,14 @@ import { html } from './lib.js';
 import { CheckboxField, SelectField, TextField, errorFor } from './forms.js';
 
 const flagName = (name) => `has${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-const labelOf = (field) => field.name.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
+const ACRONYMS = new Set(['imap', 'smtp', 'tls', 'url', 'id', 'ip', 'http', 'https', 'api', 'ssl']);
+
+/** `imapHost` → "IMAP host", `chatId` → "Chat ID": a readable label from a field's name. */
+function labelOf(field) {
+  const words = field.name.split(/(?=[A-Z])/).map((word) => word.toLowerCase());
+  const shown = words.map((word, index) => (ACRONYMS.has(word) ? word.toUpperCase() : index === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word));
+  return shown.join(' ');
+}
 
 /**
  * Inputs for a type's own settings, built from the type info the API publishes (GET /integration-types,
@@ -14,7 +21,8 @@ export function SchemaFields({ fields, values, onChange, errors, shown }) {
   return fields.map((field) => {
     const error = errorFor(errors, field.name);
     const hint = field.description || undefined;
-    const label = labelOf(field) + (field.required ? '' : ' (optional)');
+    // A checkbox is never "required": "(optional)" would only add noise there.
+    const label = labelOf(field) + (field.required || field.type === 'boolean' ? '' : ' (optional)');
     if (field.secret) {
       const stored = shown?.[flagName(field.name)] === true;
       return html`<div class="secret-field">

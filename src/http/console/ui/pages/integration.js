@@ -98,7 +98,7 @@ export function IntegrationPage({ id }) {
     <h1>${integration.data.name}</h1>
     <div class="card">
       ${address && html`<${CopyField} label=${type?.address.description || 'URL'} value=${address} />`}
-      <button type="button" onClick=${rotate.submit} disabled=${rotate.busy}>New URL</button> <${Done} text=${rotate.done} />
+      ${type?.receives.kind === 'http' && html`<button type="button" onClick=${rotate.submit} disabled=${rotate.busy}>New URL</button> <${Done} text=${rotate.done} />`}
       <${OtherFacts} entries=${status} />
     </div>
     ${health && html`<${HealthPanel} health=${health} enabled=${integration.data.enabled} onEnable=${enable.submit} enabling=${enable.busy} enableError=${enable.error} />`}
@@ -111,7 +111,7 @@ export function IntegrationPage({ id }) {
         <button type="submit" class="primary" disabled=${form.busy}>Save</button> <${Done} text=${form.done} />
         <button type="button" class="danger" onClick=${remove}>Delete integration</button>
       </form>
-      <${TestPayload} id=${id} />
+      ${type?.testPayload && html`<${TestPayload} id=${id} />`}
     </div>
   </section>`;
 }

@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { RefusingImap } from '../fakes/refusing-imap.js';
 import { openTab, signIn, type ConsoleTab } from '../support/console-browser.js';
-import { eventually, integrationView } from '../support/email-helpers.js';
+import { eventually, integrationView, localMailboxBody } from '../support/email-helpers.js';
 import { createChannel } from '../support/feishu-helpers.js';
 import { launchChromium, type TestChromium } from '../support/test-chromium.js';
 import { startTestService, type TestService } from '../support/test-service.js';
@@ -47,17 +47,7 @@ const valueOf = (scope: Locator, label: string) => scope.locator('dt').filter({ 
 describe('an email integration whose mailbox refuses every login', () => {
   it('is disabled automatically after the (lowered) threshold of consecutive errors', async () => {
     expect((await service.api('PATCH', '/settings', { emailErrorsNotifyAfter: 1, emailErrorsDisableAfter: 2 })).status).toBe(200);
-    const created = await service.api('POST', '/integrations', {
-      type: 'email',
-      name: 'Alert mailbox',
-      channelId: await createChannel(service),
-      imapHost: '127.0.0.1',
-      imapPort: imap.port,
-      imapTls: false,
-      imapUser: 'alerts',
-      imapPassword: 'secret',
-      pollSeconds: 1,
-    });
+    const created = await service.api('POST', '/integrations', localMailboxBody('Alert mailbox', await createChannel(service), imap.port));
     expect(created.status).toBe(201);
     id = created.body.id;
     const disabled = await eventually(() => integrationView(service, id), (view) => view.enabled === false, 30_000);

@@ -2,7 +2,7 @@ import type { Dialog, Page } from 'playwright-core';
 import { RefusingImap } from '../fakes/refusing-imap.js';
 import { createMember } from '../support/admin-helpers.js';
 import { openTab, signIn, type ConsoleTab } from '../support/console-browser.js';
-import { eventually, integrationView } from '../support/email-helpers.js';
+import { eventually, localMailboxBody, mailboxDisabledAfterErrors } from '../support/email-helpers.js';
 import { createChannel } from '../support/feishu-helpers.js';
 import { launchChromium, type TestChromium } from '../support/test-chromium.js';
 import { startTestService, type TestService } from '../support/test-service.js';
@@ -120,25 +120,8 @@ describe('the integrations list', () => {
 
   beforeAll(async () => {
     const channelId = await createChannel(service);
-    const email = (name: string, enabled: boolean) =>
-      service.api('POST', '/integrations', {
-        type: 'email',
-        name,
-        enabled,
-        channelId,
-        imapHost: '127.0.0.1',
-        imapPort: imap.port,
-        imapTls: false,
-        imapUser: 'alerts',
-        imapPassword: 'secret',
-        pollSeconds: 1,
-      });
-    expect((await service.api('PATCH', '/settings', { emailErrorsNotifyAfter: 1, emailErrorsDisableAfter: 2 })).status).toBe(200);
-    const created = await email('Refused mailbox', true);
-    expect(created.status).toBe(201);
-    autoDisabled = created.body.id;
-    await eventually(() => integrationView(service, autoDisabled), (view) => view.enabled === false && Boolean(view.health.disabledAutomaticallyAt), 30_000);
-    const off = await email('Mailbox switched off', false);
+    autoDisabled = await mailboxDisabledAfterErrors(service, 'Refused mailbox', channelId, imap.port);
+    const off = await service.api('POST', '/integrations', localMailboxBody('Mailbox switched off', channelId, imap.port, { enabled: false }));
     expect(off.status).toBe(201);
     plainDisabled = off.body.id;
     const hook = await service.api('POST', '/integrations', { name: 'Alertmanager hook', channelId });

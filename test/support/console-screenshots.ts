@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { RefusingImap } from '../fakes/refusing-imap.js';
 import { LAPTOP, PHONE, openTab, signIn } from './console-browser.js';
-import { eventually, integrationView } from './email-helpers.js';
+import { mailboxDisabledAfterErrors } from './email-helpers.js';
 import { launchChromium } from './test-chromium.js';
 import { hookPath, startTestService, type TestService } from './test-service.js';
 
@@ -59,21 +59,9 @@ async function seed(service: TestService) {
  * put back), for the Health panel.
  */
 async function seedFailingMailbox(service: TestService, channelId: number, imap: RefusingImap) {
-  await api(service, 'PATCH', '/settings', { emailErrorsNotifyAfter: 1, emailErrorsDisableAfter: 2 });
-  const mailbox = await api(service, 'POST', '/integrations', {
-    type: 'email',
-    name: 'Alerts mailbox',
-    channelId,
-    imapHost: '127.0.0.1',
-    imapPort: imap.port,
-    imapTls: false,
-    imapUser: 'alerts@example.com',
-    imapPassword: 'changed-since',
-    pollSeconds: 1,
-  });
-  await eventually(() => integrationView(service, mailbox.id), (view) => view.enabled === false, 30_000);
+  const id = await mailboxDisabledAfterErrors(service, 'Alerts mailbox', channelId, imap.port, { imapUser: 'alerts@example.com' });
   await api(service, 'PATCH', '/settings', { emailErrorsDisableAfter: 10, emailErrorsNotifyAfter: 3 });
-  return mailbox;
+  return { id };
 }
 
 async function shoot(page: Page, name: string, width: string) {

@@ -110,3 +110,21 @@ export async function integrationView(service: TestService, id: number): Promise
   if (answer.status !== 200) throw new Error(`integration ${id}: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }
+
+/** The create body of an email integration reading a mailbox server on 127.0.0.1:`imapPort` (no TLS), checked every second. */
+export function localMailboxBody(name: string, channelId: number, imapPort: number, extra: Record<string, unknown> = {}) {
+  return { type: 'email', name, channelId, imapHost: '127.0.0.1', imapPort, imapTls: false, imapUser: 'alerts', imapPassword: 'secret', pollSeconds: 1, ...extra };
+}
+
+/**
+ * An email integration on a mailbox server that refuses the login (RefusingImap), switched off by the service after
+ * its errors: the thresholds are lowered to 1 and 2 for it (the caller puts them back if it needs to).
+ */
+export async function mailboxDisabledAfterErrors(service: TestService, name: string, channelId: number, imapPort: number, extra: Record<string, unknown> = {}): Promise<number> {
+  const lowered = await service.api('PATCH', '/settings', { emailErrorsNotifyAfter: 1, emailErrorsDisableAfter: 2 });
+  if (lowered.status !== 200) throw new Error(`PATCH /settings: ${lowered.status} ${JSON.stringify(lowered.body)}`);
+  const created = await service.api('POST', '/integrations', localMailboxBody(name, channelId, imapPort, extra));
+  if (created.status !== 201) throw new Error(`POST /integrations: ${created.status} ${JSON.stringify(created.body)}`);
+  await eventually(() => integrationView(service, created.body.id), (view) => view.enabled === false && Boolean(view.health.disabledAutomaticallyAt), 30_000);
+  return created.body.id;
+}

@@ -81,6 +81,8 @@ describe('source registry with two types', () => {
       description: 'Alerts read from a mailbox',
       receives: { kind: 'poll' },
       address: { field: 'address', description: 'The mailbox to send alerts to' },
+      // No reader of test payloads: the console offers none for it.
+      testPayload: false,
       fields: [
         { name: 'address', type: 'string', nullable: false, required: true, secret: false, description: 'Where senders write' },
         { name: 'password', type: 'string', nullable: false, required: true, secret: true, description: 'Mailbox password' },

@@ -118,6 +118,30 @@ describe('the message template editor', () => {
     expect((await service.api('GET', `/channels/${channelId}/templates`)).body.items).toEqual([]);
   });
 
+  it('drops a slow answer for a choice already left: the editor shows the template chosen last, ready to save', async () => {
+    const slowPath = `**/api/v1/channels/${channelId}/templates/email/acknowledged`;
+    let slowAnswered = false;
+    await page.route(slowPath, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+      slowAnswered = true;
+    });
+    try {
+      await editor().getByLabel('Event').selectOption('acknowledged');
+      await editor().getByLabel('Event').selectOption('triggered');
+      const triggered = await stored('email', 'triggered');
+      await sourceIs(triggered.source);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(slowAnswered).toBe(true);
+      expect(await sourceField().inputValue()).toBe(triggered.source);
+      expect(await editor().getByRole('button', { name: 'Save template' }).isEnabled()).toBe(true);
+    } finally {
+      await page.unroute(slowPath);
+    }
+    await editor().getByLabel('Event').selectOption('closed');
+    await sourceIs((await stored('email', 'closed')).source);
+  });
+
   it('is used by keyboard alone: destination, event, template, save in tab order', async () => {
     await editor().getByLabel('Destination').focus();
     await page.keyboard.press('Tab');

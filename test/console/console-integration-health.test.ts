@@ -135,6 +135,21 @@ describe('an email integration whose mailbox refuses every login', () => {
   });
 });
 
+describe('an integration page left open', () => {
+  it('shows the mailbox failing and being switched off without a reload, and keeps what the admin was typing', async () => {
+    expect((await service.api('PATCH', '/settings', { emailErrorsNotifyAfter: 1, emailErrorsDisableAfter: 3 })).status).toBe(200);
+    const created = await service.api('POST', '/integrations', localMailboxBody('Watched mailbox', await createChannel(service), imap.port, { pollSeconds: 2 }));
+    expect(created.status).toBe(201);
+    await page.goto(`/console/#/integrations/${created.body.id}`);
+    await page.getByRole('heading', { name: 'Watched mailbox', level: 1 }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Watched mailbox (renamed, not saved)');
+    await banner().waitFor({ timeout: 20_000 });
+    expect(await valueOf(health(), 'Consecutive incoming errors').textContent()).toBe('3');
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Watched mailbox (renamed, not saved)');
+    expect((await integrationView(service, created.body.id)).name).toBe('Watched mailbox');
+  }, 30_000);
+});
+
 describe('moving from one integration to another', () => {
   it('shows the second one fresh: not the first one\'s test result', async () => {
     const channelId = await createChannel(service);

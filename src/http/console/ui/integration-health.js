@@ -1,5 +1,32 @@
-import { html } from './lib.js';
+import { html, useEffect, useState } from './lib.js';
+import { api } from './api.js';
 import { Time } from './format.js';
+
+/** How often an open integration page reads its health again: mailbox checks go on behind it. */
+const HEALTH_REFRESH_MS = 5000;
+
+/**
+ * The integration's health (and whether it is enabled) read again every few seconds while its page is open, so a
+ * mailbox that starts failing, or gets switched off, shows without a reload. Only these are refreshed: the settings
+ * form keeps what the admin is typing.
+ */
+export function useLiveHealth(id, shown) {
+  const [live, setLive] = useState(null);
+  useEffect(() => {
+    setLive(null);
+    if (!shown) return undefined;
+    let stopped = false;
+    const timer = setInterval(async () => {
+      const view = await api.get(`/integrations/${id}`).catch(() => null);
+      if (view && !stopped) setLive({ health: view.health, enabled: view.enabled });
+    }, HEALTH_REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [id, shown]);
+  return live;
+}
 
 /** Every health field an integration that keeps health shows (ShownHealth), in reading order, with its label. */
 const HEALTH_ROWS = [

@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { navigate } from '../router.js';
 import { Done, FormError, TextArea, useSubmit } from '../forms.js';
 import { CopyField } from '../copy.js';
-import { HealthPanel, OtherFacts } from '../integration-health.js';
+import { HealthPanel, OtherFacts, useLiveHealth } from '../integration-health.js';
 import { IntegrationFields, SHARED_FIELDS } from '../integration-form.js';
 import { settingsValues } from '../schema-fields.js';
 import { useLoad } from '../use-load.js';
@@ -62,6 +62,7 @@ export function IntegrationPage({ id }) {
   const types = useLoad(() => api.get('/integration-types'), []);
   const channels = useLoad(() => api.get('/channels'), []);
   const type = types.data?.items.find((candidate) => candidate.name === integration.data?.type);
+  const live = useLiveHealth(id, integration.data?.health);
   const [draft, setDraft] = useState(null);
   useEffect(() => {
     if (integration.data && types.data) setDraft(draftOf(integration.data, type));
@@ -92,7 +93,7 @@ export function IntegrationPage({ id }) {
   const address = type ? integration.data[type.address.field] : undefined;
   // Anything else the type shows (who changed it last …) is listed; an email integration's health has its own panel.
   const status = Object.entries(integration.data).filter(([name]) => !known.has(name) && name !== type?.address.field && name !== 'health');
-  const health = integration.data.health;
+  const health = live?.health ?? integration.data.health;
   return html`<section class="page">
     <p class="crumbs"><a href="#/integrations">Integrations</a> / ${integration.data.name}</p>
     <h1>${integration.data.name}</h1>
@@ -101,7 +102,7 @@ export function IntegrationPage({ id }) {
       ${type?.receives.kind === 'http' && html`<button type="button" onClick=${rotate.submit} disabled=${rotate.busy}>New URL</button> <${Done} text=${rotate.done} />`}
       <${OtherFacts} entries=${status} />
     </div>
-    ${health && html`<${HealthPanel} health=${health} enabled=${integration.data.enabled} onEnable=${enable.submit} enabling=${enable.busy} enableError=${enable.error} />`}
+    ${health && html`<${HealthPanel} health=${health} enabled=${live?.enabled ?? integration.data.enabled} onEnable=${enable.submit} enabling=${enable.busy} enableError=${enable.error} />`}
     <${Done} text=${enable.done} />
     <div class="grid">
       <form class="card form" onSubmit=${form.submit} aria-labelledby="edit-integration">

@@ -20,7 +20,11 @@ const integrationTypeSchema = {
         { type: 'object', properties: { kind: { const: 'poll' } }, required: ['kind'] },
       ],
     },
-    address: { type: 'object', properties: { field: { type: 'string' }, description: { type: 'string' } }, description: 'The field of the integration that tells where its alerts go' },
+    address: {
+      type: 'object',
+      properties: { field: { type: 'string' }, label: { type: 'string', description: 'A short name for it, as a label' }, description: { type: 'string' } },
+      description: 'The field of the integration that tells where its alerts go',
+    },
     testPayload: { type: 'boolean', description: 'Whether POST /integrations/{id}/test-payload reads this type’s messages' },
     fields: { type: 'array', items: { $ref: '#/components/schemas/FieldInfo' }, description: 'The type’s own settings, beside the shared fields in the same body' },
   },

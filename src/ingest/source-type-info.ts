@@ -11,7 +11,7 @@ export interface SourceTypeInfo {
   description: string;
   receives: { kind: 'http'; paths: string[] } | { kind: 'poll' };
   /** The field of an integration's view that tells where its alerts go (`url`, `address` …). */
-  address: { field: string; description: string };
+  address: { field: string; label: string; description: string };
   /** Whether POST /integrations/:id/test-payload reads this type's messages. */
   testPayload: boolean;
   fields: SourceFieldInfo[];
@@ -30,7 +30,7 @@ export function describeSourceType(source: SourceType): SourceTypeInfo {
     label: source.label,
     description: source.description,
     receives: receiver.kind === 'http' ? { kind: 'http', paths: receiver.paths } : { kind: 'poll' },
-    address: { field: source.address.field, description: source.address.description },
+    address: { field: source.address.field, label: source.address.label, description: source.address.description },
     testPayload: source.readTestPayload !== undefined,
     fields,
   };

@@ -66,6 +66,8 @@ export interface SourceType {
   /** How the admin API shows where alerts go: a field (`url`, `address`) and its value for one integration. */
   address: {
     field: string;
+    /** A short name for it, as a label ("Webhook URL", "Mailbox"). */
+    label: string;
     description: string;
     of(integration: Integration, publicBaseUrl: string): string | null;
   };

@@ -128,6 +128,9 @@ describe('an email integration whose mailbox refuses every login', () => {
     await page.getByRole('heading', { name: 'Alert mailbox', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Save', exact: true }).waitFor();
     expect(await page.getByRole('button', { name: 'New URL' }).count()).toBe(0);
+    const mailbox = page.locator('.copy-field').first();
+    expect(await mailbox.locator('.copy-label').textContent()).toBe('Mailbox');
+    expect(await mailbox.locator('.copy-value').textContent()).toBe(`alerts at 127.0.0.1:${imap.port}, folder INBOX`);
     expect(await page.getByRole('heading', { name: 'Send a test payload' }).count()).toBe(0);
     for (const label of ['IMAP host (optional)', 'IMAP TLS', 'SMTP security (optional)', 'IMAP password (optional)', 'Poll seconds (optional)']) {
       await page.getByLabel(label, { exact: true }).waitFor();

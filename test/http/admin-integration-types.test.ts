@@ -140,14 +140,14 @@ describe.each(DATABASE_KINDS)('integration types on %s', (kind) => {
               label: expect.any(String),
               description: expect.any(String),
               receives: { kind: 'http', paths: ['/open-apis/bot/v2/hook/{key}', '/open-apis/bot/hook/{key}'] },
-              address: { field: 'url', description: expect.any(String) },
+              address: { field: 'url', label: 'Webhook URL', description: expect.any(String) },
               testPayload: true,
               fields: [{ name: 'signingSecret', type: 'string', nullable: true, required: false, secret: true, description: expect.stringContaining('19021') }],
             },
             expect.objectContaining({
               name: 'email',
               receives: { kind: 'poll' },
-              address: { field: 'mailbox', description: expect.any(String) },
+              address: { field: 'mailbox', label: 'Mailbox', description: expect.any(String) },
               testPayload: false,
               fields: expect.arrayContaining([
                 expect.objectContaining({ name: 'imapPassword', secret: true }),

@@ -23,7 +23,7 @@ const mailbox: SourceType = {
     })
     .strict(),
   receiver: { kind: 'poll', start: () => Promise.resolve({ stop: () => Promise.resolve() }) },
-  address: { field: 'address', description: 'The mailbox to send alerts to', of: (integration) => String(integration.settings.address) },
+  address: { field: 'address', label: 'Mailbox', description: 'The mailbox to send alerts to', of: (integration) => String(integration.settings.address) },
 };
 
 const registry = () => new SourceRegistry([feishuWebhookSource, mailbox], 'feishu');
@@ -80,7 +80,7 @@ describe('source registry with two types', () => {
       label: 'Mailbox',
       description: 'Alerts read from a mailbox',
       receives: { kind: 'poll' },
-      address: { field: 'address', description: 'The mailbox to send alerts to' },
+      address: { field: 'address', label: 'Mailbox', description: 'The mailbox to send alerts to' },
       // No reader of test payloads: the console offers none for it.
       testPayload: false,
       fields: [

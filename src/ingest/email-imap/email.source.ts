@@ -22,6 +22,7 @@ export const emailSource: SourceType = {
   },
   address: {
     field: 'mailbox',
+    label: 'Mailbox',
     description: 'The mailbox alerts are read from (user, server, folder), or null when the integration has no incoming side',
     of: (integration) => {
       const settings = emailSettings(integration);

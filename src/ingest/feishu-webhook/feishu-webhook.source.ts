@@ -16,6 +16,7 @@ export const feishuWebhookSource: SourceType = {
   },
   address: {
     field: 'url',
+    label: 'Webhook URL',
     description: 'The Feishu-compatible webhook URL to give senders',
     of: (integration, publicBaseUrl) => `${publicBaseUrl}${FEISHU_HOOK_PATH}/${integration.key}`,
   },

@@ -98,7 +98,7 @@ export function IntegrationPage({ id }) {
     <p class="crumbs"><a href="#/integrations">Integrations</a> / ${integration.data.name}</p>
     <h1>${integration.data.name}</h1>
     <div class="card">
-      ${address && html`<${CopyField} label=${type?.address.description || 'URL'} value=${address} />`}
+      ${address && html`<${CopyField} label=${type?.address.label ?? 'URL'} value=${address} />`}
       ${type?.receives.kind === 'http' && html`<button type="button" onClick=${rotate.submit} disabled=${rotate.busy}>New URL</button> <${Done} text=${rotate.done} />`}
       <${OtherFacts} entries=${status} />
     </div>

@@ -28,6 +28,13 @@ function DisabledBadge({ integration }) {
   return html` <span class="badge">Disabled</span>`;
 }
 
+/** Where the integration's alerts come in (its URL, its mailbox …), with a Copy button; nothing when it has none. */
+function Address({ integration, types }) {
+  const address = types.find((candidate) => candidate.name === integration.type)?.address ?? { field: 'url', label: 'URL' };
+  const value = integration[address.field];
+  return value ? html`<${CopyField} label=${`${integration.name}: ${address.label}`} value=${value} />` : null;
+}
+
 export function IntegrationsPage() {
   const list = useLoad(() => api.get('/integrations'), []);
   const types = useLoad(() => api.get('/integration-types'), []);
@@ -41,10 +48,6 @@ export function IntegrationsPage() {
     navigate(`/integrations/${created.id}`);
   });
   const channelName = (id) => channels.data?.items.find((channel) => channel.id === id)?.name;
-  const addressOf = (integration) => {
-    const field = types.data?.items.find((candidate) => candidate.name === integration.type)?.address.field ?? 'url';
-    return integration[field];
-  };
   return html`<section class="page">
     <h1>Integrations</h1>
     <p class="lead">Where alerts come in. A Feishu-compatible integration has a URL any tool that can post to a Feishu bot can use.</p>
@@ -53,7 +56,7 @@ export function IntegrationsPage() {
       <a href=${`#/integrations/${integration.id}`}><strong>${integration.name}</strong></a>
       <span class="muted"> ${integration.type} · ${integration.kind === 'shared' ? 'shared' : channelName(integration.channelId) ?? ''}</span>
       <${DisabledBadge} integration=${integration} />
-      ${addressOf(integration) && html`<${CopyField} label=${`${integration.name} URL`} value=${addressOf(integration)} />`}
+      <${Address} integration=${integration} types=${types.data?.items ?? []} />
     </li>`)}</ul>`}
     <form class="card form" onSubmit=${form.submit} aria-labelledby="new-integration">
       <h2 id="new-integration">New integration</h2>

@@ -9,7 +9,8 @@
  *
  * Passes:
  *   1. uncontended: every send to its own chat (a token is always there) — Redis round trips per send and the
- *      wait's latency, next to the in-process pacer's;
+ *      wait's latency, next to the in-process pacer's, and the whole wait a platform call makes (shared holds
+ *      looked up before and after its turn);
  *   2. contended: two instances (two connections) send to one chat at 50/s with a burst of 5 — round trips per
  *      send, the rate reached, the most sends within any second (limit: burst + rate), and how long a page queued
  *      behind both instances' backlogs waited.
@@ -18,6 +19,7 @@
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { createLogger } from '../src/lib/logger.js';
+import { waitTurnPastHolds } from '../src/lib/holds.js';
 import { Pacer } from '../src/lib/pacer.js';
 import { SharedPacing } from '../src/lib/shared-pacing.js';
 import { SharedTokenBucket } from '../src/lib/shared-token-bucket.js';
@@ -78,6 +80,11 @@ async function main(): Promise<void> {
   console.log(`  in-process pacer   wait p50 ${f1(l.p50 * 1000)} µs  p99 ${f1(l.p99 * 1000)} µs`);
   console.log(`  shared on Redis    wait p50 ${f1(s.p50)} ms  p99 ${f1(s.p99)} ms  max ${f1(s.max)} ms  ${f1(SENDS / seconds)} sends/s`);
   console.log(`  Redis round trips per send: ${f1(roundTrips / SENDS)}`);
+  // What a platform call waits in all: any shared hold on the chat (a platform's "slow down"), its turn, the hold again.
+  const holds = pacings[0].holds('bench:chat');
+  const heldLatencies = await timedWaits((i) => waitTurnPastHolds(holds, `held-${i}`, () => shared.wait(`held-${i}`)), SENDS);
+  const h = latencyFigures(heldLatencies);
+  console.log(`  with shared holds  wait p50 ${f1(h.p50)} ms  p99 ${f1(h.p99)} ms  max ${f1(h.max)} ms  (3 round trips: hold, turn, hold)`);
 
   // 2. Contended: two instances, one chat.
   const rate = 50;

@@ -156,6 +156,19 @@ export function buildOpenApiDocument(publicBaseUrl: string, sources: SourceRegis
           responses: { '204': { description: 'Unlinked' }, ...errors, '404': { description: 'No such member, or the account is not linked to this member', ...json(error) } },
         },
       },
+      '/members/{id}/awaiting-links/{platform}': {
+        parameters: [
+          idParameter,
+          { name: 'platform', in: 'path', required: true, schema: { enum: [...PLATFORM_NAMES] } },
+          { name: 'userId', in: 'query', required: false, description: 'The mapping’s user id (Feishu user_id); userId or unionId is needed, each given must match', schema: { type: 'string' } },
+          { name: 'unionId', in: 'query', required: false, description: 'The mapping’s union id', schema: { type: 'string' } },
+        ],
+        delete: {
+          tags: ['Chat'],
+          summary: 'Withdraw an admin mapping by user id / union id that still waits for the account’s first click or command (shown with externalId null), before it links anyone',
+          responses: { '204': { description: 'Withdrawn' }, ...errors, '404': { description: 'No such member, or no such mapping waiting for it', ...json(error) } },
+        },
+      },
       '/link-codes/{code}/redeem': {
         parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string' } }],
         post: { tags: ['Chat'], summary: 'Link the IM account that asked for this code to a member', requestBody: { required: true, ...json(input(linkCodeRedeemSchema)) }, responses: { '200': { description: 'Linked', ...json({ type: 'object' }) }, ...errors, ...notFound } },

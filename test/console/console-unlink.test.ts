@@ -111,6 +111,16 @@ describe('unlinking an IM account on the member page', () => {
     await links().locator('li').filter({ hasText: 'ou_eve_work' }).waitFor({ state: 'detached' });
     expect(await links().getByRole('button', { name: /^Unlink / }).count()).toBe(0);
   });
+
+  it('withdraws the mapping by user id that no account has used yet, after asking', async () => {
+    answerDialog = (dialog) => dialog.accept();
+    const before = dialogs.length;
+    await links().getByRole('button', { name: 'Withdraw feishu mapping by eve_uid' }).click();
+    await links().getByText('user id eve_uid').waitFor({ state: 'detached' });
+    expect(dialogs[before]).toContain(`Withdraw the feishu mapping of ${HOSTILE_NAME} by user id eve_uid?`);
+    expect(await linkedAccounts()).toEqual([]);
+    await links().getByText('Not linked on any IM.').waitFor();
+  });
 });
 
 describe('the integrations list', () => {

@@ -125,6 +125,26 @@ describe.each(DATABASE_KINDS)('unlinking an IM account from a member on %s', (ki
     expect(await identitiesOf(henry.member.id)).toEqual([]);
   });
 
+  it('withdraws a mapping by user id still waiting for its account: that account then acts as nobody at its first click', async () => {
+    const judy = await world.person('Judy');
+    // A mistyped user id: it belongs to a stranger whose email is not Judy's.
+    const stranger = world.fake.state.addUser({ name: 'Stranger', email: `stranger.${world.unique('x')}@example.com` });
+    const mapped = await api('POST', '/im-identities', { platform: 'feishu', mappings: [{ memberId: judy.member!.id, userId: stranger.user_id }] });
+    expect(mapped.body.items).toEqual([expect.objectContaining({ externalId: null, userId: stranger.user_id })]);
+    const withdraw = (query: string, memberId = judy.member!.id, platform = 'feishu') => api('DELETE', `/members/${memberId}/awaiting-links/${platform}${query}`);
+
+    expectError(await withdraw(''), 400, 'validation', /userId or unionId: needed/);
+    expectError(await withdraw(`?userId=${stranger.user_id}`, judy.member!.id, 'teams'), 404, 'not_found');
+    expectError(await withdraw('?userId=someone-else'), 404, 'not_found', /no feishu mapping waiting/);
+    expect(await withdraw(`?userId=${encodeURIComponent(stranger.user_id!)}`)).toEqual({ status: 204, body: undefined });
+    expect(await identitiesOf(judy.member!.id)).toEqual([]);
+    expectError(await withdraw(`?userId=${encodeURIComponent(stranger.user_id!)}`), 404, 'not_found');
+
+    const chat = await world.boundChat({ members: [stranger.open_id] });
+    expect(await clickActsAs({ user: stranger } as Person, chat)).toBeNull();
+    expect(await identitiesOf(judy.member!.id)).toEqual([]);
+  });
+
   it('removing the member removes what was kept of its unlinks', async () => {
     const ivy = await autoLinked('Ivy');
     expect((await unlink(ivy.member.id, ivy.user.open_id)).status).toBe(204);

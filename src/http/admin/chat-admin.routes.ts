@@ -97,6 +97,15 @@ export function registerChatAdmin(router: Router, deps: ChatAdminDeps): void {
     const member = await deps.members.get(pathId(ctx));
     ctx.body = { items: await deps.identities.linkedIdentities(member.id) };
   });
+  /** Withdraws a mapping by user id / union id that is still waiting for the account's first use. */
+  router.delete('/members/:id/awaiting-links/:platform', async (ctx) => {
+    const member = await deps.members.get(pathId(ctx));
+    const parsed = platform.safeParse(ctx.params.platform);
+    if (!parsed.success) throw new AppError('not_found', `no IM called ${String(ctx.params.platform).slice(0, 32)}`);
+    const id = (name: string) => (typeof ctx.query[name] === 'string' && ctx.query[name] ? String(ctx.query[name]).slice(0, 256) : undefined);
+    await deps.identities.withdrawAwaitingLink(member.id, parsed.data, { userId: id('userId'), unionId: id('unionId') });
+    ctx.status = 204;
+  });
   /** Undoes a wrong link: the account acts as nobody, and is never linked to this member again by email or mobile alone. */
   router.delete('/members/:id/im-identities/:platform/:externalId', async (ctx) => {
     const member = await deps.members.get(pathId(ctx));

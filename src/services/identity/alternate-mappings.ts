@@ -41,6 +41,15 @@ export class AlternateMappings {
     if (stale.length) await this.db.manager.delete(ImAlternateMappingEntity, { id: In(stale.map((mapping) => mapping.id)) });
   }
 
+  /** Withdraws the member's mappings on `platform` with these ids (each id given must match); what was withdrawn. */
+  async withdraw(memberId: number, platform: PlatformName, ids: AlternateIds): Promise<AwaitingLink[]> {
+    if (!hasAny(ids)) return [];
+    const where = { memberId, platform, ...(ids.userId ? { userId: ids.userId } : {}), ...(ids.unionId ? { unionId: ids.unionId } : {}) };
+    const found = await this.db.manager.findBy(ImAlternateMappingEntity, where);
+    if (found.length) await this.db.manager.delete(ImAlternateMappingEntity, { id: In(found.map((mapping) => mapping.id)) });
+    return found.map(awaiting);
+  }
+
   async ofMember(memberId: number): Promise<AwaitingLink[]> {
     return (await this.db.manager.findBy(ImAlternateMappingEntity, { memberId })).map(awaiting);
   }

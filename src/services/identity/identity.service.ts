@@ -150,6 +150,18 @@ export class IdentityService {
     return identity;
   }
 
+  /**
+   * Withdraws an admin mapping by user id / union id that still waits for the account's first use (a mistyped id
+   * would otherwise link a stranger's account at its first click).
+   */
+  async withdrawAwaitingLink(memberId: number, platform: PlatformName, ids: AlternateIds): Promise<AwaitingLink[]> {
+    if (!hasAny(presentIds(ids))) throw new AppError('validation', 'userId or unionId: needed, to name the mapping');
+    const withdrawn = await this.mappings.withdraw(memberId, platform, presentIds(ids));
+    if (withdrawn.length === 0) throw new AppError('not_found', `member ${memberId} has no ${platform} mapping waiting with those ids`);
+    this.logger.info({ memberId, platform, userId: ids.userId, unionId: ids.unionId }, 'admin mapping by alternate id withdrawn before the account was first seen');
+    return withdrawn;
+  }
+
   /** A one-time code for `link`, remembering what the user was trying to do. */
   async createLinkCode(platform: PlatformName, externalId: string, pendingAction: PendingAction | null, alternateIds?: AlternateIds): Promise<LinkCode> {
     return this.codes.create(platform, externalId, pendingAction, presentIds(alternateIds));

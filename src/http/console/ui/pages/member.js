@@ -70,6 +70,15 @@ function ImLinks({ member }) {
     setBusy('');
     links.reload();
   };
+  // A mapping by user id that no account has used yet: withdrawn before a mistyped id links a stranger.
+  const withdraw = async (link) => {
+    const ids = [link.userId && `user id ${link.userId}`, link.unionId && `union id ${link.unionId}`].filter(Boolean).join(', ');
+    if (!confirm(`Withdraw the ${link.platform} mapping of ${member.name} by ${ids}? No account has used it yet.`)) return;
+    setProblem('');
+    const query = new URLSearchParams({ ...(link.userId ? { userId: link.userId } : {}), ...(link.unionId ? { unionId: link.unionId } : {}) });
+    await api.del(`/members/${member.id}/awaiting-links/${encodeURIComponent(link.platform)}?${query}`).catch((error) => setProblem(`Withdraw failed: ${error.message}`));
+    links.reload();
+  };
   // Undo is an explicit admin mapping of the same account, which also lifts the unlink's block.
   const undo = async () => {
     const link = unlinked;
@@ -98,6 +107,8 @@ function ImLinks({ member }) {
       <span class="muted">${LINKED_BY[link.linkedBy] ?? link.linkedBy}, ${formatTime(link.createdAt)}</span>
       ${link.externalId && html`<button type="button" class="danger small" disabled=${busy === `${link.platform}:${link.externalId}`} onClick=${() => unlink(link)}
         aria-label=${`Unlink ${link.platform} account ${link.externalId}`}>Unlink</button>`}
+      ${!link.externalId && html`<button type="button" class="danger small" onClick=${() => withdraw(link)}
+        aria-label=${`Withdraw ${link.platform} mapping by ${link.userId ?? link.unionId}`}>Withdraw</button>`}
     </li>`)}</ul>`}
   </div>`;
 }

@@ -102,7 +102,7 @@ describe('an email integration whose mailbox refuses every login', () => {
     const facts = page.locator('.card dl.facts').first();
     expect(await valueOf(facts, 'Last changed by').textContent()).toBe('the service (disabled automatically)');
     expect(await valueOf(facts, 'Last changed').textContent()).toMatch(/ago\)$/);
-    expect(await page.getByLabel('Enabled (off: its URL refuses alerts)').isChecked()).toBe(false);
+    expect(await page.getByLabel('Enabled (off: its mailbox is not read)').isChecked()).toBe(false);
   });
 
   it('"Enable again" enables it (errors from zero) and the banner goes', async () => {
@@ -115,7 +115,7 @@ describe('an email integration whose mailbox refuses every login', () => {
     await page.getByRole('status').filter({ hasText: 'Enabled.' }).waitFor();
     expect(await banner().count()).toBe(0);
     expect(await valueOf(health(), 'Disabled automatically').textContent()).toBe('never');
-    expect(await page.getByLabel('Enabled (off: its URL refuses alerts)').isChecked()).toBe(true);
+    expect(await page.getByLabel('Enabled (off: its mailbox is not read)').isChecked()).toBe(true);
     expect(await valueOf(page.locator('.card dl.facts').first(), 'Last changed by').textContent()).toBe('an admin');
 
     const view = await integrationView(service, id);

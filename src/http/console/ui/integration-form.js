@@ -43,9 +43,11 @@ function PushRulesEditor({ rules, onChange, errors }) {
 export function IntegrationFields({ draft, setDraft, type, channels, errors, shown, editing }) {
   const set = (name) => (value) => setDraft({ ...draft, [name]: value });
   const channelOptions = channels.map((channel) => [String(channel.id), channel.name]);
+  // What "off" means depends on how the type takes alerts: a URL refuses them, a mailbox is no longer read.
+  const enabledLabel = type?.receives.kind === 'poll' ? 'Enabled (off: its mailbox is not read)' : 'Enabled (off: its URL refuses alerts)';
   return html`
     <${TextField} label="Name" name="name" value=${draft.name} onInput=${set('name')} required error=${errorFor(errors, 'name')} />
-    ${editing && html`<${CheckboxField} label="Enabled (off: its URL refuses alerts)" name="enabled" checked=${draft.enabled} onChange=${set('enabled')} error=${errorFor(errors, 'enabled')} />`}
+    ${editing && html`<${CheckboxField} label=${enabledLabel} name="enabled" checked=${draft.enabled} onChange=${set('enabled')} error=${errorFor(errors, 'enabled')} />`}
     <${SelectField} label="Kind" name="kind" value=${draft.kind} options=${[['dedicated', 'Dedicated: one channel'], ['shared', 'Shared: routed by content']]}
       onChange=${set('kind')} error=${errorFor(errors, 'kind')} />
     ${draft.kind === 'dedicated'

@@ -84,7 +84,7 @@ export function IntegrationPage({ id }) {
     return 'Enabled.';
   });
   const remove = async () => {
-    if (!confirm('Delete this integration? Its URL stops working.')) return;
+    if (!confirm(`Delete this integration? ${type?.receives.kind === 'poll' ? 'Its mailbox is no longer read.' : 'Its URL stops working.'}`)) return;
     await api.del(`/integrations/${id}`).then(() => navigate('/integrations'), (error) => form.setError(error));
   };
   if (integration.error) return html`<section class="page"><div class="form-error" role="alert">${integration.error.message}</div></section>`;

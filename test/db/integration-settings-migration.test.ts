@@ -1,32 +1,13 @@
 /** Migration 1764700000000 on databases that already hold integrations: their signing secrets move, and move back. */
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { IntegrationSettings1764700000000 } from '../../migrations/1764700000000-integration-settings.js';
-import { allMigrations } from '../../migrations/index.js';
-import { createDataSource, openDatabase } from '../../src/db/data-source.js';
+import { openDatabase } from '../../src/db/data-source.js';
 import { IntegrationEntity } from '../../src/db/entities/integration.entity.js';
 import type { DatabaseConfig } from '../../src/config/config.js';
 import { DATABASE_KINDS, dropDatabase, freshDatabase } from '../support/databases.js';
-import { undoMigrationsThrough } from '../support/migrations.js';
+import { openBeforeMigration, tableColumns, undoMigrationsThrough } from '../support/migrations.js';
 
 const AT = '2026-01-01 00:00:00.000';
-
-/** The database as the release before this migration left it. */
-async function openBeforeSettings(database: DatabaseConfig): Promise<DataSource> {
-  const before = allMigrations.slice(0, allMigrations.indexOf(IntegrationSettings1764700000000));
-  const dataSource = new DataSource({ ...createDataSource(database).options, migrations: before });
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
-  return dataSource;
-}
-
-async function columnsOf(dataSource: DataSource, table: string): Promise<string[]> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    return (await runner.getTable(table))!.columns.map((column) => column.name);
-  } finally {
-    await runner.release();
-  }
-}
 
 async function insertOldIntegration(dataSource: DataSource, name: string, key: string, channelId: number, signingSecret: string | null): Promise<void> {
   await dataSource.query(
@@ -47,7 +28,7 @@ describe.each(DATABASE_KINDS)('integration settings migration on %s', (kind) => 
   });
 
   it('carries each signing secret into settings (null stays null), the rest of the row untouched; reverting brings it back', async () => {
-    const old = await openBeforeSettings(database);
+    const old = await openBeforeMigration(database, IntegrationSettings1764700000000);
     try {
       await old.query('INSERT INTO channels (name, description, time_zone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', ['sre', '', 'UTC', AT, AT]);
       const [{ id: channelId }] = await old.query('SELECT id FROM channels');
@@ -59,8 +40,8 @@ describe.each(DATABASE_KINDS)('integration settings migration on %s', (kind) => 
 
     const migrated = await openDatabase(database);
     try {
-      expect(await columnsOf(migrated, 'integrations')).toContain('settings');
-      expect(await columnsOf(migrated, 'integrations')).not.toContain('signing_secret');
+      expect(await tableColumns(migrated, 'integrations')).toContain('settings');
+      expect(await tableColumns(migrated, 'integrations')).not.toContain('signing_secret');
       const integrations = await migrated.manager.find(IntegrationEntity, { order: { id: 'ASC' } });
       expect(integrations.map(({ name, type, key, settings, messageFormat, pushMode, keywords, enabled }) => ({ name, type, key, settings, messageFormat, pushMode, keywords, enabled }))).toEqual([
         { name: 'signed', type: 'feishu', key: '11111111-1111-4111-8111-111111111111', settings: { signingSecret: 'old-secret-ü-"quoted"' }, messageFormat: 'markdown', pushMode: 'by_title', keywords: ['disk'], enabled: true },
@@ -69,8 +50,8 @@ describe.each(DATABASE_KINDS)('integration settings migration on %s', (kind) => 
 
       // Back to before this migration: the later ones are undone first.
       await undoMigrationsThrough(migrated, IntegrationSettings1764700000000);
-      expect(await columnsOf(migrated, 'integrations')).toContain('signing_secret');
-      expect(await columnsOf(migrated, 'integrations')).not.toContain('settings');
+      expect(await tableColumns(migrated, 'integrations')).toContain('signing_secret');
+      expect(await tableColumns(migrated, 'integrations')).not.toContain('settings');
       const reverted = await migrated.query('SELECT name, signing_secret FROM integrations ORDER BY id');
       expect(reverted.map((row: any) => ({ name: row.name, signing_secret: row.signing_secret }))).toEqual([
         { name: 'signed', signing_secret: 'old-secret-ü-"quoted"' },
@@ -82,7 +63,7 @@ describe.each(DATABASE_KINDS)('integration settings migration on %s', (kind) => 
   }, 60_000);
 
   it('an empty table migrates too, and settings is required from then on', async () => {
-    await (await openBeforeSettings(database)).destroy();
+    await (await openBeforeMigration(database, IntegrationSettings1764700000000)).destroy();
     const migrated = await openDatabase(database);
     try {
       const runner = migrated.createQueryRunner();

@@ -2,10 +2,8 @@
  * Migration 1764965000000 on a database that already holds paged incidents: they read as before (everyone paged shows
  * as paged, the API says their reach is unknown), a new reach can be stored, and reverting drops the column only.
  */
-import { DataSource } from 'typeorm';
 import { PagedReach1764965000000 } from '../../migrations/1764965000000-paged-reach.js';
-import { allMigrations } from '../../migrations/index.js';
-import { createDataSource, openDatabase } from '../../src/db/data-source.js';
+import { openDatabase } from '../../src/db/data-source.js';
 import { Database } from '../../src/db/database.js';
 import { IncidentEntity } from '../../src/db/entities/incident.entity.js';
 import { incidentView } from '../../src/http/admin/incident.view.js';
@@ -13,26 +11,9 @@ import { IncidentLinks } from '../../src/services/incidents/incident-links.js';
 import { IncidentViewService } from '../../src/services/incidents/incident-view.service.js';
 import type { DatabaseConfig } from '../../src/config/config.js';
 import { DATABASE_KINDS, dropDatabase, freshDatabase } from '../support/databases.js';
-import { undoMigrationsThrough } from '../support/migrations.js';
+import { openBeforeMigration, tableColumns, undoMigrationsThrough } from '../support/migrations.js';
 
 const AT = '2026-01-01 00:00:00.000';
-
-async function openBefore(database: DatabaseConfig): Promise<DataSource> {
-  const before = allMigrations.slice(0, allMigrations.indexOf(PagedReach1764965000000));
-  const dataSource = new DataSource({ ...createDataSource(database).options, migrations: before });
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
-  return dataSource;
-}
-
-async function columnsOf(dataSource: DataSource): Promise<string[]> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    return (await runner.getTable('incidents'))!.columns.map((column) => column.name);
-  } finally {
-    await runner.release();
-  }
-}
 
 describe.each(DATABASE_KINDS)('paged reach migration on %s', (kind) => {
   let database: DatabaseConfig;
@@ -44,7 +25,7 @@ describe.each(DATABASE_KINDS)('paged reach migration on %s', (kind) => {
   });
 
   it('incidents paged before read as before, a reach can then be stored, and reverting drops the column', async () => {
-    const old = await openBefore(database);
+    const old = await openBeforeMigration(database, PagedReach1764965000000);
     try {
       await old.query('INSERT INTO channels (name, description, time_zone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', ['sre', '', 'UTC', AT, AT]);
       const [{ id: channelId }] = await old.query('SELECT id FROM channels');
@@ -59,7 +40,7 @@ describe.each(DATABASE_KINDS)('paged reach migration on %s', (kind) => {
 
     const migrated = await openDatabase(database);
     try {
-      expect(await columnsOf(migrated)).toContain('paged_reach');
+      expect(await tableColumns(migrated, 'incidents')).toContain('paged_reach');
       const [incident] = await migrated.manager.find(IncidentEntity);
       expect(incident.pagedReach).toBeNull();
       const views = new IncidentViewService(new Database(migrated), new IncidentLinks('http://oncall.test', { current: 'migration-test-key-0123456789abcdef', ttlAfterCloseMs: 86_400_000 }));
@@ -79,7 +60,7 @@ describe.each(DATABASE_KINDS)('paged reach migration on %s', (kind) => {
       ]);
 
       await undoMigrationsThrough(migrated, PagedReach1764965000000);
-      const columns = await columnsOf(migrated);
+      const columns = await tableColumns(migrated, 'incidents');
       expect(columns).not.toContain('paged_reach');
       expect(columns).toContain('paged_responders');
       expect(await migrated.query('SELECT title FROM incidents')).toEqual([{ title: 'paged' }]);

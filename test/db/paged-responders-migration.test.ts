@@ -2,36 +2,17 @@
  * Migration 1764950000000 on a database that already holds incidents: those paged before it keep the last level's
  * names as their paged responders (the card names them), the others stay without; reverting drops the column only.
  */
-import { DataSource } from 'typeorm';
 import { PagedResponders1764950000000 } from '../../migrations/1764950000000-paged-responders.js';
-import { allMigrations } from '../../migrations/index.js';
-import { createDataSource, openDatabase } from '../../src/db/data-source.js';
+import { openDatabase } from '../../src/db/data-source.js';
 import { Database } from '../../src/db/database.js';
 import { IncidentEntity } from '../../src/db/entities/incident.entity.js';
 import { IncidentLinks } from '../../src/services/incidents/incident-links.js';
 import { IncidentViewService } from '../../src/services/incidents/incident-view.service.js';
 import type { DatabaseConfig } from '../../src/config/config.js';
 import { DATABASE_KINDS, dropDatabase, freshDatabase } from '../support/databases.js';
-import { undoMigrationsThrough } from '../support/migrations.js';
+import { openBeforeMigration, tableColumns, undoMigrationsThrough } from '../support/migrations.js';
 
 const AT = '2026-01-01 00:00:00.000';
-
-async function openBefore(database: DatabaseConfig): Promise<DataSource> {
-  const before = allMigrations.slice(0, allMigrations.indexOf(PagedResponders1764950000000));
-  const dataSource = new DataSource({ ...createDataSource(database).options, migrations: before });
-  await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
-  return dataSource;
-}
-
-async function columnsOf(dataSource: DataSource): Promise<string[]> {
-  const runner = dataSource.createQueryRunner();
-  try {
-    return (await runner.getTable('incidents'))!.columns.map((column) => column.name);
-  } finally {
-    await runner.release();
-  }
-}
 
 describe.each(DATABASE_KINDS)('paged responders migration on %s', (kind) => {
   let database: DatabaseConfig;
@@ -43,7 +24,7 @@ describe.each(DATABASE_KINDS)('paged responders migration on %s', (kind) => {
   });
 
   it('an incident paged before keeps the last level’s names as paged responders; one never paged has none; reverting drops the column', async () => {
-    const old = await openBefore(database);
+    const old = await openBeforeMigration(database, PagedResponders1764950000000);
     try {
       await old.query('INSERT INTO channels (name, description, time_zone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', ['sre', '', 'UTC', AT, AT]);
       const [{ id: channelId }] = await old.query('SELECT id FROM channels');
@@ -61,7 +42,7 @@ describe.each(DATABASE_KINDS)('paged responders migration on %s', (kind) => {
 
     const migrated = await openDatabase(database);
     try {
-      expect(await columnsOf(migrated)).toContain('paged_responders');
+      expect(await tableColumns(migrated, 'incidents')).toContain('paged_responders');
       const incidents = await migrated.manager.find(IncidentEntity, { order: { id: 'ASC' } });
       expect(incidents.map(({ title, pagedResponders }) => ({ title, pagedResponders }))).toEqual([
         { title: 'paged', pagedResponders: ['Ann', 'Bob "the builder" <b>'] },
@@ -75,7 +56,7 @@ describe.each(DATABASE_KINDS)('paged responders migration on %s', (kind) => {
 
       // Back to before this migration: any later ones are undone first.
       await undoMigrationsThrough(migrated, PagedResponders1764950000000);
-      const columns = await columnsOf(migrated);
+      const columns = await tableColumns(migrated, 'incidents');
       expect(columns).not.toContain('paged_responders');
       expect(columns).toContain('escalation_paged');
       expect(await migrated.query('SELECT title FROM incidents ORDER BY id')).toEqual([{ title: 'paged' }, { title: 'never paged' }]);

@@ -136,6 +136,11 @@ describe.each(DATABASE_KINDS)('unlinking an IM account from a member on %s', (ki
     expectError(await withdraw(''), 400, 'validation', /userId or unionId: needed/);
     expectError(await withdraw(`?userId=${stranger.user_id}`, judy.member!.id, 'teams'), 404, 'not_found');
     expectError(await withdraw('?userId=someone-else'), 404, 'not_found', /no feishu mapping waiting/);
+    // Hostile query values: a huge id, a repeated parameter, markup — a plain 404, the mapping untouched.
+    expectError(await withdraw(`?userId=${'x'.repeat(5000)}`), 404, 'not_found');
+    expectError(await withdraw(`?userId=a&userId=b`), 400, 'validation');
+    expectError(await withdraw(`?unionId=${encodeURIComponent('<script>alert(1)</script>')}`), 404, 'not_found');
+    expect(await identitiesOf(judy.member!.id)).toEqual([expect.objectContaining({ externalId: null, userId: stranger.user_id })]);
     expect(await withdraw(`?userId=${encodeURIComponent(stranger.user_id!)}`)).toEqual({ status: 204, body: undefined });
     expect(await identitiesOf(judy.member!.id)).toEqual([]);
     expectError(await withdraw(`?userId=${encodeURIComponent(stranger.user_id!)}`), 404, 'not_found');

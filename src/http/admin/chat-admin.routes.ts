@@ -1,10 +1,11 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import type { ChatBindingService } from '../../services/chat/chat-binding.service.js';
 import type { ChatInteractionService } from '../../services/chat/chat-interaction.service.js';
 import type { IdentityService } from '../../services/identity/identity.service.js';
 import type { MemberService } from '../../services/catalog/member.service.js';
-import { PLATFORM_NAMES } from '../../domain/platform-name.js';
+import { PLATFORM_NAMES, type PlatformName } from '../../domain/platform-name.js';
 import { AppError } from '../../lib/errors.js';
 import { jsonBody, pathId } from '../json-body.js';
 
@@ -100,18 +101,14 @@ export function registerChatAdmin(router: Router, deps: ChatAdminDeps): void {
   /** Withdraws a mapping by user id / union id that is still waiting for the account's first use. */
   router.delete('/members/:id/awaiting-links/:platform', async (ctx) => {
     const member = await deps.members.get(pathId(ctx));
-    const parsed = platform.safeParse(ctx.params.platform);
-    if (!parsed.success) throw new AppError('not_found', `no IM called ${String(ctx.params.platform).slice(0, 32)}`);
     const id = (name: string) => (typeof ctx.query[name] === 'string' && ctx.query[name] ? String(ctx.query[name]).slice(0, 256) : undefined);
-    await deps.identities.withdrawAwaitingLink(member.id, parsed.data, { userId: id('userId'), unionId: id('unionId') });
+    await deps.identities.withdrawAwaitingLink(member.id, pathPlatform(ctx), { userId: id('userId'), unionId: id('unionId') });
     ctx.status = 204;
   });
   /** Undoes a wrong link: the account acts as nobody, and is never linked to this member again by email or mobile alone. */
   router.delete('/members/:id/im-identities/:platform/:externalId', async (ctx) => {
     const member = await deps.members.get(pathId(ctx));
-    const parsed = platform.safeParse(ctx.params.platform);
-    if (!parsed.success) throw new AppError('not_found', `no IM called ${String(ctx.params.platform).slice(0, 32)}`);
-    await deps.identities.unlink(member.id, parsed.data, String(ctx.params.externalId));
+    await deps.identities.unlink(member.id, pathPlatform(ctx), String(ctx.params.externalId));
     ctx.status = 204;
   });
 
@@ -121,6 +118,13 @@ export function registerChatAdmin(router: Router, deps: ChatAdminDeps): void {
     const result = await deps.interactions.completeLink(String(ctx.params.code), memberId);
     ctx.body = { member: result.member, carriedOut: result.carriedOut?.toast.text ?? null };
   });
+}
+
+/** The IM named in the path (`:platform`); an unknown one is a 404, like any unknown thing in a path. */
+function pathPlatform(ctx: Context): PlatformName {
+  const parsed = platform.safeParse(ctx.params.platform);
+  if (!parsed.success) throw new AppError('not_found', `no IM called ${String(ctx.params.platform).slice(0, 32)}`);
+  return parsed.data;
 }
 
 function notFoundAsValidation(field: string) {

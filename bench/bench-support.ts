@@ -6,8 +6,26 @@ import http, { type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Connection } from 'mysql2/promise';
+import type { AppConfig, DatabaseConfig } from '../src/config/config.js';
 
 export const REQUEST_TIMEOUT_MS = 10_000;
+
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+
+/** The service's config as the load benches run it: port 0, quiet logs, a slow sweep; `extra` adds or overrides. */
+export function benchServiceConfig(dataDir: string, database: DatabaseConfig, extra: Partial<AppConfig> = {}): AppConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    database,
+    adminToken: BENCH_ADMIN_TOKEN,
+    publicBaseUrl: 'http://127.0.0.1',
+    logLevel: 'silent',
+    escalationSweepSeconds: 30,
+    ...extra,
+  };
+}
 
 /** An integer environment knob, clamped to [min, max]. */
 export function intEnv(name: string, fallback: number, min: number, max: number): number {

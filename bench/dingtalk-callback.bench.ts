@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import { f0, f1, freshDatabases, intEnv, latencyFigures, mariadbRootUrl, perRequest, serverLoad, sqlStatus, startWatchdog, within, strictAdminApi } from './bench-support.js';
+import { BENCH_ADMIN_TOKEN, benchServiceConfig, f0, f1, freshDatabases, intEnv, latencyFigures, mariadbRootUrl, perRequest, serverLoad, sqlStatus, startWatchdog, within, strictAdminApi } from './bench-support.js';
 
 const TOPIC_CARD = '/v1.0/card/instances/callback';
 const TEMPLATE_ID = 'bench-incident.schema';
@@ -154,7 +154,6 @@ async function runWorker(): Promise<void> {
 // Main thread: the service, the setup, the report
 // ---------------------------------------------------------------------------------------------------------------
 
-const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const SERVICE_DB = `oncall_bench_dingtalk_${process.pid}`;
 
 function ask<T>(worker: Worker, request: Request): Promise<T> {
@@ -210,15 +209,7 @@ async function main(): Promise<number> {
     const setup = await ask<Setup>(worker, { type: 'setup', clickers, groups: groupCount });
     cleanups.unshift(() => ask(worker, { type: 'close' }));
     const running = await startService(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        dataDir,
-        database: { kind: 'mysql', url: `${rootUrl}/${SERVICE_DB}` },
-        adminToken: BENCH_ADMIN_TOKEN,
-        publicBaseUrl: 'http://127.0.0.1',
-        logLevel: 'silent',
-        escalationSweepSeconds: 30,
+      benchServiceConfig(dataDir, { kind: 'mysql', url: `${rootUrl}/${SERVICE_DB}` }, {
         dingtalk: {
           clientId: setup.clientId,
           clientSecret: setup.clientSecret,
@@ -227,7 +218,7 @@ async function main(): Promise<number> {
           apiBaseUrl: setup.url,
           oapiBaseUrl: setup.url,
         },
-      },
+      }),
       createLogger('silent'),
     );
     cleanups.unshift(() => running.stop());

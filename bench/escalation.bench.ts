@@ -52,6 +52,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import {
+  BENCH_ADMIN_TOKEN,
+  benchServiceConfig,
   FeishuAnswerTally,
   StageTimer,
   f0,
@@ -138,7 +140,6 @@ if (!isMainThread) {
 
 type Backend = 'redis' | 'embedded';
 
-const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 /** Per process: two runs at once (other sessions on a shared host) must not drop each other's database. */
 const SERVICE_DB = `oncall_bench_escalation_${process.pid}`;
 /** The scheduler's Redis key prefix for this run (config.redisKeyPrefix): its keys never mix with anyone else's. */
@@ -471,19 +472,12 @@ async function runBackend(backend: Backend, settings: Settings): Promise<Backend
     // ---- the real service -----------------------------------------------------------------------------------
     const { logger, state: warnings } = await countingLogger();
     const running = await startService(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        dataDir,
-        database,
+      benchServiceConfig(dataDir, database, {
         redisUrl: backend === 'redis' ? settings.redisUrl : undefined,
         redisKeyPrefix: backend === 'redis' ? AGENDA_PREFIX : undefined,
-        adminToken: BENCH_ADMIN_TOKEN,
-        publicBaseUrl: 'http://127.0.0.1',
-        logLevel: 'silent',
         escalationSweepSeconds: settings.sweepSeconds,
         schedulerPollMs: settings.pollMs,
-      },
+      }),
       logger,
     );
     let stopped = false;

@@ -43,7 +43,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { FeishuApp } from '../src/platforms/feishu/feishu.app.js';
-import { StageTimer, f0, f1, freshDatabases, intEnv, latencyFigures, mariadbRootUrl, perRequest, postOnce, runInWorker, serverLoad, sqlStatus, startWatchdog, within, strictAdminApi } from './bench-support.js';
+import { BENCH_ADMIN_TOKEN, StageTimer, benchServiceConfig, f0, f1, freshDatabases, intEnv, latencyFigures, mariadbRootUrl, perRequest, postOnce, runInWorker, serverLoad, sqlStatus, startWatchdog, within, strictAdminApi } from './bench-support.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Clickers (run inside a worker thread)
@@ -147,7 +147,6 @@ if (!isMainThread) {
 // Orchestration (main thread)
 // ---------------------------------------------------------------------------------------------------------------
 
-const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 /** Per process: two runs at once (other sessions on a shared host) must not drop each other's database. */
 const SERVICE_DB = `oncall_bench_feishu_${process.pid}`;
 const CALLBACK_PATH = '/feishu/events';
@@ -234,17 +233,7 @@ async function main(): Promise<number> {
     if (stages) stages.wrap(DatabaseDeduper.prototype, 'firstSeen', 'dedupe insert');
 
     const running = await startService(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        dataDir,
-        database: { kind: 'mysql', url: `${rootUrl}/${SERVICE_DB}` },
-        adminToken: BENCH_ADMIN_TOKEN,
-        publicBaseUrl: 'http://127.0.0.1',
-        logLevel,
-        escalationSweepSeconds: 30,
-        feishu: { ...secrets, domain: fake.url, connection: 'webhook' },
-      },
+      benchServiceConfig(dataDir, { kind: 'mysql', url: `${rootUrl}/${SERVICE_DB}` }, { logLevel, feishu: { ...secrets, domain: fake.url, connection: 'webhook' } }),
       createLogger(logLevel),
     );
     cleanups.unshift(() => running.stop());

@@ -25,6 +25,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import {
+  BENCH_ADMIN_TOKEN,
+  benchServiceConfig,
   FeishuAnswerTally,
   StageTimer,
   closeServer,
@@ -127,7 +129,6 @@ function drive(spec: LoadSpec): Promise<LoadResult> {
 // Orchestration (main thread)
 // ---------------------------------------------------------------------------------------------------------------
 
-const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const SERVICE_DB = 'oncall_bench';
 const CEILING_DB = 'oncall_bench_ceiling';
 const TARGET_RATIO = 0.5;
@@ -191,16 +192,7 @@ async function main(): Promise<number> {
 
     // ---- the real service ----------------------------------------------------------------------------------
     const running = await startService(
-      {
-        port: 0,
-        host: '127.0.0.1',
-        dataDir,
-        database: { kind: 'mysql', url: `${rootUrl}/${SERVICE_DB}` },
-        adminToken: BENCH_ADMIN_TOKEN,
-        publicBaseUrl: 'http://127.0.0.1',
-        logLevel: 'silent',
-        escalationSweepSeconds: 30,
-      },
+      benchServiceConfig(dataDir, { kind: 'mysql', url: `${rootUrl}/${SERVICE_DB}` }),
       createLogger('silent'),
     );
     cleanups.unshift(() => running.stop());

@@ -132,7 +132,7 @@ describe('an email integration whose mailbox refuses every login', () => {
     expect(await mailbox.locator('.copy-label').textContent()).toBe('Mailbox');
     expect(await mailbox.locator('.copy-value').textContent()).toBe(`alerts at 127.0.0.1:${imap.port}, folder INBOX`);
     expect(await page.getByRole('heading', { name: 'Send a test payload' }).count()).toBe(0);
-    for (const label of ['IMAP host (optional)', 'IMAP TLS', 'SMTP security (optional)', 'IMAP password (optional)', 'Poll seconds (optional)']) {
+    for (const label of ['IMAP host (optional)', 'IMAP TLS', 'SMTP security (optional)', 'IMAP password (optional)', 'Remove the stored IMAP password', 'Poll seconds (optional)']) {
       await page.getByLabel(label, { exact: true }).waitFor();
     }
   });

@@ -1,5 +1,6 @@
 import { html, useEffect, useState } from './lib.js';
 import { api } from './api.js';
+import { labelOfName } from './field-label.js';
 import { Time } from './format.js';
 
 /** How often an open integration page reads its health again: mailbox checks go on behind it. */
@@ -46,12 +47,6 @@ const HEALTH_ROWS = [
 const OTHER_LABELS = { lastModifiedBy: 'Last changed by', lastModifiedAt: 'Last changed' };
 const MODIFIED_BY = { admin: 'an admin', system: 'the service (disabled automatically)' };
 
-/** "lastModifiedAt" → "Last modified at": a readable label for a field this console has no words for yet. */
-function humanize(name) {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
 function Value({ value, kind }) {
   if (kind === 'time') return html`<${Time} value=${value} empty="never" />`;
   if (value === null || value === undefined || value === '') return html`<span class="muted">${kind === 'text' ? 'none' : '—'}</span>`;
@@ -62,7 +57,7 @@ function Value({ value, kind }) {
 /** The fields an integration shows beside its settings and health (who changed it last, when …), readably labelled. */
 export function OtherFacts({ entries }) {
   if (entries.length === 0) return null;
-  return html`<dl class="facts">${entries.map(([name, value]) => html`<dt>${OTHER_LABELS[name] ?? humanize(name)}</dt><dd>${
+  return html`<dl class="facts">${entries.map(([name, value]) => html`<dt>${OTHER_LABELS[name] ?? labelOfName(name)}</dt><dd>${
     name === 'lastModifiedBy' ? (MODIFIED_BY[value] ?? html`<${Value} value=${value} />`) : html`<${Value} value=${value} kind=${name.endsWith('At') ? 'time' : undefined} />`
   }</dd>`)}</dl>`;
 }
@@ -73,7 +68,7 @@ export function OtherFacts({ entries }) {
  */
 export function HealthPanel({ health, enabled, onEnable, enabling, enableError }) {
   const known = new Set(HEALTH_ROWS.map(([name]) => name));
-  const extra = Object.keys(health).filter((name) => !known.has(name)).map((name) => [name, humanize(name), name.endsWith('At') ? 'time' : undefined]);
+  const extra = Object.keys(health).filter((name) => !known.has(name)).map((name) => [name, labelOfName(name), name.endsWith('At') ? 'time' : undefined]);
   const disabled = health.disabledAutomaticallyAt && !enabled;
   return html`<section class="card health" aria-labelledby="health-title">
     <h2 id="health-title">Health</h2>

@@ -1,15 +1,8 @@
 import { html } from './lib.js';
 import { CheckboxField, SelectField, TextField, errorFor } from './forms.js';
+import { labelOfName } from './field-label.js';
 
 const flagName = (name) => `has${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-const ACRONYMS = new Set(['imap', 'smtp', 'tls', 'url', 'id', 'ip', 'http', 'https', 'api', 'ssl']);
-
-/** `imapHost` → "IMAP host", `chatId` → "Chat ID": a readable label from a field's name. */
-function labelOf(field) {
-  const words = field.name.split(/(?=[A-Z])/).map((word) => word.toLowerCase());
-  const shown = words.map((word, index) => (ACRONYMS.has(word) ? word.toUpperCase() : index === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word));
-  return shown.join(' ');
-}
 
 /**
  * Inputs for a type's own settings, built from the type info the API publishes (GET /integration-types,
@@ -22,14 +15,14 @@ export function SchemaFields({ fields, values, onChange, errors, shown }) {
     const error = errorFor(errors, field.name);
     const hint = field.description || undefined;
     // A checkbox is never "required": "(optional)" would only add noise there.
-    const label = labelOf(field) + (field.required || field.type === 'boolean' ? '' : ' (optional)');
+    const label = labelOfName(field.name) + (field.required || field.type === 'boolean' ? '' : ' (optional)');
     if (field.secret) {
       const stored = shown?.[flagName(field.name)] === true;
       return html`<div class="secret-field">
         <${TextField} label=${label} name=${field.name} type="password" value=${values[field.name] ?? ''} error=${error}
           hint=${(stored ? 'Set — type a new value to replace it. ' : 'Not set. ') + (hint ?? '')}
           placeholder=${stored ? '•••••• (set)' : ''} autocomplete="new-password" onInput=${(value) => set(field.name, value)} />
-        ${stored && field.nullable && html`<${CheckboxField} label=${`Remove the stored ${labelOf(field).toLowerCase()}`} name=${`${field.name}-remove`}
+        ${stored && field.nullable && html`<${CheckboxField} label=${`Remove the stored ${labelOfName(field.name, { midSentence: true })}`} name=${`${field.name}-remove`}
           checked=${values[field.name] === null} onChange=${(checked) => set(field.name, checked ? null : '')} />`}
       </div>`;
     }

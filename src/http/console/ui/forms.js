@@ -1,4 +1,4 @@
-import { html, useState } from './lib.js';
+import { html, useEffect, useRef, useState } from './lib.js';
 
 let nextId = 0;
 const fieldId = (name) => `f-${name.replace(/[^a-zA-Z0-9_-]/g, '-')}-${++nextId}`;
@@ -96,14 +96,22 @@ export function CheckboxGroup({ legend, name, values, options, onChange, error }
 /** Runs an API call for a form: busy while it runs, its error kept for the fields, a short note on success. */
 export function useSubmit(action) {
   const [state, setState] = useState({ busy: false, error: null, done: '' });
+  // An action often ends by leaving the page (navigate): its outcome is not set on a form that is gone.
+  const mounted = useRef(true);
+  useEffect(() => () => {
+    mounted.current = false;
+  }, []);
+  const settle = (next) => {
+    if (mounted.current) setState(next);
+  };
   const submit = async (event) => {
     event?.preventDefault();
     setState({ busy: true, error: null, done: '' });
     try {
       const done = await action();
-      setState({ busy: false, error: null, done: typeof done === 'string' ? done : '' });
+      settle({ busy: false, error: null, done: typeof done === 'string' ? done : '' });
     } catch (error) {
-      setState({ busy: false, error, done: '' });
+      settle({ busy: false, error, done: '' });
     }
   };
   return { ...state, errors: fieldErrors(state.error), submit, setError: (error) => setState({ busy: false, error, done: '' }) };

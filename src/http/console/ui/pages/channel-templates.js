@@ -24,7 +24,11 @@ function usePreview(channelId, kind, event, source) {
         if (call === latest.current) setPreview({ result: null, error });
       }
     }, PREVIEW_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
+    return () => {
+      clearTimeout(timer);
+      // A preview still on its way when the choice changes, or the page goes, is dropped on arrival.
+      latest.current += 1;
+    };
   }, [channelId, kind, event, source]);
   return preview;
 }
